@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { packageVersion } from '../core/config/version.js';
+import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { EXIT_USAGE, parseFetchArgs, runFetch } from '../fetch/fetch-command.js';
+import { usage } from './usage.js';
+
+/**
+ * The `image-loader` command: parses the subcommand, wires signals, and hands
+ * over to the part that owns it. Nothing else lives here.
+ */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help' || args.includes('--help')) {
+    process.stdout.write(usage(command === 'help' ? args[0] : command));
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`${name} again: exiting now\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`${name}: stopping after cleaning up (send it again to exit at once)\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: stop.signal };
+  try {
+    switch (command) {
+      case 'fetch':
+        return await runFetch(parseFetchArgs(args, process.env), io);
+      default:
+        process.stderr.write(`image-loader: unknown command "${command}"\n\n${usage()}`);
+        return EXIT_USAGE;
+    }
+  } catch (error) {
+    if (error instanceof ImageLoaderError) {
+      process.stderr.write(`image-loader: ${error.code}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`image-loader: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Dispatcher } from 'undici';
+import { ErrorCode } from '../errors/error-codes.js';
+import { ImageLoaderError } from '../errors/image-loader-error.js';
+import { classifyDownloadError } from './classify-error.js';
+import { freshUntil } from './freshness.js';
+import type { ImageType } from './image-types.js';
+import { parseRetryAfter } from './retry-delay.js';
+import { sniffImageType } from './sniff-image-type.js';
+
+export interface FetchImageOptions {
+  /** The shared undici Agent (see createHttpAgent). */
+  dispatcher: Dispatcher;
+  /** Largest body accepted, in bytes. */
+  maxBytes: number;
+  /** Total deadline for the whole download, redirects included. */
+  timeoutMs: number;
+  /** At most this many redirects are followed. @defaultValue 5 */
+  maxRedirects: number;
+  allowSvg: boolean;
+  userAgent: string;
+  /** Aborts the download (shutdown); the error is IMG_ERR_ABORTED. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Validators from the stored copy, sent as If-None-Match / If-Modified-Since. */
+export interface Validators {
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+}
+
+/** What the origin said about caching, kept for the next round. */
+export interface CacheInfo {
+  etag: string | undefined;
+  lastModified: string | undefined;
+  /** RFC 9111 freshness lifetime end (ms since epoch), if the origin gave one. */
+  freshUntil: number | undefined;
+}
+
+export type FetchImageResult =
+  | ({ kind: 'not-modified' } & CacheInfo)
+  | ({ kind: 'downloaded'; sha256: string; bytes: number; type: ImageType } & CacheInfo);
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const ACCEPT = 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5';
+
+/**
+ * Downloads one URL into `tempPath` (which must not exist yet), streaming:
+ * the body is sniffed, hashed and size-checked chunk by chunk on its way to
+ * disk, never held whole in memory. Follows up to `maxRedirects` redirects.
+ * One attempt only: failures throw an ImageLoaderError whose `retryable`
+ * says whether a later attempt may succeed; retrying is the caller's
+ * policy (the fetch round's backoff, or the queue's). On failure `tempPath`
+ * may hold a partial file: the caller discards it.
+ */
+export async function fetchImage(url: string, tempPath: string, validators: Validators, options: FetchImageOptions): Promise<FetchImageResult> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  try {
+    return await fetchFollowingRedirects(url, tempPath, validators, options, signal);
+  } catch (error) {
+    if (options.signal?.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'download aborted (shutting down)', { url, cause: error });
+    if (deadline.aborted) {
+      throw new ImageLoaderError(ErrorCode.Deadline, `download did not finish within ${options.timeoutMs / 1000} s (--timeout)`, { url, retryable: true, cause: error });
+    }
+    throw classifyDownloadError(error, url);
+  }
+}
+
+async function fetchFollowingRedirects(
+  url: string,
+  tempPath: string,
+  validators: Validators,
+  options: FetchImageOptions,
+  signal: AbortSignal,
+): Promise<FetchImageResult> {
+  const visited = new Set<string>([url]);
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const headers: Record<string, string> = {
+      'user-agent': options.userAgent,
+      accept: ACCEPT,
+      'accept-encoding': 'identity',
+    };
+    if (validators.etag) headers['if-none-match'] = validators.etag;
+    if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
+
+    const response = await options.dispatcher.request({ origin: new URL(current).origin, path: pathOf(current), method: 'GET', headers, signal });
+    const status = response.statusCode;
+
+    if (status === 200) return await saveBody(url, response, tempPath, options);
+
+    if (REDIRECT_STATUSES.has(status)) {
+      await discard(response.body);
+      const next = redirectTarget(url, current, header(response.headers, 'location'));
+      if (visited.has(next)) throw new ImageLoaderError(ErrorCode.RedirectLoop, `redirect loop: ${current} redirects back to ${next}`, { url });
+      if (redirects + 1 > options.maxRedirects) {
+        throw new ImageLoaderError(ErrorCode.TooManyRedirects, `more than ${options.maxRedirects} redirects (last: ${current} -> ${next})`, { url });
+      }
+      visited.add(next);
+      current = next;
+      continue;
+    }
+
+    await discard(response.body);
+    if (status === 304 && (validators.etag || validators.lastModified)) return { kind: 'not-modified', ...cacheInfo(response.headers) };
+    throw statusError(url, status, response.headers);
+  }
+}
+
+async function saveBody(url: string, response: Dispatcher.ResponseData, tempPath: string, options: FetchImageOptions): Promise<FetchImageResult> {
+  const declared = Number(header(response.headers, 'content-length'));
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    response.body.destroy();
+    throw new ImageLoaderError(ErrorCode.TooLarge, `Content-Length ${declared} bytes exceeds the limit of ${options.maxBytes} bytes (--max-bytes)`, { url });
+  }
+
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let type: ImageType | undefined;
+  const { maxBytes, allowSvg } = options;
+
+  // Sniffs the first bytes before anything reaches the file, then passes
+  // chunks through while counting and hashing them.
+  async function* inspect(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let head: Buffer[] = [];
+    for await (const chunk of source) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw new ImageLoaderError(ErrorCode.TooLarge, `body exceeds the limit of ${maxBytes} bytes (--max-bytes)`, { url });
+      hash.update(chunk);
+      if (type !== undefined) {
+        yield chunk;
+        continue;
+      }
+      head.push(chunk);
+      const prefix = head.length === 1 ? chunk : Buffer.concat(head);
+      type = decide(url, prefix, false, allowSvg);
+      if (type !== undefined) {
+        head = [];
+        yield prefix;
+      }
+    }
+    if (type === undefined) {
+      const prefix = Buffer.concat(head);
+      type = decide(url, prefix, true, allowSvg);
+      if (type !== undefined) yield prefix;
+    }
+  }
+
+  await pipeline(response.body, inspect, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+  return { kind: 'downloaded', sha256: hash.digest('hex'), bytes, type: type!, ...cacheInfo(response.headers) };
+}
+
+function decide(url: string, prefix: Buffer, complete: boolean, allowSvg: boolean): ImageType | undefined {
+  const sniffed = sniffImageType(prefix, complete, { allowSvg });
+  switch (sniffed.verdict) {
+    case 'image':
+      return sniffed.type;
+    case 'need-more':
+      return undefined;
+    case 'svg-refused':
+      throw new ImageLoaderError(ErrorCode.SvgNotAllowed, 'body is SVG, which can carry scripts; refused unless --allow-svg is given', { url });
+    case 'not-image':
+      throw new ImageLoaderError(ErrorCode.NotAnImage, `body is not an image (looks like ${sniffed.looksLike}); nothing stored`, { url });
+  }
+}
+
+function statusError(url: string, status: number, headers: Dispatcher.ResponseData['headers']): ImageLoaderError {
+  const retryable = status >= 500 || status === 429 || status === 408;
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(header(headers, 'retry-after'), Date.now()) : undefined;
+  return new ImageLoaderError(ErrorCode.HttpStatus, `server answered HTTP ${status}`, { url, status, retryable, retryAfterMs });
+}
+
+function redirectTarget(url: string, current: string, location: string | undefined): string {
+  if (location === undefined || location.trim() === '') {
+    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} has no Location header`, { url });
+  }
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to an invalid Location: ${location.slice(0, 200)}`, { url });
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to unsupported scheme ${next.protocol}`, { url });
+  }
+  if (next.username || next.password) {
+    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to a URL with credentials`, { url });
+  }
+  next.hash = '';
+  return next.href;
+}
+
+function cacheInfo(headers: Dispatcher.ResponseData['headers']): CacheInfo {
+  return {
+    etag: header(headers, 'etag'),
+    lastModified: header(headers, 'last-modified'),
+    freshUntil: freshUntil(
+      { cacheControl: header(headers, 'cache-control'), expires: header(headers, 'expires'), date: header(headers, 'date'), age: header(headers, 'age') },
+      Date.now(),
+    ),
+  };
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function pathOf(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
+
+/** Reads and drops a small body so its connection can be reused; a large or endless one closes it instead. */
+async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  try {
+    await body.dump({ limit: 64 * 1024 });
+  } catch {
+    // The connection is closed instead of reused; nothing else to do.
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The round summary: printed by `fetch --json`, written to
+ * `STORE/.image-loader/last-round.json`, and (later) kept by the fleet's
+ * coordinator. A public contract documented in the README: add fields
+ * freely, never rename or remove one.
+ */
+export interface UrlEntry {
+  /** The URL as requested (normalised); for an invalid list line, the raw text. */
+  url: string;
+  /** 1-based line number in the list. */
+  line: number;
+  status: 'downloaded' | 'unchanged' | 'failed';
+  /** Human-tree name relative to the store root: `STORE/<path>` is the file. Absent when nothing is stored. */
+  path?: string;
+  sha256?: string;
+  /** Size of the stored image. */
+  bytes?: number;
+  contentType?: string;
+  /** How many requests this URL took in this round (1 when it worked at once, 0 when a fresh copy was not asked for). */
+  attempts?: number;
+  error?: { code: string; message: string; status?: number };
+}
+
+export interface DuplicateEntry {
+  url: string;
+  line: number;
+  firstLine: number;
+}
+
+export interface RoundSummary {
+  schema: 'image-loader/round@1';
+  roundId: string;
+  list: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  counts: {
+    /** Entries below: distinct URLs plus invalid lines. */
+    total: number;
+    downloaded: number;
+    unchanged: number;
+    failed: number;
+    /** Of `failed`, how many were invalid list lines. */
+    invalidLines: number;
+    /** Repeated URLs dropped (not in `entries`; listed in `duplicates`). */
+    duplicates: number;
+  };
+  /** Body bytes received this round. */
+  bytesTransferred: number;
+  /** Failed entries by error code. */
+  failuresByCode: Record<string, number>;
+  /** Set when the round was stopped before every URL settled (shutdown). */
+  aborted?: boolean;
+  entries: UrlEntry[];
+  duplicates: DuplicateEntry[];
+}
+
+export function summarizeRound(parts: {
+  roundId: string;
+  list: string;
+  startedAt: number;
+  finishedAt: number;
+  entries: UrlEntry[];
+  duplicates: DuplicateEntry[];
+  invalidLines: number;
+  bytesTransferred: number;
+  aborted: boolean;
+}): RoundSummary {
+  const entries = [...parts.entries].sort((a, b) => a.line - b.line);
+  const counts = { total: entries.length, downloaded: 0, unchanged: 0, failed: 0, invalidLines: parts.invalidLines, duplicates: parts.duplicates.length };
+  const failuresByCode: Record<string, number> = {};
+  for (const entry of entries) {
+    counts[entry.status]++;
+    if (entry.status === 'failed') {
+      const code = entry.error?.code ?? 'unknown';
+      failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;
+    }
+  }
+  return {
+    schema: 'image-loader/round@1',
+    roundId: parts.roundId,
+    list: parts.list,
+    startedAt: new Date(parts.startedAt).toISOString(),
+    finishedAt: new Date(parts.finishedAt).toISOString(),
+    durationMs: parts.finishedAt - parts.startedAt,
+    counts,
+    bytesTransferred: parts.bytesTransferred,
+    failuresByCode,
+    ...(parts.aborted ? { aborted: true } : {}),
+    entries,
+    duplicates: parts.duplicates,
+  };
+}

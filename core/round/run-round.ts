@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoredImage } from '../download/downloader.js';
+import { retryDelayMs } from '../download/retry-delay.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { ImageLoaderError } from '../errors/image-loader-error.js';
+import type { ListEntry } from '../list/read-url-list.js';
+import { summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from './round-summary.js';
+import { Slots } from './slots.js';
+
+export type RoundEvent =
+  | { type: 'entry'; entry: UrlEntry; transferred: number }
+  | { type: 'duplicate'; duplicate: DuplicateEntry }
+  | { type: 'retry'; url: string; attempt: number; delayMs: number; error: ImageLoaderError }
+  | { type: 'list-read'; urls: number };
+
+export interface RunRoundOptions {
+  listName: string;
+  entries: AsyncIterable<ListEntry>;
+  download(url: string, signal: AbortSignal): Promise<StoredImage>;
+  /** Called once per URL whose last attempt failed. */
+  recordFailure?(url: string, error: ImageLoaderError): Promise<void>;
+  /** Downloads in flight at once. */
+  concurrency: number;
+  /** Retries after the first attempt, for retryable failures only. */
+  retries: number;
+  /** Stops the round: no new URL starts, running downloads abort, waiting retries are dropped. */
+  signal?: AbortSignal | undefined;
+  onEvent?(event: RoundEvent): void;
+  random?: () => number;
+}
+
+/**
+ * Runs one round in one process: every URL of the list through `download`,
+ * `concurrency` at a time, in list order. The list is pulled only as slots
+ * free up, so a huge list is never read ahead into memory. A retryable
+ * failure gives its slot back while it waits out its backoff. Never throws
+ * for a URL's failure: that is an entry of the summary. Throws only when the
+ * list itself cannot be read.
+ */
+export async function runRound(options: RunRoundOptions): Promise<RoundSummary> {
+  const startedAt = Date.now();
+  const roundId = `${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const signal = options.signal ?? new AbortController().signal;
+  const random = options.random ?? Math.random;
+  const slots = new Slots(options.concurrency);
+  const entries: UrlEntry[] = [];
+  const duplicates: DuplicateEntry[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let bytesTransferred = 0;
+  let invalidLines = 0;
+  let urls = 0;
+
+  const emit = (event: RoundEvent): void => options.onEvent?.(event);
+  const settle = (entry: UrlEntry, transferred: number): void => {
+    entries.push(entry);
+    bytesTransferred += transferred;
+    emit({ type: 'entry', entry, transferred });
+  };
+
+  const handle = async (url: string, line: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (signal.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
+        const stored = await options.download(url, signal);
+        const { transferred, fresh, ...image } = stored;
+        settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
+        return;
+      } catch (caught) {
+        const error = caught instanceof ImageLoaderError ? caught : new ImageLoaderError(ErrorCode.Store, String((caught as Error)?.message ?? caught), { url, cause: caught });
+        if (error.retryable && attempt <= options.retries && !signal.aborted) {
+          const delayMs = retryDelayMs(attempt, error.retryAfterMs, random);
+          emit({ type: 'retry', url, attempt, delayMs, error });
+          slots.release();
+          try {
+            await sleep(delayMs, undefined, { signal });
+          } catch {
+            // Stopped while waiting: the next pass through the loop records it.
+          }
+          await slots.acquire();
+          continue;
+        }
+        await options.recordFailure?.(url, error);
+        settle({ url, line, status: 'failed', attempts: attempt, error: errorEntry(error) }, 0);
+        return;
+      }
+    }
+  };
+
+  for await (const item of options.entries) {
+    if (item.kind === 'invalid') {
+      invalidLines++;
+      settle({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } }, 0);
+      continue;
+    }
+    if (item.kind === 'duplicate') {
+      const duplicate = { url: item.url, line: item.line, firstLine: item.firstLine };
+      duplicates.push(duplicate);
+      emit({ type: 'duplicate', duplicate });
+      continue;
+    }
+    if (signal.aborted) break;
+    urls++;
+    await slots.acquire();
+    const task = handle(item.url, item.line).finally(() => {
+      slots.release();
+      inFlight.delete(task);
+    });
+    inFlight.add(task);
+  }
+  emit({ type: 'list-read', urls });
+  while (inFlight.size > 0) await Promise.all(inFlight);
+
+  return summarizeRound({
+    roundId,
+    list: options.listName,
+    startedAt,
+    finishedAt: Date.now(),
+    entries,
+    duplicates,
+    invalidLines,
+    bytesTransferred,
+    aborted: signal.aborted,
+  });
+}
+
+function errorEntry(error: ImageLoaderError): { code: string; message: string; status?: number } {
+  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
+}

@@ -1,0 +1,38 @@
+import type { ImageType } from '../download/image-types.js';
+
+/**
+ * What the store remembers about one URL between rounds: enough to ask the
+ * origin conditionally next time and to answer for the URL in a summary
+ * without touching the image. Stored as JSON, one file per URL.
+ */
+export interface UrlMetadata {
+  /** Bumped when the shape changes incompatibly; older files are ignored (the URL is fetched afresh). */
+  version: 1;
+  url: string;
+  /** The human-tree name, relative to the store root. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  type: ImageType;
+  contentType: string;
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+  /** Fresh (RFC 9111) until then (ms since epoch): a round may skip asking. */
+  freshUntil?: number | undefined;
+  /** When the origin was last asked and answered (ISO 8601). */
+  checkedAt: string;
+  /** When the stored content last changed (ISO 8601). */
+  changedAt: string;
+  /** The last failure since the last success, if any. */
+  lastError?: { code: string; message: string; at: string } | undefined;
+}
+
+export function parseUrlMetadata(text: string, url: string): UrlMetadata | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<UrlMetadata>;
+    if (value.version !== 1 || value.url !== url || typeof value.path !== 'string' || typeof value.sha256 !== 'string') return undefined;
+    return value as UrlMetadata;
+  } catch {
+    return undefined;
+  }
+}

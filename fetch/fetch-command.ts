@@ -1,0 +1,120 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { packageVersion } from '../core/config/version.js';
+import { Downloader } from '../core/download/downloader.js';
+import { ErrorCode } from '../core/errors/error-codes.js';
+import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { openListSource, readUrlList } from '../core/list/read-url-list.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
+import { runRound } from '../core/round/run-round.js';
+import { ImageStore } from '../core/store/image-store.js';
+import { fetchSettings } from './fetch-settings.js';
+import { formatHumanSummary } from './human-summary.js';
+import { ProgressReporter } from './progress-reporter.js';
+
+export type FetchConfig = SettingValues<typeof fetchSettings> & { list: string };
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_SOME_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Parses `fetch` arguments: flags > environment > defaults, validated. Throws IMG_ERR_INVALID_CONFIG. */
+export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: parseArgsOptions(fetchSettings), allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
+  }
+  if (parsed.positionals.length !== 1) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `expected exactly one LIST (a file, or - for standard input), got ${parsed.positionals.length}`);
+  }
+  return { ...resolveSettings(fetchSettings, parsed.values, env), list: parsed.positionals[0]! };
+}
+
+/**
+ * `image-loader fetch LIST`: one round (or one every `--every`) of the whole
+ * list into the store, in this process, no Redis. Returns the exit code:
+ * 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.
+ */
+export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
+  const { store, removedTempFiles } = await ImageStore.open(config.store);
+  if (removedTempFiles > 0 && !config.quiet) io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
+  const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
+  try {
+    if (config.everyMs === undefined) {
+      const summary = await fetchRound(config, io, store, downloader);
+      return summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+    }
+    await fetchEvery(config.everyMs, config, io, store, downloader);
+    return EXIT_OK;
+  } finally {
+    await downloader.close();
+  }
+}
+
+/**
+ * Rounds back to back at a fixed rate: the next starts one interval after the
+ * previous started, or at once if that one ran longer (then the missed start
+ * is skipped, not queued: rounds never overlap). A list that cannot be read
+ * is fatal on the first round only; later, it is reported and retried next
+ * interval, so a half-saved edit does not stop the service.
+ */
+async function fetchEvery(everyMs: number, config: FetchConfig, io: CommandIo, store: ImageStore, downloader: Downloader): Promise<void> {
+  for (let round = 1; !io.signal.aborted; round++) {
+    const startedAt = Date.now();
+    try {
+      await fetchRound(config, io, store, downloader);
+    } catch (error) {
+      if (round === 1 || !(error instanceof ImageLoaderError)) throw error;
+      io.stderr.write(`error: ${error.message}; retrying at the next interval\n`);
+    }
+    const elapsed = Date.now() - startedAt;
+    if (elapsed > everyMs && !config.quiet) {
+      io.stderr.write(`round took ${(elapsed / 1000).toFixed(1)} s, longer than --every; starting the next one now\n`);
+    }
+    await sleep(Math.max(0, everyMs - elapsed), undefined, { signal: io.signal }).catch(() => {});
+  }
+}
+
+async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore, downloader: Downloader): Promise<RoundSummary> {
+  const source = await openListSource(config.list, io.stdin as never);
+  const reporter = new ProgressReporter({
+    listName: source.name,
+    stream: io.stderr,
+    live: (io.stderr as NodeJS.WriteStream).isTTY === true,
+    quiet: config.quiet,
+  });
+  let summary: RoundSummary;
+  try {
+    summary = await runRound({
+      listName: config.list,
+      entries: readUrlList(source),
+      download: (url, signal) => downloader.download(url, signal),
+      recordFailure: (url, error) => downloader.recordFailure(url, error),
+      concurrency: config.concurrency,
+      retries: config.retries,
+      signal: io.signal,
+      onEvent: reporter.onEvent,
+    });
+  } finally {
+    reporter.finish();
+  }
+  // A stopped round is not a round: the last complete one stays the store's word on freshness.
+  if (!summary.aborted) await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary));
+
+  if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));
+  else if (summary.counts.failed > 0) io.stderr.write(formatHumanSummary(summary, store.layout.root));
+  return summary;
+}

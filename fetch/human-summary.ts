@@ -1,0 +1,27 @@
+import type { RoundSummary } from '../core/round/round-summary.js';
+import { formatBytes } from './format-bytes.js';
+
+const SHOWN_PER_CODE = 10;
+
+/** The end-of-round report for people: counts, then failures grouped by reason. */
+export function formatHumanSummary(summary: RoundSummary, storeRoot: string): string {
+  const { counts } = summary;
+  const lines = [
+    `${summary.aborted ? 'Round stopped' : 'Round finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ` +
+      `${counts.downloaded} downloaded, ${counts.unchanged} unchanged, ${counts.failed} failed` +
+      (counts.duplicates > 0 ? `, ${counts.duplicates} duplicate line(s) skipped` : '') +
+      `; ${formatBytes(summary.bytesTransferred)} received.`,
+  ];
+  const codes = Object.keys(summary.failuresByCode).sort((a, b) => summary.failuresByCode[b]! - summary.failuresByCode[a]!);
+  if (codes.length > 0) lines.push('Failed, by reason:');
+  for (const code of codes) {
+    const failed = summary.entries.filter((entry) => entry.status === 'failed' && entry.error?.code === code);
+    lines.push(`  ${code} (${failed.length})`);
+    for (const entry of failed.slice(0, SHOWN_PER_CODE)) {
+      lines.push(`    line ${entry.line}: ${entry.url}: ${entry.error?.message.replace(/^line \d+: /, '')}`);
+    }
+    if (failed.length > SHOWN_PER_CODE) lines.push(`    ... and ${failed.length - SHOWN_PER_CODE} more (--json lists every one)`);
+  }
+  lines.push(`Store: ${storeRoot}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,104 @@
+import type { RoundEvent } from '../core/round/run-round.js';
+import { formatBytes } from './format-bytes.js';
+
+export interface ProgressOptions {
+  listName: string;
+  stream: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Redraw one status line in place (a terminal) instead of printing periodic lines. */
+  live: boolean;
+  quiet: boolean;
+  /** Plain-line period when not live. @defaultValue 10000 */
+  intervalMs?: number;
+}
+
+/**
+ * Shows a round as it runs, on stderr so stdout stays clean for `--json`:
+ * a status line redrawn in place on a terminal, a plain line every few
+ * seconds otherwise (journald, CI logs), nothing but errors with `--quiet`.
+ * Bad list lines are errors and are printed as they are read.
+ */
+export class ProgressReporter {
+  private done = 0;
+  private failed = 0;
+  private bytes = 0;
+  private urls: number | undefined;
+  private readonly startedAt = Date.now();
+  private lastDraw = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private lineShown = false;
+
+  constructor(private readonly options: ProgressOptions) {
+    if (!options.quiet && !options.live) {
+      this.timer = setInterval(() => this.write(`${this.status()}\n`), options.intervalMs ?? 10_000);
+      this.timer.unref();
+    }
+  }
+
+  readonly onEvent = (event: RoundEvent): void => {
+    switch (event.type) {
+      case 'entry':
+        this.done++;
+        this.bytes += event.transferred;
+        if (event.entry.status === 'failed') {
+          this.failed++;
+          if (event.entry.attempts === undefined) {
+            this.print(`${this.options.listName}:${event.entry.line}: ${event.entry.error?.code}: ${stripLinePrefix(event.entry.error?.message ?? '')}: ${event.entry.url}`);
+          }
+        }
+        break;
+      case 'duplicate':
+        if (!this.options.quiet) {
+          this.print(`${this.options.listName}:${event.duplicate.line}: duplicate of line ${event.duplicate.firstLine}, downloaded once: ${event.duplicate.url}`);
+        }
+        break;
+      case 'list-read':
+        this.urls = event.urls;
+        break;
+      case 'retry':
+        break;
+    }
+    this.draw();
+  };
+
+  finish(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.lineShown) this.options.stream.write('\r\x1b[2K');
+    this.lineShown = false;
+  }
+
+  private print(message: string): void {
+    if (this.lineShown) this.options.stream.write('\r\x1b[2K');
+    this.lineShown = false;
+    this.options.stream.write(`${message}\n`);
+  }
+
+  private draw(): void {
+    if (this.options.quiet || !this.options.live) return;
+    const now = Date.now();
+    if (now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    this.options.stream.write(`\r\x1b[2K${this.bar()} ${this.status()}`);
+    this.lineShown = true;
+  }
+
+  private bar(): string {
+    if (this.urls === undefined || this.urls === 0) return '';
+    const width = 24;
+    const filled = Math.min(width, Math.round((this.done / this.urls) * width));
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+  }
+
+  private status(): string {
+    const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000);
+    const total = this.urls === undefined ? `${this.done}+` : String(this.urls);
+    return `${this.done}/${total} done, ${(this.done / seconds).toFixed(1)}/s, ${formatBytes(this.bytes)} received, ${this.failed} failed`;
+  }
+
+  private write(text: string): void {
+    this.options.stream.write(text);
+  }
+}
+
+function stripLinePrefix(message: string): string {
+  return message.replace(/^line \d+: /, '');
+}
