@@ -44,8 +44,11 @@ export class Downloader {
   constructor(
     private readonly store: ImageStore,
     private readonly settings: DownloadSettings,
+    /** Overrides the SSRF guard's address test (tests only: to refuse one loopback address and not another). */
+    isBlockedAddress?: (address: string) => boolean,
   ) {
     this.agent = createHttpAgent({
+      isBlockedAddress,
       perHost: settings.perHost,
       connectTimeoutMs: Math.min(settings.connectTimeoutMs, settings.timeoutMs),
       headersTimeoutMs: Math.min(settings.idleTimeoutMs, settings.timeoutMs),

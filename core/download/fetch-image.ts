@@ -113,7 +113,7 @@ async function fetchFollowingRedirects(
 async function saveBody(url: string, response: Dispatcher.ResponseData, tempPath: string, options: FetchImageOptions): Promise<FetchImageResult> {
   const declared = Number(header(response.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > options.maxBytes) {
-    response.body.destroy();
+    abandon(response.body);
     throw new ImageLoaderError(ErrorCode.TooLarge, `Content-Length ${declared} bytes exceeds the limit of ${options.maxBytes} bytes (--max-bytes)`, { url });
   }
 
@@ -212,6 +212,12 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 function pathOf(url: string): string {
   const parsed = new URL(url);
   return parsed.pathname + parsed.search;
+}
+
+/** Drops a body we will not read: destroying closes its connection; the abort error it then emits is expected, and unhandled it would crash the process. */
+function abandon(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** Reads and drops a small body so its connection can be reused; a large or endless one closes it instead. */

@@ -16,6 +16,8 @@ export interface HttpClientOptions {
   idleTimeoutMs: number;
   /** Refuse connections to loopback, private, link-local, unique-local and unspecified addresses. */
   blockPrivateAddresses: boolean;
+  /** Which peer addresses to refuse when blocking; tests narrow it to tell two loopback addresses apart. @defaultValue isPrivateAddress */
+  isBlockedAddress?: (address: string) => boolean;
 }
 
 /**
@@ -27,21 +29,22 @@ export interface HttpClientOptions {
  * since each hop connects through here).
  */
 export function createHttpAgent(options: HttpClientOptions): Agent {
+  const isBlocked = options.isBlockedAddress ?? isPrivateAddress;
   const baseConnect = buildConnector({
     timeout: options.connectTimeoutMs,
-    ...(options.blockPrivateAddresses ? { lookup: publicOnlyLookup } : {}),
+    ...(options.blockPrivateAddresses ? { lookup: publicOnlyLookup(isBlocked) } : {}),
   });
   const connect: buildConnector.connector = options.blockPrivateAddresses
     ? (connectOptions, callback) => {
         const literal = connectOptions.hostname.replace(/^\[|\]$/g, '');
-        if (isIP(literal) !== 0 && isPrivateAddress(literal)) {
+        if (isIP(literal) !== 0 && isBlocked(literal)) {
           callback(blockedAddress(connectOptions.hostname, literal), null);
           return;
         }
         baseConnect(connectOptions, (error, socket) => {
           if (error || !socket) return callback(error ?? new Error('connect failed'), null);
           const peer = (socket as Socket).remoteAddress;
-          if (peer === undefined || isPrivateAddress(peer)) {
+          if (peer === undefined || isBlocked(peer)) {
             socket.destroy();
             return callback(blockedAddress(connectOptions.hostname, peer ?? 'an unknown address'), null);
           }
@@ -69,15 +72,17 @@ function blockedAddress(host: string, address: string): ImageLoaderError {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** dns.lookup, minus every non-public address; fails when none is left. */
-function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
-    if (allowed.length === 0) {
-      return callback(blockedAddress(hostname, addresses.map((entry) => entry.address).join(', ')) as unknown as NodeJS.ErrnoException, []);
-    }
-    if (options.all) return callback(null, allowed);
-    callback(null, allowed[0]!.address, allowed[0]!.family);
-  });
+/** dns.lookup, minus every blocked address; fails when none is left. */
+function publicOnlyLookup(isBlocked: (address: string) => boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const allowed = addresses.filter((entry) => !isBlocked(entry.address));
+      if (allowed.length === 0) {
+        return callback(blockedAddress(hostname, addresses.map((entry) => entry.address).join(', ')) as unknown as NodeJS.ErrnoException, []);
+      }
+      if (options.all) return callback(null, allowed);
+      callback(null, allowed[0]!.address, allowed[0]!.family);
+    });
+  };
 }

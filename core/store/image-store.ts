@@ -87,9 +87,11 @@ export class ImageStore {
       await link(blob, staging);
       try {
         await this.withDir(human, () => rename(staging, human));
-      } catch (error) {
+      } finally {
+        // rename(2) does nothing, successfully, when both names are links to
+        // the same file (a run killed after linking but before writing the
+        // metadata), leaving `staging` behind: remove it in every case.
         await this.discardTemp(staging);
-        throw error;
       }
       if (previous !== undefined && previous.path !== path) await unlink(this.layout.humanPath(previous.path)).catch(() => {});
     }
