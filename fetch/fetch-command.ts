@@ -111,7 +111,12 @@ async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore,
     reporter.finish();
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
-  if (!summary.aborted) await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary));
+  if (!summary.aborted) {
+    await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary)).catch((error: NodeJS.ErrnoException) => {
+      // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
+      io.stderr.write(`error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`);
+    });
+  }
 
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));

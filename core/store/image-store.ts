@@ -1,6 +1,8 @@
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IMAGE_TYPES, type ImageType } from '../download/image-types.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { CacheInfo } from '../download/fetch-image.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
@@ -41,7 +43,12 @@ export class ImageStore {
   /** Creates the internal folders if needed and removes temp files left by killed runs. */
   static async open(root: string, options: ImageStoreOptions = {}): Promise<{ store: ImageStore; removedTempFiles: number }> {
     const store = new ImageStore(new StoreLayout(root));
-    for (const dir of [store.layout.blobsDir, store.layout.metaDir, store.layout.tmpDir]) await store.ensureDir(dir);
+    try {
+      for (const dir of [store.layout.blobsDir, store.layout.metaDir, store.layout.tmpDir]) await store.ensureDir(dir);
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${code ?? message}`, { cause: error });
+    }
     const removedTempFiles = await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
     return { store, removedTempFiles };
   }
