@@ -5,6 +5,7 @@ import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
@@ -39,7 +40,11 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
   if (parsed.positionals.length !== 1) {
     throw new ImageLoaderError(ErrorCode.InvalidConfig, `expected exactly one LIST (a file, or - for standard input), got ${parsed.positionals.length}`);
   }
-  return { ...resolveSettings(fetchSettings, parsed.values, env), list: parsed.positionals[0]! };
+  const config = { ...resolveSettings(fetchSettings, parsed.values, env), list: parsed.positionals[0]! };
+  if (config.list === '-' && config.everyMs !== undefined) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, '--every needs a list file: standard input (-) can be read only once');
+  }
+  return config;
 }
 
 /**
@@ -95,6 +100,7 @@ async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore,
     live: (io.stderr as NodeJS.WriteStream).isTTY === true,
     quiet: config.quiet,
   });
+  if (!config.quiet && config.list !== '-') void countListEntries(config.list).then((count) => reporter.expectEntries(count));
   let summary: RoundSummary;
   try {
     summary = await runRound({

@@ -22,6 +22,8 @@ export class ProgressReporter {
   private failed = 0;
   private bytes = 0;
   private urls: number | undefined;
+  /** Entries the list is expected to hold (a quick pre-count), until the round has read it all. */
+  private expected: number | undefined;
   private readonly startedAt = Date.now();
   private lastDraw = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -52,13 +54,18 @@ export class ProgressReporter {
         }
         break;
       case 'list-read':
-        this.urls = event.urls;
+        this.urls = event.entries;
         break;
       case 'retry':
         break;
     }
     this.draw();
   };
+
+  /** A quick count of the list's entries, for the bar before the list is read to its end. */
+  expectEntries(count: number | undefined): void {
+    this.expected = count;
+  }
 
   finish(): void {
     if (this.timer) clearInterval(this.timer);
@@ -81,16 +88,21 @@ export class ProgressReporter {
     this.lineShown = true;
   }
 
+  private total(): number | undefined {
+    return this.urls ?? this.expected;
+  }
+
   private bar(): string {
-    if (this.urls === undefined || this.urls === 0) return '';
+    const total = this.total();
+    if (total === undefined || total === 0) return '';
     const width = 24;
-    const filled = Math.min(width, Math.round((this.done / this.urls) * width));
+    const filled = Math.min(width, Math.round((this.done / total) * width));
     return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
   }
 
   private status(): string {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000);
-    const total = this.urls === undefined ? `${this.done}+` : String(this.urls);
+    const total = this.total() ?? '?';
     return `${this.done}/${total} done, ${(this.done / seconds).toFixed(1)}/s, ${formatBytes(this.bytes)} received, ${this.failed} failed`;
   }
 

@@ -149,7 +149,7 @@ async function saveBody(url: string, response: Dispatcher.ResponseData, tempPath
     }
   }
 
-  await pipeline(response.body, inspect, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+  await pipeline(response.body, inspect, createWriteStream(tempPath, { flags: 'wx' }));
   return { kind: 'downloaded', sha256: hash.digest('hex'), bytes, type: type!, ...cacheInfo(response.headers) };
 }
 

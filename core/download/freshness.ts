@@ -1,3 +1,5 @@
+import { parseHttpDate } from './http-date.js';
+
 /**
  * RFC 9111 freshness, as a private cache would judge it, from the response
  * headers we keep. Pure: the caller passes the clock.
@@ -26,10 +28,10 @@ export function freshUntil(headers: FreshnessHeaders, responseTimeMs: number): n
   if (maxAge !== undefined && /^\d+$/.test(maxAge)) {
     lifetimeMs = Number(maxAge) * 1000;
   } else if (headers.expires !== undefined) {
-    const expires = Date.parse(headers.expires);
-    if (Number.isNaN(expires)) return undefined; // RFC 9111 §5.3: an invalid Expires means already expired.
-    const date = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
-    lifetimeMs = expires - (Number.isNaN(date) ? responseTimeMs : date);
+    const expires = parseHttpDate(headers.expires);
+    if (expires === undefined) return undefined; // RFC 9111 §5.3: an invalid Expires means already expired.
+    const date = headers.date === undefined ? undefined : parseHttpDate(headers.date);
+    lifetimeMs = expires - (date ?? responseTimeMs);
   }
   if (lifetimeMs === undefined || lifetimeMs <= 0) return undefined;
 

@@ -1,3 +1,5 @@
+import { parseHttpDate } from './http-date.js';
+
 export interface RetryDelayOptions {
   /** Delay before the first retry, before jitter. @defaultValue 500 */
   baseMs?: number;
@@ -25,6 +27,6 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const date = parseHttpDate(trimmed);
+  return date === undefined ? undefined : Math.max(0, date - now);
 }

@@ -82,7 +82,11 @@ function looksLikeSvg(text: string): 'yes' | 'no' | 'undecided' {
       if (end === -1) return 'undecided';
       rest = rest.slice(end + 3);
     } else if (/^<!doctype/i.test(rest)) {
-      const end = rest.indexOf('>');
+      // An internal subset (`[ <!ENTITY ...> ]`, as Illustrator writes) holds `>` of its own.
+      const gt = rest.indexOf('>');
+      const subset = rest.indexOf('[');
+      const close = subset !== -1 && (gt === -1 || subset < gt) ? rest.indexOf(']', subset) : gt;
+      const end = close === -1 ? -1 : rest.indexOf('>', close);
       if (end === -1) return 'undecided';
       rest = rest.slice(end + 1);
     } else if (rest.length < 5) {

@@ -20,7 +20,8 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: n
   let kept = 0;
   let overLong = false;
   let number = 0;
-  let first = true;
+  // The stream's first bytes while they could still be (part of) a BOM; undefined once decided.
+  let head: Buffer | undefined = Buffer.alloc(0);
 
   const take = (): RawLine => {
     let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, kept);
@@ -51,8 +52,14 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: n
   };
 
   for await (let chunk of chunks) {
-    if (first) {
-      first = false;
+    if (head) {
+      // A BOM may arrive split over chunks (a slow pipe, or empty first chunks).
+      chunk = head.length > 0 ? Buffer.concat([head, chunk]) : chunk;
+      if (chunk.length < UTF8_BOM.length && UTF8_BOM.subarray(0, chunk.length).equals(chunk)) {
+        head = chunk;
+        continue;
+      }
+      head = undefined;
       if (chunk.subarray(0, 3).equals(UTF8_BOM)) chunk = chunk.subarray(3);
     }
     let start = 0;
@@ -63,5 +70,6 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: n
     }
     if (start < chunk.length) keep(chunk.subarray(start));
   }
+  if (head) keep(head); // A stream of only the start of a BOM: those bytes are content.
   if (kept > 0 || overLong) yield take();
 }

@@ -10,6 +10,9 @@ const ALLOWED_SCHEMES = new Set(['http:', 'https:']);
 // C0 controls, DEL and C1 controls: never part of a URL someone meant to write.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const INNER_SPACE = /\s/;
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+// `example.com:8080/a.jpg` would parse with the scheme "example.com:": it is a host and port, the scheme missing.
+const HOST_AND_PORT = /^[a-z0-9.-]+:\d+(\/|$)/i;
 
 /**
  * Parses the text of one list line (already decoded, without its line ending).
@@ -29,16 +32,15 @@ export function parseListLine(text: string): ParsedLine {
     return invalid(ErrorCode.InvalidUrl, 'contains whitespace; one URL per line, spaces must be percent-encoded');
   }
 
+  if (!SCHEME.test(line) || HOST_AND_PORT.test(line)) {
+    return invalid(ErrorCode.InvalidUrl, `not an absolute URL (no scheme); did you mean https://${line.replace(/^\/+/, '')}?`);
+  }
   let url: URL;
   try {
     url = new URL(line);
   } catch {
-    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(line)) {
-      return invalid(ErrorCode.InvalidUrl, `not an absolute URL (no scheme); did you mean https://${line}?`);
-    }
     return invalid(ErrorCode.InvalidUrl, 'not a valid URL');
   }
-
   if (!ALLOWED_SCHEMES.has(url.protocol)) {
     return invalid(ErrorCode.UnsupportedScheme, `unsupported scheme "${url.protocol}"; only http: and https: are fetched`);
   }

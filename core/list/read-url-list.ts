@@ -109,6 +109,8 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
 
 async function* probeBinary(source: ListSource): AsyncGenerator<Buffer> {
   let probed = 0;
+  // Chunks are held back until the probe is done, so no line of a binary file is ever yielded.
+  const held: Buffer[] = [];
   for await (const chunk of source.chunks) {
     if (probed < BINARY_PROBE_BYTES) {
       const probe = chunk.subarray(0, BINARY_PROBE_BYTES - probed);
@@ -119,9 +121,14 @@ async function* probeBinary(source: ListSource): AsyncGenerator<Buffer> {
         );
       }
       probed += probe.length;
+      held.push(chunk);
+      if (probed < BINARY_PROBE_BYTES) continue;
+      yield* held.splice(0);
+      continue;
     }
     yield chunk;
   }
+  yield* held;
 }
 
 /** 96 bits of SHA-256: collisions are out of reach for any list, and a key costs ~16 bytes, not a URL's length. */

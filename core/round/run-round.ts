@@ -12,7 +12,8 @@ export type RoundEvent =
   | { type: 'entry'; entry: UrlEntry; transferred: number }
   | { type: 'duplicate'; duplicate: DuplicateEntry }
   | { type: 'retry'; url: string; attempt: number; delayMs: number; error: ImageLoaderError }
-  | { type: 'list-read'; urls: number };
+  /** The whole list has been read: `entries` is the final count of entries the summary will have. */
+  | { type: 'list-read'; entries: number };
 
 export interface RunRoundOptions {
   listName: string;
@@ -108,7 +109,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     });
     inFlight.add(task);
   }
-  emit({ type: 'list-read', urls });
+  emit({ type: 'list-read', entries: urls + invalidLines });
   while (inFlight.size > 0) await Promise.all(inFlight);
 
   return summarizeRound({

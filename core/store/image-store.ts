@@ -149,7 +149,7 @@ export class ImageStore {
   async writeFileAtomic(path: string, content: string): Promise<void> {
     const temp = this.newTempPath();
     try {
-      await writeFile(temp, content, { flag: 'wx', flush: true });
+      await writeFile(temp, content, { flag: 'wx' });
       await this.withDir(path, () => rename(temp, path));
     } catch (error) {
       await this.discardTemp(temp).catch(() => {});

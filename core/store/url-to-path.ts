@@ -30,10 +30,14 @@ import { IMAGE_EXTENSIONS, IMAGE_TYPES, type ImageType } from '../download/image
  */
 export function urlToPath(url: string, type: ImageType): string {
   const parsed = new URL(url);
-  const host = directoryName(parsed.host) + (parsed.protocol === 'http:' ? '^.http' : '');
+  // The marker goes inside the 255-byte budget of the host component.
+  const host = directoryName(parsed.host, parsed.protocol === 'http:' ? '^.http' : '');
   const segments = parsed.pathname.slice(1).split('/');
   const leafSegment = segments.pop() ?? '';
-  const path = [host, ...segments.map(directoryName), leafName(leafSegment + parsed.search, type)].join('/');
+  // `search` is '' for both `/a` and `/a?`; keep the lone `?` so they stay distinct.
+  parsed.hash = '';
+  const query = parsed.search === '' && parsed.href.endsWith('?') ? '?' : parsed.search;
+  const path = [host, ...segments.map((segment) => directoryName(segment)), leafName(leafSegment + query, type)].join('/');
   if (Buffer.byteLength(path) <= MAX_PATH_BYTES) return path;
   return `${host}/^~${hash(url)}^.${IMAGE_TYPES[type].extension}`;
 }
@@ -44,13 +48,13 @@ const KEEP_BYTES_WHEN_SHORTENED = 180;
 const PORTABLE = /^[A-Za-z0-9\-_.~!$&'()+,;=@%]$/;
 const WINDOWS_DEVICES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 
-function directoryName(segment: string): string {
+function directoryName(segment: string, suffix = ''): string {
   let name = escape(segment);
   const dot = name.lastIndexOf('.');
   if (dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase())) {
     name = `${name.slice(0, dot)}^2E${name.slice(dot + 1)}`;
   }
-  return fit(name, segment, '');
+  return fit(name, segment, suffix);
 }
 
 function leafName(segment: string, type: ImageType): string {

@@ -91,7 +91,14 @@ describe('fetch: origin faults', () => {
 
   it('honours Retry-After on 429', () => {
     assert.equal(entry('/429.png').attempts, 2);
-    assert.equal(requests('/429.png'), 2);
+    const [first, second] = origin.stats.arrivals.get('/429.png')!;
+    assert.ok(second! - first! >= 950, `retried ${second! - first!} ms later, after the 1 s the server asked for`);
+  });
+
+  it('backs off between retries of a 5xx', () => {
+    const [first, second, third] = origin.stats.arrivals.get('/500-then-ok.png')!;
+    assert.ok(second! - first! >= 250, `first retry after ${second! - first!} ms (backoff 0.5 s with jitter down to half)`);
+    assert.ok(third! - second! >= 500, `second retry after ${third! - second!} ms (1 s with jitter down to half)`);
   });
 
   it('reports each failure with its own code and never retries a terminal one', () => {

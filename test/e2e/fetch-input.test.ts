@@ -120,6 +120,7 @@ describe('fetch: the URL list and the command line', () => {
       [['fetch', list, '--revalidate', 'sometimes'], {}, /--revalidate: expected "auto" or "always"/],
       [['fetch', list, '--no-such-flag'], {}, /Unknown option '--no-such-flag'/],
       [['fetch', list], { IMAGE_LOADER_RETRIES: 'lots' }, /IMAGE_LOADER_RETRIES: expected an integer from 0 to 20, got "lots"/],
+      [['fetch', '-', '--every', '5m'], {}, /--every needs a list file/],
       [['frobnicate'], {}, /unknown command "frobnicate"/],
     ];
     for (const [args, env, message] of cases) {

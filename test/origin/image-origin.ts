@@ -24,6 +24,8 @@ export interface OriginStats {
   inFlight: number;
   maxInFlight: number;
   byPath: Map<string, number>;
+  /** When each request per path arrived (ms since epoch). */
+  arrivals: Map<string, number[]>;
   /** Request headers of the most recent request per path. */
   lastHeaders: Map<string, IncomingMessage['headers']>;
 }
@@ -64,6 +66,7 @@ export async function startImageOrigin(options: ImageOriginOptions = {}): Promis
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     stats.byPath.set(path, (stats.byPath.get(path) ?? 0) + 1);
+    stats.arrivals.set(path, [...(stats.arrivals.get(path) ?? []), Date.now()]);
     stats.lastHeaders.set(path, request.headers);
     let ended = false;
     const end = (): void => {
@@ -170,5 +173,5 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
 }
 
 function freshStats(): OriginStats {
-  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, byPath: new Map(), lastHeaders: new Map() };
+  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map() };
 }
