@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { EXIT_USAGE, parseFetchArgs, runFetch } from '../fetch/fetch-command.js';
@@ -20,6 +21,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const stop = new AbortController();
+  // Every download in flight and every retry waiting its turn listens to this signal: their number
+  // follows the list and the concurrency, so the default leak warning at 10 listeners would be noise.
+  setMaxListeners(0, stop.signal);
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;

@@ -10,6 +10,7 @@ import { openListSource, readUrlList } from '../core/list/read-url-list.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
 import { ImageStore } from '../core/store/image-store.js';
+import { MetadataIndex } from '../core/store/metadata-index.js';
 import { fetchSettings } from './fetch-settings.js';
 import { formatHumanSummary } from './human-summary.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -55,18 +56,35 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet) io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
+  const { index, skippedLines } = await MetadataIndex.load(store).catch((error: NodeJS.ErrnoException) => {
+    throw new ImageLoaderError(ErrorCode.Store, `cannot read ${store.layout.metadataFile}: ${error.code ?? error.message}`, { cause: error });
+  });
+  if (skippedLines > 0) io.stderr.write(`warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`);
   const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
+  const parts = { config, io, store, downloader, index };
   try {
     if (config.everyMs === undefined) {
-      const summary = await fetchRound(config, io, store, downloader);
+      const summary = await fetchRound(parts);
       return summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
     }
-    await fetchEvery(config.everyMs, config, io, store, downloader);
+    await fetchEvery(config.everyMs, parts);
     return EXIT_OK;
   } finally {
     await downloader.close();
   }
 }
+
+/** What one `fetch` process works with, round after round. */
+interface FetchParts {
+  config: FetchConfig;
+  io: CommandIo;
+  store: ImageStore;
+  downloader: Downloader;
+  index: MetadataIndex;
+}
+
+/** How often a long round saves the metadata index, so a crash loses at most this much revalidation state. */
+const INDEX_CHECKPOINT_MS = 30_000;
 
 /**
  * Rounds back to back at a fixed rate: the next starts one interval after the
@@ -75,11 +93,12 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
  * is fatal on the first round only; later, it is reported and retried next
  * interval, so a half-saved edit does not stop the service.
  */
-async function fetchEvery(everyMs: number, config: FetchConfig, io: CommandIo, store: ImageStore, downloader: Downloader): Promise<void> {
+async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
+  const { config, io } = parts;
   for (let round = 1; !io.signal.aborted; round++) {
     const startedAt = Date.now();
     try {
-      await fetchRound(config, io, store, downloader);
+      await fetchRound(parts);
     } catch (error) {
       if (round === 1 || !(error instanceof ImageLoaderError)) throw error;
       io.stderr.write(`error: ${error.message}; retrying at the next interval\n`);
@@ -92,7 +111,7 @@ async function fetchEvery(everyMs: number, config: FetchConfig, io: CommandIo, s
   }
 }
 
-async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore, downloader: Downloader): Promise<RoundSummary> {
+async function fetchRound({ config, io, store, downloader, index }: FetchParts): Promise<RoundSummary> {
   const source = await openListSource(config.list, io.stdin as never);
   const reporter = new ProgressReporter({
     listName: source.name,
@@ -101,20 +120,27 @@ async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore,
     quiet: config.quiet,
   });
   if (!config.quiet && config.list !== '-') void countListEntries(config.list).then((count) => reporter.expectEntries(count));
+  const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   let summary: RoundSummary;
   try {
     summary = await runRound({
       listName: config.list,
       entries: readUrlList(source),
-      download: (url, signal) => downloader.download(url, signal),
-      recordFailure: (url, error) => downloader.recordFailure(url, error),
+      download: async (url, options) => {
+        const { image, metadata } = await downloader.download(url, index.get(url), options);
+        index.set(metadata);
+        return image;
+      },
+      recordFailure: (url, error) => index.recordFailure(url, error),
       concurrency: config.concurrency,
       retries: config.retries,
       signal: io.signal,
       onEvent: reporter.onEvent,
     });
   } finally {
+    clearInterval(checkpoint);
     reporter.finish();
+    await saveIndex(index, io);
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
@@ -128,4 +154,11 @@ async function fetchRound(config: FetchConfig, io: CommandIo, store: ImageStore,
   else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));
   else if (summary.counts.failed > 0) io.stderr.write(formatHumanSummary(summary, store.layout.root));
   return summary;
+}
+
+/** Saves the metadata index; a failure is reported, not fatal: the images are stored, and the next save tries again. */
+async function saveIndex(index: MetadataIndex, io: CommandIo): Promise<void> {
+  await index.save().catch((error: NodeJS.ErrnoException) => {
+    io.stderr.write(`error: ${ErrorCode.Store}: cannot save the metadata index: ${error.code ?? error.message}\n`);
+  });
 }

@@ -91,6 +91,11 @@ export const downloadSettings = {
     env: 'IMAGE_LOADER_ALLOW_SVG',
     help: 'Store SVG images (they can carry scripts).',
   }),
+  fsync: switchSetting({
+    flag: 'fsync',
+    env: 'IMAGE_LOADER_FSYNC',
+    help: 'fsync each image before renaming it into place (slower; for filesystems without ordered writes).',
+  }),
   userAgent: valueSetting<string | undefined>({
     flag: 'user-agent',
     env: 'IMAGE_LOADER_USER_AGENT',

@@ -1,6 +1,6 @@
 import type { Agent } from 'undici';
-import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ImageStore } from '../store/image-store.js';
+import { confirmedMetadata, type UrlMetadata } from '../store/url-metadata.js';
 import { fetchImage, type FetchImageOptions } from './fetch-image.js';
 import { createHttpAgent } from './http-client.js';
 
@@ -14,8 +14,17 @@ export interface DownloadSettings {
   allowPrivate: boolean;
   allowSvg: boolean;
   userAgent: string;
+  /** fsync each image before it is renamed into place (for filesystems without ordered data writes). */
+  fsync: boolean;
   /** `auto`: skip asking while the origin's Cache-Control/Expires says the copy is fresh; `always`: ask every round. */
   revalidate: 'auto' | 'always';
+}
+
+export interface DownloadOptions {
+  /** Aborts the download (shutdown). */
+  signal?: AbortSignal | undefined;
+  /** Called once the body has arrived: the network part is over; closing and renaming the file follow. */
+  onBodyReceived?: (() => void) | undefined;
 }
 
 /** The outcome of one URL that did not fail. */
@@ -35,7 +44,8 @@ export interface StoredImage {
 /**
  * The download core: fetches one URL into the store, conditionally when the
  * store has a copy. Shared by `fetch` (one process) and the fleet's workers;
- * it knows nothing of rounds, retries or queues. Throws ImageLoaderError.
+ * it knows nothing of rounds, retries, queues or where metadata is kept.
+ * Throws ImageLoaderError.
  */
 export class Downloader {
   private readonly agent: Agent;
@@ -62,48 +72,56 @@ export class Downloader {
       maxRedirects: settings.maxRedirects,
       allowSvg: settings.allowSvg,
       userAgent: settings.userAgent,
+      fsync: settings.fsync,
     };
   }
 
-  async download(url: string, signal?: AbortSignal): Promise<StoredImage> {
-    const stored = await this.store.readMetadata(url);
-    const previous = stored !== undefined && (await this.store.hasImage(stored)) ? stored : undefined;
+  /**
+   * Downloads `url` into the store. `previous` is the URL's metadata from the
+   * last round, if any (its validators make the request conditional); the
+   * returned metadata is for the caller to keep for the next round.
+   */
+  async download(url: string, previous: UrlMetadata | undefined, options: DownloadOptions = {}): Promise<{ image: StoredImage; metadata: UrlMetadata }> {
+    // A copy whose file was deleted by hand cannot be revalidated: fetch it afresh (its old name is still cleaned up).
+    const present = previous !== undefined && (await this.store.hasImage(previous));
 
-    if (previous !== undefined && this.settings.revalidate === 'auto' && previous.freshUntil !== undefined && previous.freshUntil > Date.now()) {
-      return { status: 'unchanged', path: previous.path, sha256: previous.sha256, bytes: previous.bytes, contentType: previous.contentType, transferred: 0, fresh: true };
+    if (present && this.settings.revalidate === 'auto' && previous.freshUntil !== undefined && previous.freshUntil > Date.now()) {
+      return { image: storedImage(previous, 'unchanged', 0, true), metadata: previous };
     }
 
     const tempPath = this.store.newTempPath();
     try {
-      const validators = previous === undefined ? {} : { etag: previous.etag, lastModified: previous.lastModified };
-      const result = await fetchImage(url, tempPath, validators, { ...this.fetchOptions, signal });
+      const validators = present ? { etag: previous.etag, lastModified: previous.lastModified } : {};
+      // No copy to revalidate: the answer will be a body (or a failure), so open the temp file early.
+      const result = await fetchImage(url, tempPath, validators, { ...this.fetchOptions, ...options, preopen: !present });
       if (result.kind === 'not-modified') {
-        const metadata = await this.store.recordNotModified(previous!, result);
-        return { status: 'unchanged', path: metadata.path, sha256: metadata.sha256, bytes: metadata.bytes, contentType: metadata.contentType, transferred: 0, fresh: false };
+        const metadata = confirmedMetadata(previous!, result, new Date());
+        return { image: storedImage(metadata, 'unchanged', 0, false), metadata };
       }
-      // `stored` (not `previous`): a copy whose file was deleted by hand still names the old path to clean up.
-      const { metadata, changed } = await this.store.commitImage({ url, tempPath, sha256: result.sha256, bytes: result.bytes, type: result.type, cache: result, previous: stored });
-      return {
-        status: changed ? 'downloaded' : 'unchanged',
-        path: metadata.path,
-        sha256: metadata.sha256,
-        bytes: metadata.bytes,
-        contentType: metadata.contentType,
-        transferred: result.bytes,
-        fresh: false,
-      };
-    } finally {
+      const { metadata, changed } = await this.store.commitImage({
+        url,
+        tempPath,
+        sha256: result.sha256,
+        bytes: result.bytes,
+        type: result.type,
+        cache: result,
+        previous,
+        previousPresent: present,
+      });
+      return { image: storedImage(metadata, changed ? 'downloaded' : 'unchanged', result.bytes, false), metadata };
+    } catch (error) {
+      // A failed download may have left a partial temp file; a failed commit, one not yet renamed.
+      // (On success the commit consumed it, and a 304 never created it: no system call wasted then.)
       await this.store.discardTemp(tempPath).catch(() => {});
+      throw error;
     }
-  }
-
-  /** After the last attempt failed: the stored copy (if any) stays and remembers the failure. */
-  async recordFailure(url: string, error: ImageLoaderError): Promise<void> {
-    const previous = await this.store.readMetadata(url);
-    if (previous !== undefined) await this.store.recordFailure(previous, error).catch(() => {});
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+function storedImage(metadata: UrlMetadata, status: StoredImage['status'], transferred: number, fresh: boolean): StoredImage {
+  return { status, path: metadata.path, sha256: metadata.sha256, bytes: metadata.bytes, contentType: metadata.contentType, transferred, fresh };
 }

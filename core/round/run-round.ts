@@ -18,9 +18,10 @@ export type RoundEvent =
 export interface RunRoundOptions {
   listName: string;
   entries: AsyncIterable<ListEntry>;
-  download(url: string, signal: AbortSignal): Promise<StoredImage>;
+  /** Downloads one URL; calls `onBodyReceived` when the network part is over, so the next URL can start. */
+  download(url: string, options: { signal: AbortSignal; onBodyReceived: () => void }): Promise<StoredImage>;
   /** Called once per URL whose last attempt failed. */
-  recordFailure?(url: string, error: ImageLoaderError): Promise<void>;
+  recordFailure?(url: string, error: ImageLoaderError): void | Promise<void>;
   /** Downloads in flight at once. */
   concurrency: number;
   /** Retries after the first attempt, for retryable failures only. */
@@ -59,32 +60,48 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     emit({ type: 'entry', entry, transferred });
   };
 
+  // Called holding a slot. A slot stands for a request on the network: it is given back as soon as the
+  // body has arrived (closing and renaming the file need no connection), and while a retry waits.
   const handle = async (url: string, line: number): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (signal.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
-        const stored = await options.download(url, signal);
-        const { transferred, fresh, ...image } = stored;
-        settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
-        return;
-      } catch (caught) {
-        const error = caught instanceof ImageLoaderError ? caught : new ImageLoaderError(ErrorCode.Store, String((caught as Error)?.message ?? caught), { url, cause: caught });
-        if (error.retryable && attempt <= options.retries && !signal.aborted) {
-          const delayMs = retryDelayMs(attempt, error.retryAfterMs, random);
-          emit({ type: 'retry', url, attempt, delayMs, error });
-          slots.release();
-          try {
-            await sleep(delayMs, undefined, { signal });
-          } catch {
-            // Stopped while waiting: the next pass through the loop records it.
-          }
-          await slots.acquire();
-          continue;
-        }
-        await options.recordFailure?.(url, error);
-        settle({ url, line, status: 'failed', attempts: attempt, error: errorEntry(error) }, 0);
-        return;
+    let holding = true;
+    const releaseSlot = (): void => {
+      if (holding) {
+        holding = false;
+        slots.release();
       }
+    };
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (!holding) {
+            await slots.acquire();
+            holding = true;
+          }
+          if (signal.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
+          const stored = await options.download(url, { signal, onBodyReceived: releaseSlot });
+          const { transferred, fresh, ...image } = stored;
+          settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
+          return;
+        } catch (caught) {
+          const error = caught instanceof ImageLoaderError ? caught : new ImageLoaderError(ErrorCode.Store, String((caught as Error)?.message ?? caught), { url, cause: caught });
+          if (error.retryable && attempt <= options.retries && !signal.aborted) {
+            const delayMs = retryDelayMs(attempt, error.retryAfterMs, random);
+            emit({ type: 'retry', url, attempt, delayMs, error });
+            releaseSlot();
+            try {
+              await sleep(delayMs, undefined, { signal });
+            } catch {
+              // Stopped while waiting: the next pass through the loop records it.
+            }
+            continue;
+          }
+          await options.recordFailure?.(url, error);
+          settle({ url, line, status: 'failed', attempts: attempt, error: errorEntry(error) }, 0);
+          return;
+        }
+      }
+    } finally {
+      releaseSlot();
     }
   };
 
@@ -103,10 +120,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     if (signal.aborted) break;
     urls++;
     await slots.acquire();
-    const task = handle(item.url, item.line).finally(() => {
-      slots.release();
-      inFlight.delete(task);
-    });
+    const task = handle(item.url, item.line).finally(() => inFlight.delete(task));
     inFlight.add(task);
   }
   emit({ type: 'list-read', entries: urls + invalidLines });

@@ -1,4 +1,4 @@
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IMAGE_TYPES, type ImageType } from '../download/image-types.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -7,7 +7,7 @@ import type { CacheInfo } from '../download/fetch-image.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
 import { urlToPath } from './url-to-path.js';
-import { parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
+import type { UrlMetadata } from './url-metadata.js';
 
 export interface ImageStoreOptions {
   /** Temp files of other hosts or unknown owners are deleted at start when older than this. @defaultValue 1 hour */
@@ -21,12 +21,15 @@ export interface CommitRequest {
   bytes: number;
   type: ImageType;
   cache: CacheInfo;
+  /** The URL's metadata from before this download, if any. */
   previous: UrlMetadata | undefined;
+  /** Whether `previous`'s file is still in the human tree. */
+  previousPresent: boolean;
 }
 
 /**
- * The store on disk: content-addressed blobs, a human tree of hard links to
- * them, per-URL metadata. Every change becomes visible in one rename (or one
+ * The store on disk: content-addressed blobs and a human tree of hard links
+ * to them (per-URL metadata is the MetadataIndex's). Every change becomes visible in one rename (or one
  * no-replace link), so readers, including web nodes over NFS, see either the
  * old or the new file, never a partial one. Hard links rather than symlinks:
  * they survive any mount point, a web server cannot be led outside its root
@@ -44,7 +47,7 @@ export class ImageStore {
   static async open(root: string, options: ImageStoreOptions = {}): Promise<{ store: ImageStore; removedTempFiles: number }> {
     const store = new ImageStore(new StoreLayout(root));
     try {
-      for (const dir of [store.layout.blobsDir, store.layout.metaDir, store.layout.tmpDir]) await store.ensureDir(dir);
+      for (const dir of [store.layout.blobsDir, store.layout.tmpDir]) await store.ensureDir(dir);
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
       throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${code ?? message}`, { cause: error });
@@ -64,11 +67,6 @@ export class ImageStore {
     });
   }
 
-  async readMetadata(url: string): Promise<UrlMetadata | undefined> {
-    const text = await readFile(this.layout.metadataPath(url), 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : parseUrlMetadata(text, url);
-  }
-
   /** Whether the human-tree file of `metadata` is still there (someone may have deleted it by hand). */
   async hasImage(metadata: UrlMetadata): Promise<boolean> {
     const info = await stat(this.layout.humanPath(metadata.path)).catch(() => undefined);
@@ -76,29 +74,41 @@ export class ImageStore {
   }
 
   /**
-   * Moves a verified download into place: the blob (kept if identical content
-   * is already stored), then the human name (replaced in one rename), then
-   * the metadata. Returns the new metadata and whether the content changed.
+   * Moves a verified download into place and consumes `tempPath`: the temp
+   * file becomes the blob (a second name, no copy) and is then renamed onto
+   * the human name, replacing an older version in one step. When identical
+   * content is already stored, the existing blob is linked instead, so it is
+   * stored once. Returns the URL's new metadata (for the caller's index) and
+   * whether the stored content changed.
    */
   async commitImage(request: CommitRequest): Promise<{ metadata: UrlMetadata; changed: boolean }> {
     const { url, tempPath, sha256, type, previous } = request;
-    const blob = this.layout.blobPath(sha256, IMAGE_TYPES[type].extension);
-    await this.withDir(blob, () => linkNoReplace(tempPath, blob));
-    await this.discardTemp(tempPath);
-
     const path = urlToPath(url, type);
-    const human = this.layout.humanPath(path);
-    const unchanged = previous !== undefined && previous.sha256 === sha256 && previous.path === path && (await this.hasImage(previous));
-    if (!unchanged) {
-      const staging = this.newTempPath();
-      await link(blob, staging);
+    const unchanged = previous !== undefined && request.previousPresent && previous.sha256 === sha256 && previous.path === path;
+    if (unchanged) {
+      await this.discardTemp(tempPath);
+    } else {
+      const blob = this.layout.blobPath(sha256, IMAGE_TYPES[type].extension);
+      const human = this.layout.humanPath(path);
+      const isNewBlob = await this.withDir(blob, () => link(tempPath, blob)).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return false;
+          throw error;
+        },
+      );
+      if (!isNewBlob) {
+        // Same bytes already stored: name that blob instead of keeping a second copy.
+        await unlink(tempPath);
+        await link(blob, tempPath);
+      }
       try {
-        await this.withDir(human, () => rename(staging, human));
+        await this.withDir(human, () => rename(tempPath, human));
       } finally {
-        // rename(2) does nothing, successfully, when both names are links to
-        // the same file (a run killed after linking but before writing the
-        // metadata), leaving `staging` behind: remove it in every case.
-        await this.discardTemp(staging);
+        // rename(2) does nothing, successfully, when both names are links to the same file (a run killed
+        // after linking but before writing the metadata): the temp name would stay. Only possible for an
+        // existing blob.
+        if (!isNewBlob) await this.discardTemp(tempPath);
       }
       if (previous !== undefined && previous.path !== path) await unlink(this.layout.humanPath(previous.path)).catch(() => {});
     }
@@ -118,31 +128,7 @@ export class ImageStore {
       checkedAt: now,
       changedAt: unchanged ? previous.changedAt : now,
     };
-    await this.writeMetadata(metadata);
     return { metadata, changed: !unchanged };
-  }
-
-  /** The origin confirmed the stored copy (304): remember when, and its new validators. */
-  async recordNotModified(previous: UrlMetadata, cache: CacheInfo): Promise<UrlMetadata> {
-    const metadata: UrlMetadata = {
-      ...previous,
-      etag: cache.etag ?? previous.etag,
-      lastModified: cache.lastModified ?? previous.lastModified,
-      freshUntil: cache.freshUntil,
-      checkedAt: new Date().toISOString(),
-      lastError: undefined,
-    };
-    await this.writeMetadata(metadata);
-    return metadata;
-  }
-
-  /** A failed round for a URL we have a copy of: the copy stays, the failure is remembered. */
-  async recordFailure(previous: UrlMetadata, error: { code: string; message: string }): Promise<void> {
-    await this.writeMetadata({ ...previous, lastError: { code: error.code, message: error.message, at: new Date().toISOString() } });
-  }
-
-  async writeMetadata(metadata: UrlMetadata): Promise<void> {
-    await this.writeFileAtomic(this.layout.metadataPath(metadata.url), JSON.stringify(metadata));
   }
 
   /** Writes a file so that readers see the old or the new content, never a mix: temp file, close, rename. */
@@ -177,9 +163,3 @@ export class ImageStore {
   }
 }
 
-/** Creates `target` as a hard link to `source` unless it exists: blobs are immutable, and identical content needs no second copy. */
-async function linkNoReplace(source: string, target: string): Promise<void> {
-  await link(source, target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-}

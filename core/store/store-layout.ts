@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 
 /**
@@ -6,8 +5,8 @@ import { join, resolve, sep } from 'node:path';
  * host) sits at the root; everything else is under `.image-loader/`, which no
  * human name can reach (names never start with a dot):
  *
- *     .image-loader/blobs/ab/cd/abcd…(64 hex).png   content-addressed, immutable
- *     .image-loader/meta/ab/<sha256 of URL>.json    per-URL metadata
+ *     .image-loader/blobs/ab/abcd…(64 hex).png      content-addressed, immutable
+ *     .image-loader/metadata.jsonl                  per-URL metadata, one JSON object a line
  *     .image-loader/tmp/                            temp files, same filesystem
  *     .image-loader/last-round.json                 the last completed round's summary
  */
@@ -15,7 +14,7 @@ export class StoreLayout {
   readonly root: string;
   readonly internalDir: string;
   readonly blobsDir: string;
-  readonly metaDir: string;
+  readonly metadataFile: string;
   readonly tmpDir: string;
   readonly lastRoundFile: string;
 
@@ -23,19 +22,17 @@ export class StoreLayout {
     this.root = resolve(root);
     this.internalDir = join(this.root, '.image-loader');
     this.blobsDir = join(this.internalDir, 'blobs');
-    this.metaDir = join(this.internalDir, 'meta');
+    this.metadataFile = join(this.internalDir, 'metadata.jsonl');
     this.tmpDir = join(this.internalDir, 'tmp');
     this.lastRoundFile = join(this.internalDir, 'last-round.json');
   }
 
-  /** Two levels of 256 folders: a million blobs make ~15 a folder. */
+  /**
+   * 256 folders (two hex digits): a million blobs make ~4,000 a folder (ext4 and NFS handle far more), and a
+   * first run creates at most 256 folders; deeper sharding cost one mkdir per image in a first run.
+   */
   blobPath(sha256: string, extension: string): string {
-    return join(this.blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), `${sha256}.${extension}`);
-  }
-
-  metadataPath(url: string): string {
-    const key = createHash('sha256').update(url).digest('hex');
-    return join(this.metaDir, key.slice(0, 2), `${key}.json`);
+    return join(this.blobsDir, sha256.slice(0, 2), `${sha256}.${extension}`);
   }
 
   /** The absolute path of a human-tree name; throws if it would leave the store (it cannot, by urlToPath's rules: this is the last line of defence). */

@@ -12,8 +12,13 @@ const SUFFIX = '.part';
  * NFS, is still writing.
  */
 export function tempFileName(): string {
-  return `${safeHostname()}.${process.pid}.${randomBytes(8).toString('hex')}${SUFFIX}`;
+  // The host, pid and a per-process random part are computed once: this runs several times per image.
+  processPrefix ??= `${safeHostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  return `${processPrefix}.${(++counter).toString(36)}${SUFFIX}`;
 }
+
+let processPrefix: string | undefined;
+let counter = 0;
 
 export interface CleanTempOptions {
   /** Files of other hosts (or unparseable names) are removed only when older than this. */

@@ -3,7 +3,8 @@ import type { ImageType } from '../download/image-types.js';
 /**
  * What the store remembers about one URL between rounds: enough to ask the
  * origin conditionally next time and to answer for the URL in a summary
- * without touching the image. Stored as JSON, one file per URL.
+ * without touching the image. Kept in the store's metadata index
+ * (metadata-index.ts), one JSON object a line.
  */
 export interface UrlMetadata {
   /** Bumped when the shape changes incompatibly; older files are ignored (the URL is fetched afresh). */
@@ -27,12 +28,28 @@ export interface UrlMetadata {
   lastError?: { code: string; message: string; at: string } | undefined;
 }
 
-export function parseUrlMetadata(text: string, url: string): UrlMetadata | undefined {
+export function parseUrlMetadata(text: string): UrlMetadata | undefined {
   try {
     const value = JSON.parse(text) as Partial<UrlMetadata>;
-    if (value.version !== 1 || value.url !== url || typeof value.path !== 'string' || typeof value.sha256 !== 'string') return undefined;
+    if (value.version !== 1 || typeof value.url !== 'string' || typeof value.path !== 'string' || typeof value.sha256 !== 'string') return undefined;
     return value as UrlMetadata;
   } catch {
     return undefined;
   }
+}
+
+/** The origin confirmed the stored copy (304): the same image, with the validators and freshness it sent now. */
+export function confirmedMetadata(
+  previous: UrlMetadata,
+  cache: { etag: string | undefined; lastModified: string | undefined; freshUntil: number | undefined },
+  now: Date,
+): UrlMetadata {
+  return {
+    ...previous,
+    etag: cache.etag ?? previous.etag,
+    lastModified: cache.lastModified ?? previous.lastModified,
+    freshUntil: cache.freshUntil,
+    checkedAt: now.toISOString(),
+    lastError: undefined,
+  };
 }

@@ -21,6 +21,7 @@ const settings: DownloadSettings = {
   allowPrivate: false,
   allowSvg: false,
   userAgent: 'image-loader-test',
+  fsync: false,
   revalidate: 'always',
 };
 
@@ -76,10 +77,10 @@ describe('SSRF guard', () => {
       permitted.set('/to-metadata', { kind: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' });
       permitted.set('/to-localhost', { kind: 'redirect', location: `http://localhost:${origin.port}/a.png` });
 
-      const ok = await downloader.download(`${permitted.url}/ok.png`);
-      assert.equal(ok.status, 'downloaded', 'the permitted host itself works');
+      const ok = await downloader.download(`${permitted.url}/ok.png`, undefined);
+      assert.equal(ok.image.status, 'downloaded', 'the permitted host itself works');
       for (const path of ['/to-loopback', '/to-metadata', '/to-localhost']) {
-        await assert.rejects(downloader.download(`${permitted.url}${path}`), (error: unknown) => {
+        await assert.rejects(downloader.download(`${permitted.url}${path}`, undefined), (error: unknown) => {
           assert.ok(error instanceof ImageLoaderError);
           assert.equal(error.code, 'IMG_ERR_BLOCKED_ADDRESS', `${path}: ${error.message}`);
           assert.equal(error.retryable, false);

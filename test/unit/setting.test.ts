@@ -19,6 +19,7 @@ const DEFAULTS = {
   retries: 3,
   allowPrivate: false,
   allowSvg: false,
+  fsync: false,
   userAgent: undefined,
   revalidate: 'auto',
 };

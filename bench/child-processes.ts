@@ -1,0 +1,48 @@
+import type { ChildProcess } from 'node:child_process';
+
+/**
+ * Every child the bench starts (origins, tools under test), so that however
+ * the bench ends (normal exit, an error, SIGINT/SIGTERM) none is left
+ * running. Tools are started detached (their own process group), so the
+ * whole group is killed: /usr/bin/time and the tool it runs.
+ */
+const children = new Set<ChildProcess>();
+let installed = false;
+
+export function trackChild(child: ChildProcess): void {
+  installExitHooks();
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Kills a child's process group (or the child alone if it has none), by its id. */
+export function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+export function killAllChildren(): void {
+  for (const child of children) killChild(child);
+  children.clear();
+}
+
+function installExitHooks(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, stopping child processes\n`);
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { makeJpegLike } from '../test/origin/sample-images.js';
+
+/**
+ * The benchmark's images: image `index` of a set of `bytes`-byte images is
+ * always the same bytes, so the origin can serve it and the bench can check
+ * every downloaded file without sharing anything but this module.
+ */
+export const IMAGE_PREFIX = '/img/';
+
+/** The single large file of the streaming floor (scenario 2). */
+export const FLOOR_PATH = '/floor/all-in-one.jpg';
+
+const FLOOR_HEAD_BYTES = 64 * 1024;
+const FLOOR_FILLER_BYTES = 64 * 1024;
+const INDEX_DIGITS = 6;
+
+/** `000042.jpg`: unique per index, so curl and aria2c (which name files after the URL's last segment) never collide. */
+export function imageFileName(index: number): string {
+  return `${String(index).padStart(INDEX_DIGITS, '0')}.jpg`;
+}
+
+export function imagePath(index: number): string {
+  return `${IMAGE_PREFIX}${imageFileName(index)}`;
+}
+
+/** The index named by a request path, or undefined when the path is not an image of the set. */
+export function parseImagePath(path: string): number | undefined {
+  const match = /^\/img\/(\d{6})\.jpg$/.exec(path);
+  return match === null ? undefined : Number(match[1]);
+}
+
+export function benchImage(index: number, bytes: number): Buffer {
+  return makeJpegLike(bytes, `bench-image:${bytes}:${index}`);
+}
+
+/** The first bytes of the floor file; the origin's `stream` behaviour pads them with 0x41 up to the length. */
+export function floorHead(): Buffer {
+  return makeJpegLike(FLOOR_HEAD_BYTES, 'bench-floor-head');
+}
+
+/** SHA-256 of what the origin streams for the floor file of `length` bytes (head, then 0x41 filler). */
+export function floorSha256(length: number): string {
+  const head = floorHead();
+  const hash = createHash('sha256').update(head);
+  const filler = Buffer.alloc(FLOOR_FILLER_BYTES, 0x41);
+  for (let left = length - head.length; left > 0; left -= filler.length) hash.update(filler.subarray(0, Math.min(filler.length, left)));
+  return hash.digest('hex');
+}

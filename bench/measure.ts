@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { killChild, trackChild } from './child-processes.js';
+
+/** One command line to measure. */
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+export interface Measurement {
+  /** Wall time from spawn to exit, measured by the bench (performance.now), in ms. */
+  wallMs: number;
+  /** Peak resident set of the tool's process, in KiB: GNU time's %M (getrusage ru_maxrss of the child). */
+  peakRssKib: number | undefined;
+  /** The tool's exit code as GNU time reports it (time exits with its child's code). */
+  exitCode: number | null;
+  timedOut: boolean;
+  stdoutFile: string;
+  stderrFile: string;
+}
+
+export const TIME_BINARY = '/usr/bin/time';
+
+/**
+ * Runs `command` under GNU time (`/usr/bin/time -f %M -o FILE`) in its own
+ * process group, stdout and stderr to files in `logDir` (so the bench reads
+ * no pipe while the tool runs), and kills the whole group after `timeoutMs`.
+ */
+export async function measure(command: Command, logDir: string, label: string, timeoutMs: number): Promise<Measurement> {
+  const stdoutFile = join(logDir, `${label}.stdout`);
+  const stderrFile = join(logDir, `${label}.stderr`);
+  const rssFile = join(logDir, `${label}.rss`);
+  const out = openSync(stdoutFile, 'w');
+  const err = openSync(stderrFile, 'w');
+  let timedOut = false;
+  const started = performance.now();
+  try {
+    const child = spawn(TIME_BINARY, ['-f', '%M', '-o', rssFile, command.command, ...command.args], { stdio: ['ignore', out, err], detached: true });
+    trackChild(child);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killChild(child);
+    }, timeoutMs);
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => resolve(code));
+    }).finally(() => clearTimeout(timer));
+    const wallMs = performance.now() - started;
+    return { wallMs, peakRssKib: await readPeakRss(rssFile), exitCode, timedOut, stdoutFile, stderrFile };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+}
+
+/** GNU time writes "Command exited with non-zero status N" before the format line when the child failed: take the last line. */
+async function readPeakRss(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const last = text.trim().split('\n').pop() ?? '';
+  return /^\d+$/.test(last) ? Number(last) : undefined;
+}

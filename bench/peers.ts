@@ -1,0 +1,55 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from './measure.js';
+
+/**
+ * The command lines of every tool the bench compares, in one place, so the
+ * same list and the same concurrency reach each of them.
+ */
+export type ToolName = 'image-loader' | 'curl' | 'aria2c' | 'curl-floor';
+
+/** The list in each tool's input format, written once per scenario. */
+export interface ListFiles {
+  /** One URL a line: image-loader and aria2c. */
+  listFile: string;
+  /** `url = "..."` lines: curl (10,000 arguments would be too many for one command line). */
+  curlConfigFile: string;
+}
+
+const IMAGE_LOADER_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+export async function writeListFiles(urls: string[], dir: string): Promise<ListFiles> {
+  const listFile = join(dir, 'urls.txt');
+  const curlConfigFile = join(dir, 'urls.curlrc');
+  await writeFile(listFile, urls.map((url) => `${url}\n`).join(''));
+  await writeFile(curlConfigFile, urls.map((url) => `url = "${url}"\n`).join(''));
+  return { listFile, curlConfigFile };
+}
+
+/** `image-loader fetch`; `--per-host` is passed because one origin is the only host, and 16 connections is what the peers get. */
+export function imageLoaderCommand(lists: ListFiles, storeDir: string, concurrency: number, perHost: number): Command {
+  return {
+    command: process.execPath,
+    args: [IMAGE_LOADER_CLI, 'fetch', lists.listFile, '--store', storeDir, '--allow-private', '--concurrency', String(concurrency), '--per-host', String(perHost), '--json', '--quiet'],
+  };
+}
+
+export function curlCommand(lists: ListFiles, outputDir: string, concurrency: number): Command {
+  return {
+    command: 'curl',
+    args: ['-s', '-Z', '--parallel-max', String(concurrency), '--remote-name-all', '--output-dir', outputDir, '--config', lists.curlConfigFile],
+  };
+}
+
+/** aria2c; `conditional` re-runs on an existing directory with If-Modified-Since (its file's mtime). */
+export function aria2cCommand(lists: ListFiles, outputDir: string, concurrency: number, conditional: boolean): Command {
+  const args = [`-j${concurrency}`, '-x1', '-i', lists.listFile, '-d', outputDir, '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn', '--summary-interval=0'];
+  if (conditional) args.unshift('--conditional-get=true');
+  return { command: 'aria2c', args };
+}
+
+/** The loopback-plus-disk floor: one file of the scenario's total bytes in one request. */
+export function curlFloorCommand(url: string, file: string): Command {
+  return { command: 'curl', args: ['-s', '-o', file, url] };
+}

@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectedHashes } from './expected-hashes.js';
+import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
+import { measure, type Command } from './measure.js';
+import { startBenchOrigin, type BenchOrigin } from './origin-client.js';
+import type { OriginCounters } from './origin-counters.js';
+import { aria2cCommand, curlCommand, curlFloorCommand, imageLoaderCommand, writeListFiles, type ListFiles, type ToolName } from './peers.js';
+import type { DownloadScenario } from './scenarios.js';
+import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
+import { verifyImageLoaderStore, verifyPlainDir, verifySingleFile, type Verification } from './verify.js';
+
+export interface BenchOptions {
+  runs: number;
+  concurrency: number;
+  perHost: number;
+  /** Longest one tool run may take before it is killed and reported as failed. */
+  runTimeoutMs: number;
+  scratchRoot: string;
+  log(message: string): void;
+}
+
+/** One timed run of one tool. */
+export interface RunResult {
+  tool: ToolName;
+  run: number;
+  wallMs: number;
+  peakRssKib: number | undefined;
+  /** What the origin served during the timed run. */
+  counters: OriginCounters | undefined;
+  verification: Verification | undefined;
+  /** Why this run does not count (timeout, exit code, failed verification); undefined when it passed. */
+  failure: string | undefined;
+}
+
+export interface DownloadResult {
+  kind: 'download';
+  scenario: DownloadScenario;
+  /** `count x latency / concurrency` when the scenario has a latency floor. */
+  latencyFloorMs: number | undefined;
+  runs: RunResult[];
+}
+
+const ORIGIN_START_TIMEOUT_MS = 600_000;
+const FLOOR_FILE = 'floor.jpg';
+const STDERR_TAIL_CHARS = 300;
+
+/**
+ * Runs one download scenario: its own origin process, then `runs` rounds of
+ * every tool (each in a fresh directory, verified file by file, then
+ * removed), then the origin is stopped.
+ */
+export async function runDownloadScenario(scenario: DownloadScenario, options: BenchOptions): Promise<DownloadResult> {
+  const { count, bytes, latencyMs, floorBytes } = scenario.origin;
+  const dir = freshDir(join(options.scratchRoot, scenario.id));
+  options.log(`[${scenario.id}] starting origin (${count} x ${bytes} B, ${latencyMs} ms) and computing expected hashes`);
+  const starting = startBenchOrigin(scenario.origin, ORIGIN_START_TIMEOUT_MS);
+  starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
+  const expected = expectedHashes(count, bytes, (done) => options.log(`[${scenario.id}] expected hashes ${done}/${count}`));
+  const floorSha = floorBytes ? floorSha256(floorBytes) : undefined;
+  const origin = await starting;
+
+  const runs: RunResult[] = [];
+  try {
+    const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
+    const context: RunContext = { scenario, options, origin, urls, expected, floorSha, lists: await writeListFiles(urls, dir), dir };
+    for (let run = 1; run <= options.runs; run++) {
+      for (const tool of scenario.tools) runs.push(await runTool(context, tool, run));
+    }
+  } finally {
+    await origin.close();
+    removeDir(dir);
+  }
+  const latencyFloorMs = scenario.latencyFloor ? (count * latencyMs) / options.concurrency : undefined;
+  return { kind: 'download', scenario, latencyFloorMs, runs };
+}
+
+interface RunContext {
+  scenario: DownloadScenario;
+  options: BenchOptions;
+  origin: BenchOrigin;
+  urls: string[];
+  expected: string[];
+  floorSha: string | undefined;
+  lists: ListFiles;
+  dir: string;
+}
+
+async function runTool(context: RunContext, tool: ToolName, run: number): Promise<RunResult> {
+  const { scenario, options, origin, dir } = context;
+  const label = `${tool}-run${run}`;
+  const output = freshDir(join(dir, label));
+  const prefix = `[${scenario.id}] ${tool} run ${run}/${options.runs}`;
+  try {
+    if (scenario.rerun) {
+      options.log(`${prefix}: priming a fresh directory (untimed)`);
+      const prime = await measure(commandFor(context, tool, output, false), dir, `${label}-prime`, options.runTimeoutMs);
+      const failure = await failureOf(prime, await verifyOutput(context, tool, output, prime.stdoutFile), options.runTimeoutMs);
+      if (failure !== undefined) return report(context, prefix, { tool, run, wallMs: prime.wallMs, peakRssKib: undefined, counters: undefined, verification: undefined, failure: `priming run: ${failure}` });
+    }
+    flushDisk();
+    await origin.reset();
+    const timed = await measure(commandFor(context, tool, output, scenario.rerun), dir, label, options.runTimeoutMs);
+    const counters = await origin.counters();
+    const verification = await verifyOutput(context, tool, output, timed.stdoutFile);
+    const failure = await failureOf(timed, verification, options.runTimeoutMs);
+    return report(context, prefix, { tool, run, wallMs: timed.wallMs, peakRssKib: timed.peakRssKib, counters, verification, failure });
+  } finally {
+    removeDir(output);
+  }
+}
+
+function commandFor(context: RunContext, tool: ToolName, output: string, conditional: boolean): Command {
+  const { lists, options, origin } = context;
+  switch (tool) {
+    case 'image-loader':
+      return imageLoaderCommand(lists, output, options.concurrency, options.perHost);
+    case 'curl':
+      return curlCommand(lists, output, options.concurrency);
+    case 'aria2c':
+      return aria2cCommand(lists, output, options.concurrency, conditional);
+    case 'curl-floor':
+      return curlFloorCommand(`${origin.url}${FLOOR_PATH}`, join(output, FLOOR_FILE));
+  }
+}
+
+async function verifyOutput(context: RunContext, tool: ToolName, output: string, stdoutFile: string): Promise<Verification> {
+  switch (tool) {
+    case 'image-loader':
+      return verifyImageLoaderStore(output, stdoutFile, context.urls, context.expected);
+    case 'curl':
+    case 'aria2c':
+      return verifyPlainDir(output, context.expected);
+    case 'curl-floor':
+      return verifySingleFile(join(output, FLOOR_FILE), context.floorSha!);
+  }
+}
+
+async function failureOf(measured: Awaited<ReturnType<typeof measure>>, verification: Verification, timeoutMs: number): Promise<string | undefined> {
+  if (measured.timedOut) return `killed after ${timeoutMs / 1000} s`;
+  if (measured.exitCode !== 0) {
+    const stderr = await readFile(measured.stderrFile, 'utf8').catch(() => '');
+    return `exit code ${measured.exitCode}: ${stderr.trim().slice(-STDERR_TAIL_CHARS) || '(no stderr)'}`;
+  }
+  if (!verification.ok) return `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`;
+  return undefined;
+}
+
+function report(context: RunContext, prefix: string, result: RunResult): RunResult {
+  const rss = result.peakRssKib === undefined ? '?' : `${(result.peakRssKib / 1024).toFixed(0)} MiB`;
+  const served = result.counters ? `, ${result.counters.requests} req, ${(result.counters.bodyBytes / 1024 ** 2).toFixed(1)} MiB body, ${result.counters.notModified} x 304, max ${result.counters.maxInFlight} in flight` : '';
+  const outcome = result.failure === undefined ? 'verified' : `FAILED: ${result.failure}`;
+  context.options.log(`${prefix}: ${(result.wallMs / 1000).toFixed(2)} s, ${rss}${served}; ${outcome}`);
+  return result;
+}

@@ -1,0 +1,126 @@
+import type { OriginSpec } from './origin-client.js';
+import type { ToolName } from './peers.js';
+
+/**
+ * The benchmark's scenarios, as data: what the origin serves, which tools
+ * run, and the targets from issue 2 that image-loader is held to.
+ */
+export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million';
+
+/** A target for image-loader's figures; `max` is inclusive. */
+export type Target =
+  | { metric: 'wall-vs-floor'; max: number; label: string }
+  | { metric: 'wall-vs-tool'; tool: ToolName; max: number; label: string }
+  | { metric: 'peak-rss-mib'; max: number; label: string }
+  | { metric: 'origin-body-bytes'; max: number; label: string }
+  | { metric: 'origin-requests'; max: number; label: string }
+  | { metric: 'wall-s'; max: number; label: string };
+
+export interface DownloadScenario {
+  kind: 'download';
+  id: ScenarioId;
+  title: string;
+  origin: OriginSpec;
+  /** In the order they run within each round of runs. */
+  tools: ToolName[];
+  /**
+   * When set, each run first fills a fresh directory with an untimed run of
+   * the same tool, then times a second run on it (aria2c's second run uses
+   * --conditional-get).
+   */
+  rerun: boolean;
+  /** The latency floor `count x latency / concurrency`, when it is the floor (scenario 1). */
+  latencyFloor: boolean;
+  targets: Target[];
+}
+
+export interface ParseScenario {
+  kind: 'parse';
+  id: 'million';
+  title: string;
+  lines: number;
+  distinct: number;
+  targets: Target[];
+}
+
+export type Scenario = DownloadScenario | ParseScenario;
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const SMALL: OriginSpec = { count: 2000, bytes: 50 * KIB, latencyMs: 50 };
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    kind: 'download',
+    id: 'small',
+    title: '1. 2,000 images x 50 KiB, 50 ms latency',
+    origin: SMALL,
+    tools: ['image-loader', 'curl', 'aria2c'],
+    rerun: false,
+    latencyFloor: true,
+    targets: [
+      { metric: 'wall-vs-floor', max: 1.1, label: 'within 10% of the 6.25 s latency floor' },
+      { metric: 'wall-vs-tool', tool: 'curl', max: 1, label: 'faster than curl' },
+    ],
+  },
+  {
+    kind: 'download',
+    id: 'large',
+    title: '2. 200 images x 5 MiB, 20 ms latency',
+    origin: { count: 200, bytes: 5 * MIB, latencyMs: 20, floorBytes: 200 * 5 * MIB },
+    tools: ['image-loader', 'curl', 'aria2c', 'curl-floor'],
+    rerun: false,
+    latencyFloor: false,
+    targets: [
+      { metric: 'wall-vs-tool', tool: 'curl', max: 1, label: 'no slower than curl' },
+      { metric: 'wall-vs-tool', tool: 'curl-floor', max: 1.5, label: 'within 1.5x of one curl -o of the same 1000 MiB' },
+      { metric: 'peak-rss-mib', max: 100, label: 'peak RSS under 100 MB' },
+    ],
+  },
+  {
+    kind: 'download',
+    id: 'many',
+    title: '3. 10,000 images x 10 KiB, 0 ms latency',
+    origin: { count: 10_000, bytes: 10 * KIB, latencyMs: 0 },
+    tools: ['image-loader', 'curl', 'aria2c'],
+    rerun: false,
+    latencyFloor: false,
+    targets: [{ metric: 'wall-vs-tool', tool: 'curl', max: 1, label: 'no slower than curl' }],
+  },
+  {
+    kind: 'download',
+    id: 'rerun',
+    title: '4. re-run of 1, nothing changed (conditional requests)',
+    origin: SMALL,
+    tools: ['image-loader', 'aria2c'],
+    rerun: true,
+    latencyFloor: true,
+    targets: [
+      { metric: 'origin-body-bytes', max: 0, label: '0 body bytes served (all 304)' },
+      { metric: 'wall-vs-tool', tool: 'aria2c', max: 1, label: 'faster than aria2c --conditional-get' },
+    ],
+  },
+  {
+    kind: 'download',
+    id: 'fresh',
+    title: '5. re-run of 1, origin sends Cache-Control: max-age=3600',
+    origin: { ...SMALL, cacheControl: 'max-age=3600' },
+    tools: ['image-loader', 'aria2c'],
+    rerun: true,
+    latencyFloor: false,
+    targets: [
+      { metric: 'origin-requests', max: 0, label: 'no request at all' },
+      { metric: 'wall-s', max: 1, label: 'well under a second' },
+    ],
+  },
+  {
+    kind: 'parse',
+    id: 'million',
+    title: '6. parse and deduplicate a 1,000,000-line list (500,000 distinct)',
+    lines: 1_000_000,
+    distinct: 500_000,
+    targets: [],
+  },
+];
+
+export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);

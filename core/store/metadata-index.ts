@@ -1,0 +1,84 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ImageStore } from './image-store.js';
+import { parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
+
+/**
+ * Every URL's metadata, held in memory during a round and kept in the store
+ * as one file, `.image-loader/metadata.jsonl` (one JSON object a line),
+ * written whole and atomically (temp + rename).
+ *
+ * One file rather than one per URL: a per-URL file cost three to four system
+ * calls per image per round (on NFS, as many round trips), more than the
+ * image itself. Whoever runs a round loads the index, hands each download its
+ * URL's previous metadata and records the new one; the download core never
+ * reads or writes metadata itself. If a run dies before saving, the next one
+ * merely asks unconditionally for the URLs it lost track of and finds the
+ * same bytes (reported `unchanged`). Two processes saving the same store's
+ * index at once: the last one wins, with the same harmless effect.
+ */
+export class MetadataIndex {
+  private readonly entries = new Map<string, UrlMetadata>();
+  private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly store: ImageStore) {}
+
+  /** Reads the index; a missing file is an empty index, a damaged line is skipped (its URL is fetched afresh). */
+  static async load(store: ImageStore): Promise<{ index: MetadataIndex; skippedLines: number }> {
+    const index = new MetadataIndex(store);
+    let skippedLines = 0;
+    try {
+      const lines = createInterface({ input: createReadStream(store.layout.metadataFile), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line === '') continue;
+        const metadata = parseUrlMetadata(line);
+        if (metadata) index.entries.set(metadata.url, metadata);
+        else skippedLines++;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return { index, skippedLines };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(url: string): UrlMetadata | undefined {
+    return this.entries.get(url);
+  }
+
+  set(metadata: UrlMetadata): void {
+    this.entries.set(metadata.url, metadata);
+    this.dirty = true;
+  }
+
+  /** After the last attempt failed: the stored copy (if any) stays, and remembers the failure. */
+  recordFailure(url: string, error: { code: string; message: string }): void {
+    const previous = this.entries.get(url);
+    if (previous) this.set({ ...previous, lastError: { code: error.code, message: error.message, at: new Date().toISOString() } });
+  }
+
+  /** Writes the index if it changed since the last save. Saves never overlap. */
+  save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await this.store.writeFileAtomic(this.store.layout.metadataFile, serialize(this.entries.values()));
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
+    });
+    return this.saving;
+  }
+}
+
+function serialize(entries: Iterable<UrlMetadata>): string {
+  let text = '';
+  for (const entry of entries) text += `${JSON.stringify(entry)}\n`;
+  return text;
+}
