@@ -18,7 +18,7 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
     `## Benchmark, ${environment.date.slice(0, 10)}`,
     '',
     `- Machine: \`nproc\` = ${environment.nproc}, ${environment.cpu}, ${environment.memoryGib.toFixed(0)} GiB RAM, Linux ${environment.kernel}; stores and output directories in ${environment.tmpdir} (${environment.tmpdirFilesystem}).`,
-    `- Node ${environment.node}, ${environment.curl}, ${environment.aria2c}; image-loader at commit \`${environment.commit}\` (`-dirty` when the work tree had uncommitted changes); 1-minute load average at start ${environment.loadAverage.toFixed(2)}.`,
+    `- Node ${environment.node}, ${environment.curl}, ${environment.aria2c}; image-loader at commit \`${environment.commit}\` (-dirty when the work tree had uncommitted changes); 1-minute load average at start ${environment.loadAverage.toFixed(2)}.`,
     `- Every tool: the same list, concurrency ${args.concurrency}; image-loader with \`--per-host ${args.perHost}\` (one origin is the only host). Origin: a separate Node process on 127.0.0.1 (bench/origin-process.ts).`,
     `- ${args.runs} timed run(s) per tool per scenario, median shown; every first run into a fresh directory. Wall time: spawn to exit, measured by the bench (includes Node start-up for image-loader). Peak RSS: GNU time \`%M\` (ru_maxrss of the tool's process), the highest of the passing runs. Every file of every run is checked against its SHA-256; a run that fails is reported, not timed.`,
     '',
