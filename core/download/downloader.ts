@@ -82,21 +82,30 @@ export class Downloader {
    * returned metadata is for the caller to keep for the next round.
    */
   async download(url: string, previous: UrlMetadata | undefined, options: DownloadOptions = {}): Promise<{ image: StoredImage; metadata: UrlMetadata }> {
-    // A copy whose file was deleted by hand cannot be revalidated: fetch it afresh (its old name is still cleaned up).
-    const present = previous !== undefined && (await this.store.hasImage(previous));
+    // Is the stored copy still there (someone may have deleted it by hand)? Asked while the request
+    // travels, not before it: a file system round trip less per URL. A copy found missing after a 304
+    // is fetched again unconditionally.
+    const presence = previous === undefined ? Promise.resolve(false) : this.store.hasImage(previous).catch(() => false);
 
-    if (present && this.settings.revalidate === 'auto' && previous.freshUntil !== undefined && previous.freshUntil > Date.now()) {
-      return { image: storedImage(previous, 'unchanged', 0, true), metadata: previous };
+    if (previous !== undefined && this.settings.revalidate === 'auto' && previous.freshUntil !== undefined && previous.freshUntil > Date.now()) {
+      if (await presence) return { image: storedImage(previous, 'unchanged', 0, true), metadata: previous };
     }
 
     const tempPath = this.store.newTempPath();
     try {
-      const validators = present ? { etag: previous.etag, lastModified: previous.lastModified } : {};
+      const request = { ...this.fetchOptions, ...options };
       // No copy to revalidate: the answer will be a body (or a failure), so open the temp file early.
-      const result = await fetchImage(url, tempPath, validators, { ...this.fetchOptions, ...options, preopen: !present });
+      let result = previous === undefined
+        ? await fetchImage(url, tempPath, {}, { ...request, preopen: true })
+        : await fetchImage(url, tempPath, { etag: previous.etag, lastModified: previous.lastModified }, request);
+      const present = await presence;
       if (result.kind === 'not-modified') {
-        const metadata = confirmedMetadata(previous!, result, new Date());
-        return { image: storedImage(metadata, 'unchanged', 0, false), metadata };
+        if (present) {
+          const metadata = confirmedMetadata(previous!, result, new Date());
+          return { image: storedImage(metadata, 'unchanged', 0, false), metadata };
+        }
+        result = await fetchImage(url, tempPath, {}, request);
+        if (result.kind === 'not-modified') throw new Error('unreachable: a 304 without validators is an error');
       }
       const { metadata, changed } = await this.store.commitImage({
         url,

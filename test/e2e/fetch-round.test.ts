@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
@@ -76,6 +76,30 @@ describe('fetch: a round of good images', () => {
     for (const entry of summary.entries) {
       assert.ok(entry.path && entry.sha256, 'an unchanged entry still carries path and sha256');
     }
+  });
+
+  it('fetches again an image whose file was deleted by hand, even though the origin says 304', async () => {
+    const victim = join(store(), `127.0.0.1^3A${origin.port}^.http/img/7.png`);
+    await unlink(victim);
+    origin.resetStats();
+    const { summary } = await fetchJson(list());
+    const entry = summary.entries.find((candidate) => candidate.url.endsWith('/img/7.png'))!;
+    assert.equal(entry.status, 'downloaded');
+    assert.ok((await readFile(victim)).equals(images.get('/img/7.png')!), 'the file is back, byte-exact');
+    assert.equal(origin.stats.byPath.get('/img/7.png'), 2, 'a conditional request (304), then an unconditional one');
+    assert.equal(summary.counts.unchanged, images.size - 1);
+  });
+
+  it('sends a descriptive User-Agent and reuses connections (keep-alive)', async () => {
+    const version = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    assert.equal(origin.stats.lastHeaders.get('/img/0.png')!['user-agent'], `image-loader/${version}`);
+    origin.resetStats();
+    await fetchJson(list(), '--per-host', '1', '--revalidate', 'always');
+    assert.equal(origin.stats.requests, images.size);
+    assert.equal(origin.stats.connections, 1, `${images.size} requests over one kept-alive connection`);
+    const custom = await fetchJson(`${origin.url}/img/0.png\n`, '--user-agent', 'acme-mirror/2');
+    assert.equal(custom.code, 0);
+    assert.equal(origin.stats.lastHeaders.get('/img/0.png')!['user-agent'], 'acme-mirror/2');
   });
 
   it('replaces an image whose content changed, atomically, and keeps the others', async () => {

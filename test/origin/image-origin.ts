@@ -23,6 +23,8 @@ export interface OriginStats {
   notModified: number;
   inFlight: number;
   maxInFlight: number;
+  /** TCP connections accepted: fewer than requests when keep-alive reuses them. */
+  connections: number;
   byPath: Map<string, number>;
   /** When each request per path arrived (ms since epoch). */
   arrivals: Map<string, number[]>;
@@ -85,6 +87,7 @@ export async function startImageOrigin(options: ImageOriginOptions = {}): Promis
   });
   server.keepAliveTimeout = 10_000;
   server.on('connection', (socket) => {
+    stats.connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -173,7 +176,7 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
 }
 
 function freshStats(): OriginStats {
-  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map() };
+  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, connections: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map() };
 }
 
 const etags = new WeakMap<Buffer, string>();
