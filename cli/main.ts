@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
+import { EXIT_USAGE } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
-import { EXIT_USAGE, parseFetchArgs, runFetch } from '../fetch/fetch-command.js';
 import { usage } from './usage.js';
 
 /**
@@ -40,8 +40,11 @@ async function main(argv: string[]): Promise<number> {
   const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: stop.signal };
   try {
     switch (command) {
-      case 'fetch':
+      case 'fetch': {
+        // Loaded on demand: undici and the download core cost ~120 ms of start-up that --version and --help need not pay.
+        const { parseFetchArgs, runFetch } = await import('../fetch/fetch-command.js');
         return await runFetch(parseFetchArgs(args, process.env), io);
+      }
       default:
         process.stderr.write(`image-loader: unknown command "${command}"\n\n${usage()}`);
         return EXIT_USAGE;

@@ -4,6 +4,7 @@ import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/c
 import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
+import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
@@ -26,9 +27,6 @@ export interface CommandIo {
   signal: AbortSignal;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_SOME_FAILED = 1;
-export const EXIT_USAGE = 2;
 
 /** Parses `fetch` arguments: flags > environment > defaults, validated. Throws IMG_ERR_INVALID_CONFIG. */
 export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchConfig {
