@@ -41,12 +41,10 @@ export class ProgressReporter {
       case 'entry':
         this.done++;
         this.bytes += event.transferred;
-        if (event.entry.status === 'failed') {
-          this.failed++;
-          if (event.entry.attempts === undefined) {
-            this.print(`${this.options.listName}:${event.entry.line}: ${event.entry.error?.code}: ${stripLinePrefix(event.entry.error?.message ?? '')}: ${event.entry.url}`);
-          }
-        }
+        if (event.entry.status === 'failed') this.failed++;
+        break;
+      case 'invalid-line':
+        this.print(`${this.options.listName}:${event.line}: ${event.code}: ${event.reason}: ${event.raw}`);
         break;
       case 'duplicate':
         if (!this.options.quiet) {
@@ -109,8 +107,4 @@ export class ProgressReporter {
   private write(text: string): void {
     this.options.stream.write(text);
   }
-}
-
-function stripLinePrefix(message: string): string {
-  return message.replace(/^line \d+: /, '');
 }

@@ -10,6 +10,7 @@ import { Slots } from './slots.js';
 
 export type RoundEvent =
   | { type: 'entry'; entry: UrlEntry; transferred: number }
+  | { type: 'invalid-line'; line: number; raw: string; code: string; reason: string }
   | { type: 'duplicate'; duplicate: DuplicateEntry }
   | { type: 'retry'; url: string; attempt: number; delayMs: number; error: ImageLoaderError }
   /** The whole list has been read: `entries` is the final count of entries the summary will have. */
@@ -108,6 +109,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
   for await (const item of options.entries) {
     if (item.kind === 'invalid') {
       invalidLines++;
+      emit({ type: 'invalid-line', line: item.line, raw: item.raw, code: item.code, reason: item.reason });
       settle({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } }, 0);
       continue;
     }
