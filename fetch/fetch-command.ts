@@ -27,7 +27,6 @@ export interface CommandIo {
   signal: AbortSignal;
 }
 
-
 /** Parses `fetch` arguments: flags > environment > defaults, validated. Throws IMG_ERR_INVALID_CONFIG. */
 export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchConfig {
   let parsed;

@@ -23,7 +23,7 @@ export interface RunRoundOptions {
   download(url: string, options: { signal: AbortSignal; onBodyReceived: () => void }): Promise<StoredImage>;
   /** Called once per URL whose last attempt failed. */
   recordFailure?(url: string, error: ImageLoaderError): void | Promise<void>;
-  /** Downloads in flight at once. */
+  /** Requests on the network at once (a download's slot is freed when its body has arrived). */
   concurrency: number;
   /** Retries after the first attempt, for retryable failures only. */
   retries: number;

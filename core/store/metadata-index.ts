@@ -51,6 +51,8 @@ export class MetadataIndex {
   }
 
   set(metadata: UrlMetadata): void {
+    // A copy skipped as still fresh comes back as the very same object: nothing to write.
+    if (this.entries.get(metadata.url) === metadata) return;
     this.entries.set(metadata.url, metadata);
     this.dirty = true;
   }

@@ -72,5 +72,11 @@ describe('MetadataIndex', () => {
     await writeFile(store.layout.metadataFile, 'sentinel');
     await index.save();
     assert.equal(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'a clean index is not written again');
+    index.set(index.get('https://example.com/7.png')!);
+    await index.save();
+    assert.equal(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'setting the same entry again (a fresh skip) changes nothing');
+    index.set({ ...index.get('https://example.com/7.png')!, checkedAt: '2026-02-01T00:00:00.000Z' });
+    await index.save();
+    assert.notEqual(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'a changed entry is written');
   });
 });
