@@ -21,7 +21,8 @@ export class ProgressReporter {
   private done = 0;
   private failed = 0;
   private bytes = 0;
-  private urls: number | undefined;
+  /** Entries of the whole list, once the round has read it to its end. */
+  private listEntries: number | undefined;
   /** Entries the list is expected to hold (a quick pre-count), until the round has read it all. */
   private expected: number | undefined;
   private readonly startedAt = Date.now();
@@ -52,7 +53,7 @@ export class ProgressReporter {
         }
         break;
       case 'list-read':
-        this.urls = event.entries;
+        this.listEntries = event.entries;
         break;
       case 'retry':
         break;
@@ -87,7 +88,7 @@ export class ProgressReporter {
   }
 
   private total(): number | undefined {
-    return this.urls ?? this.expected;
+    return this.listEntries ?? this.expected;
   }
 
   private bar(): string {

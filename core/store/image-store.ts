@@ -106,7 +106,7 @@ export class ImageStore {
         await this.withDir(human, () => rename(tempPath, human));
       } finally {
         // rename(2) does nothing, successfully, when both names are links to the same file (a run killed
-        // after linking but before writing the metadata): the temp name would stay. Only possible for an
+        // after linking but before its metadata index was saved): the temp name would stay. Only possible for an
         // existing blob.
         if (!isNewBlob) await this.discardTemp(tempPath);
       }
