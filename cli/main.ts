@@ -45,6 +45,22 @@ async function main(argv: string[]): Promise<number> {
         const { parseFetchArgs, runFetch } = await import('../fetch/fetch-command.js');
         return await runFetch(parseFetchArgs(args, process.env), io);
       }
+      case 'worker': {
+        const { parseWorkerArgs, runWorker } = await import('../worker/worker-command.js');
+        return await runWorker(parseWorkerArgs(args, process.env), io);
+      }
+      case 'coordinator': {
+        const { parseCoordinatorArgs, runCoordinator } = await import('../coordinator/coordinator-command.js');
+        return await runCoordinator(parseCoordinatorArgs(args, process.env), io);
+      }
+      case 'round': {
+        const { parseRoundArgs, runRoundCommand } = await import('../coordinator/round-command.js');
+        return await runRoundCommand(parseRoundArgs(args, process.env), io);
+      }
+      case 'status': {
+        const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
+        return await runStatus(parseStatusArgs(args, process.env), io);
+      }
       default:
         process.stderr.write(`image-loader: unknown command "${command}"\n\n${usage()}`);
         return EXIT_USAGE;

@@ -1,26 +1,69 @@
 import type { Setting } from '../core/config/setting.js';
+import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
+import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
+import { workerSettings } from '../worker/worker-settings.js';
+
+/** Each command's synopsis, what it does, and its settings table. */
+const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Record<string, Setting<unknown>> }> = {
+  fetch: {
+    synopsis: 'image-loader fetch LIST [options]',
+    about: [
+      'Downloads every image named in LIST (a file with one URL a line, - for',
+      'standard input, or an http(s):// URL) into the store, once, or every',
+      '--every until stopped. No Redis.',
+      'Exit code: 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.',
+    ],
+    settings: fetchSettings,
+  },
+  coordinator: {
+    synopsis: 'image-loader coordinator --list LIST [options]',
+    about: [
+      'Fleet mode: keeps the round schedule in Redis and, every --every, turns LIST into',
+      'one download job per URL. Several may run (active/standby): one round per interval.',
+      'Logs one JSON object a line on stdout. Runs until SIGTERM.',
+    ],
+    settings: coordinatorSettings,
+  },
+  worker: {
+    synopsis: 'image-loader worker --store DIR [options]',
+    about: [
+      'Fleet mode: downloads the queue\'s jobs into the store (any number, on any host',
+      'with the store mounted read-write). Logs one JSON object a line on stdout.',
+      'SIGTERM: finishes running downloads (up to --stop-timeout), then exits 0.',
+    ],
+    settings: workerSettings,
+  },
+  round: {
+    synopsis: 'image-loader round [options]',
+    about: ['Fleet mode: starts a round now (or right after the one in progress).'],
+    settings: roundCommandSettings,
+  },
+  status: {
+    synopsis: 'image-loader status [options]',
+    about: [
+      'Fleet mode: the round in progress and the last completed one.',
+      'Exit code: 0 last round without failures, 1 with some, 2 Redis unreachable.',
+    ],
+    settings: statusCommandSettings,
+  },
+};
 
 /** Help text, generated from the settings tables so flags, variables and defaults cannot drift from the code. */
 export function usage(command?: string): string {
-  if (command === 'fetch') {
-    return [
-      'Usage: image-loader fetch LIST [options]',
-      '',
-      'Downloads every image named in LIST (a file with one URL a line, or - for',
-      'standard input) into the store, once, or every --every until stopped.',
-      'Exit code: 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.',
-      '',
-      'Options (each also as an environment variable):',
-      ...Object.values(fetchSettings).map(describe),
-      '',
-    ].join('\n');
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (spec) {
+    return [`Usage: ${spec.synopsis}`, '', ...spec.about, '', 'Options (each also as an environment variable):', ...Object.values(spec.settings).map(describe), ''].join('\n');
   }
   return [
     'Usage: image-loader <command> [options]',
     '',
     'Commands:',
-    '  fetch LIST    download every image in LIST into a local store (no Redis)',
+    '  fetch LIST     download every image in LIST into a local store (no Redis)',
+    '  coordinator    fleet: schedule rounds and enqueue one job per URL',
+    '  worker         fleet: download queued URLs into the store',
+    '  round          fleet: start a round now',
+    '  status         fleet: the round in progress and the last completed one',
     '',
     'image-loader <command> --help    options of a command',
     'image-loader --version',
@@ -30,5 +73,5 @@ export function usage(command?: string): string {
 
 function describe(setting: Setting<unknown>): string {
   const flag = setting.kind === 'switch' ? `--${setting.flag}` : `--${setting.flag} VALUE`;
-  return `  ${flag.padEnd(26)}${setting.help} [${setting.env}]`;
+  return `  ${flag.padEnd(32)}${setting.help} [${setting.env}]`;
 }

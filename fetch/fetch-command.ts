@@ -13,7 +13,7 @@ import { runRound } from '../core/round/run-round.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
 import { fetchSettings } from './fetch-settings.js';
-import { formatHumanSummary } from './human-summary.js';
+import { formatHumanSummary } from '../core/round/human-summary.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 export type FetchConfig = SettingValues<typeof fetchSettings> & { list: string };

@@ -1,17 +1,10 @@
-import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { concurrencySetting, downloadSettings, duration } from '../core/config/download-settings.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
 
 /** Everything `image-loader fetch` accepts: the download core's settings plus the round's own. */
 export const fetchSettings = {
   ...downloadSettings,
-  concurrency: valueSetting<number>({
-    flag: 'concurrency',
-    env: 'IMAGE_LOADER_CONCURRENCY',
-    default: 16,
-    expected: 'an integer from 1 to 1024',
-    help: 'Downloads in flight at once, over all hosts.',
-    parse: integer(1, 1024),
-  }),
+  concurrency: concurrencySetting,
   everyMs: valueSetting<number | undefined>({
     flag: 'every',
     env: 'IMAGE_LOADER_EVERY',

@@ -1,5 +1,5 @@
 import type { RoundEvent } from '../core/round/run-round.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../core/round/format-bytes.js';
 
 export interface ProgressOptions {
   listName: string;

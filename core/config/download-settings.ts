@@ -114,4 +114,14 @@ export const downloadSettings = {
   }),
 };
 
+/** Downloads at once in one process (`fetch` or a `worker`), over all hosts. */
+export const concurrencySetting = valueSetting<number>({
+  flag: 'concurrency',
+  env: 'IMAGE_LOADER_CONCURRENCY',
+  default: 16,
+  expected: 'an integer from 1 to 1024',
+  help: 'Downloads in flight at once, over all hosts.',
+  parse: integer(1, 1024),
+});
+
 export { integer, duration };

@@ -31,6 +31,11 @@ export const ErrorCode = {
   Truncated: 'IMG_ERR_TRUNCATED',
   Store: 'IMG_ERR_STORE',
   Aborted: 'IMG_ERR_ABORTED',
+  // Fleet mode.
+  /** A job was abandoned by crashed workers more often than the queue allows (maxStalledCount). */
+  WorkerLost: 'IMG_ERR_WORKER_LOST',
+  /** Redis could not be reached (operator commands fail fast; services wait and reconnect). */
+  Redis: 'IMG_ERR_REDIS',
   // Start-up.
   InvalidConfig: 'IMG_ERR_INVALID_CONFIG',
 } as const;

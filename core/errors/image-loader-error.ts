@@ -1,4 +1,4 @@
-import type { ErrorCode } from './error-codes.js';
+import { ErrorCode } from './error-codes.js';
 
 export interface ImageLoaderErrorOptions {
   /** The URL (or raw list line) this error is about, when there is one. */
@@ -33,4 +33,15 @@ export class ImageLoaderError extends Error {
 
 export function isImageLoaderError(error: unknown): error is ImageLoaderError {
   return error instanceof ImageLoaderError;
+}
+
+/**
+ * A download's failure as an ImageLoaderError: anything else that escaped the
+ * download core (a file system error while committing) counts as a store
+ * failure of that URL, never as a crash.
+ */
+export function asImageLoaderError(caught: unknown, url: string): ImageLoaderError {
+  if (caught instanceof ImageLoaderError) return caught;
+  const { code, message } = (caught ?? {}) as NodeJS.ErrnoException;
+  return new ImageLoaderError(ErrorCode.Store, code !== undefined ? `${code}: ${message}` : String(message ?? caught), { url, cause: caught });
 }

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { splitLines } from './line-splitter.js';
+import { openRemoteList } from './open-remote-list.js';
 import { parseListLine } from './parse-list-line.js';
 
 /** What reading a URL list yields, line by line, in order. */
@@ -28,12 +29,13 @@ const BINARY_PROBE_BYTES = 8000;
 const RAW_PREVIEW_CHARS = 200;
 
 /**
- * Opens a list file, or standard input for `-`. Fails at once, with
+ * Opens a list file, standard input for `-`, or an http(s):// URL. Fails at once, with
  * IMG_ERR_LIST_UNREADABLE, when the file cannot be read: nothing has been
  * downloaded yet, so the caller can exit 2 with a clear message.
  */
 export async function openListSource(path: string, stdin: Readable = process.stdin): Promise<ListSource> {
   if (path === '-') return { name: 'standard input', chunks: stdin, close: async () => {} };
+  if (/^https?:\/\//i.test(path)) return await openRemoteList(path);
   try {
     const handle = await open(path, 'r');
     const stat = await handle.stat();

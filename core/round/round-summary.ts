@@ -51,6 +51,12 @@ export interface RoundSummary {
   failuresByCode: Record<string, number>;
   /** Set when the round was stopped before every URL settled (shutdown). */
   aborted?: boolean;
+  /** Fleet mode: what started the round. */
+  trigger?: 'schedule' | 'manual';
+  /** Fleet mode: scheduled or requested starts that came while this round ran and were skipped (rounds never overlap). */
+  skippedStarts?: number;
+  /** Fleet mode: the list could not be read (whole or to its end); entries hold what was read before. */
+  listError?: { code: string; message: string };
   entries: UrlEntry[];
   duplicates: DuplicateEntry[];
 }
@@ -90,4 +96,9 @@ export function summarizeRound(parts: {
     entries,
     duplicates: parts.duplicates,
   };
+}
+
+/** How a failure appears in a summary entry. */
+export function errorEntry(error: { code: string; message: string; status?: number | undefined }): { code: string; message: string; status?: number } {
+  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
 }

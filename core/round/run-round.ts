@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredImage } from '../download/downloader.js';
 import { retryDelayMs } from '../download/retry-delay.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import { ImageLoaderError } from '../errors/image-loader-error.js';
+import { asImageLoaderError, ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ListEntry } from '../list/read-url-list.js';
-import { summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from './round-summary.js';
+import { newRoundId } from './round-id.js';
+import { errorEntry, summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from './round-summary.js';
 import { Slots } from './slots.js';
 
 export type RoundEvent =
@@ -43,7 +43,7 @@ export interface RunRoundOptions {
  */
 export async function runRound(options: RunRoundOptions): Promise<RoundSummary> {
   const startedAt = Date.now();
-  const roundId = `${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const roundId = newRoundId(new Date(startedAt));
   const signal = options.signal ?? new AbortController().signal;
   const random = options.random ?? Math.random;
   const slots = new Slots(options.concurrency);
@@ -84,7 +84,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
           settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
           return;
         } catch (caught) {
-          const error = caught instanceof ImageLoaderError ? caught : new ImageLoaderError(ErrorCode.Store, String((caught as Error)?.message ?? caught), { url, cause: caught });
+          const error = asImageLoaderError(caught, url);
           if (error.retryable && attempt <= options.retries && !signal.aborted) {
             const delayMs = retryDelayMs(attempt, error.retryAfterMs, random);
             emit({ type: 'retry', url, attempt, delayMs, error });
@@ -139,8 +139,4 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     bytesTransferred,
     aborted: signal.aborted,
   });
-}
-
-function errorEntry(error: ImageLoaderError): { code: string; message: string; status?: number } {
-  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
 }

@@ -12,6 +12,8 @@ import type { UrlMetadata } from './url-metadata.js';
 export interface ImageStoreOptions {
   /** Temp files of other hosts or unknown owners are deleted at start when older than this. @defaultValue 1 hour */
   staleTempAfterMs?: number;
+  /** Leave temp files alone (a process that writes no images, such as the coordinator). */
+  keepTempFiles?: boolean;
 }
 
 export interface CommitRequest {
@@ -52,7 +54,7 @@ export class ImageStore {
       const { code, message } = error as NodeJS.ErrnoException;
       throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${code ?? message}`, { cause: error });
     }
-    const removedTempFiles = await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
+    const removedTempFiles = options.keepTempFiles ? 0 : await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
     return { store, removedTempFiles };
   }
 

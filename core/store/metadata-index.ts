@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ImageStore } from './image-store.js';
-import { parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
+import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
 
 /**
  * Every URL's metadata, held in memory during a round and kept in the store
@@ -60,7 +60,7 @@ export class MetadataIndex {
   /** After the last attempt failed: the stored copy (if any) stays, and remembers the failure. */
   recordFailure(url: string, error: { code: string; message: string }): void {
     const previous = this.entries.get(url);
-    if (previous) this.set({ ...previous, lastError: { code: error.code, message: error.message, at: new Date().toISOString() } });
+    if (previous) this.set(failedMetadata(previous, error, new Date()));
   }
 
   /** Writes the index if it changed since the last save. Saves never overlap. */

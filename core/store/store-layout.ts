@@ -9,6 +9,7 @@ import { join, resolve, sep } from 'node:path';
  *     .image-loader/metadata.jsonl                  per-URL metadata, one JSON object a line
  *     .image-loader/tmp/                            temp files, same filesystem
  *     .image-loader/last-round.json                 the last completed round's summary
+ *     .image-loader/heartbeat.json                  fleet mode: when the coordinator last vouched for the store
  */
 export class StoreLayout {
   readonly root: string;
@@ -17,6 +18,7 @@ export class StoreLayout {
   readonly metadataFile: string;
   readonly tmpDir: string;
   readonly lastRoundFile: string;
+  readonly heartbeatFile: string;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -25,6 +27,7 @@ export class StoreLayout {
     this.metadataFile = join(this.internalDir, 'metadata.jsonl');
     this.tmpDir = join(this.internalDir, 'tmp');
     this.lastRoundFile = join(this.internalDir, 'last-round.json');
+    this.heartbeatFile = join(this.internalDir, 'heartbeat.json');
   }
 
   /**

@@ -53,3 +53,8 @@ export function confirmedMetadata(
     lastError: undefined,
   };
 }
+
+/** The last attempt failed: the stored copy stays, and remembers the failure until the next success. */
+export function failedMetadata(previous: UrlMetadata, error: { code: string; message: string }, now: Date): UrlMetadata {
+  return { ...previous, lastError: { code: error.code, message: error.message, at: now.toISOString() } };
+}

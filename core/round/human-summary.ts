@@ -1,10 +1,14 @@
-import type { RoundSummary } from '../core/round/round-summary.js';
+import type { RoundSummary } from './round-summary.js';
 import { formatBytes } from './format-bytes.js';
 
 const SHOWN_PER_CODE = 10;
 
-/** The end-of-round report for people: counts, then failures grouped by reason. */
-export function formatHumanSummary(summary: RoundSummary, storeRoot: string): string {
+/**
+ * The end-of-round report for people: counts, then failures grouped by
+ * reason. Counts come from `failuresByCode`, so a summary whose entries were
+ * trimmed (the fleet's history) still reports them right.
+ */
+export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): string {
   const { counts } = summary;
   const lines = [
     `${summary.aborted ? 'Round stopped' : 'Round finished'} in ${(summary.durationMs / 1000).toFixed(1)} s: ` +
@@ -16,12 +20,14 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot: string): st
   if (codes.length > 0) lines.push('Failed, by reason:');
   for (const code of codes) {
     const failed = summary.entries.filter((entry) => entry.status === 'failed' && entry.error?.code === code);
-    lines.push(`  ${code} (${failed.length})`);
+    const count = summary.failuresByCode[code]!;
+    lines.push(`  ${code} (${count})`);
     for (const entry of failed.slice(0, SHOWN_PER_CODE)) {
       lines.push(`    line ${entry.line}: ${entry.url}: ${entry.error?.message.replace(/^line \d+: /, '')}`);
     }
-    if (failed.length > SHOWN_PER_CODE) lines.push(`    ... and ${failed.length - SHOWN_PER_CODE} more (--json lists every one)`);
+    const shown = Math.min(failed.length, SHOWN_PER_CODE);
+    if (count > shown) lines.push(`    ... and ${count - shown} more (--json lists every one)`);
   }
-  lines.push(`Store: ${storeRoot}`);
+  if (storeRoot !== undefined) lines.push(`Store: ${storeRoot}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,82 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { packageVersion } from '../core/config/version.js';
+import { ErrorCode } from '../core/errors/error-codes.js';
+import { EXIT_OK } from '../core/errors/exit-codes.js';
+import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
+import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
+import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
+import { RoundLedger } from '../core/fleet/round-ledger.js';
+import { JsonLogger } from '../core/log/json-logger.js';
+import { ImageStore } from '../core/store/image-store.js';
+import type { DownloadJobData } from '../worker/download-job.js';
+import type { ServiceIo } from '../worker/worker-command.js';
+import { coordinatorSettings } from './coordinator-settings.js';
+import { RoundDriver, type RoundJobResult } from './round-driver.js';
+import { ensureRoundSchedule, type RoundJobData } from './round-schedule.js';
+
+export type CoordinatorConfig = SettingValues<typeof coordinatorSettings> & { list: string };
+
+/** A coordinator that dies mid-round is replaced as often as it takes: its round must not be failed for it. */
+const ROUND_MAX_STALLED = 1_000_000;
+
+export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): CoordinatorConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: parseArgsOptions(coordinatorSettings), allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
+  }
+  const config = resolveSettings(coordinatorSettings, parsed.values, env);
+  if (config.list === undefined) throw new ImageLoaderError(ErrorCode.InvalidConfig, 'coordinator needs --list LIST (or IMAGE_LOADER_LIST): a file or an http(s):// URL');
+  if (config.list === '-') throw new ImageLoaderError(ErrorCode.InvalidConfig, '--list: standard input (-) can be read only once; give a file or a URL');
+  return { ...config, list: config.list };
+}
+
+/**
+ * `image-loader coordinator`: keeps the fleet's round schedule in Redis and
+ * drives the rounds it fires. Any number may run (active/standby): each
+ * round job goes to one of them; the others wait for the next, or take over
+ * a round whose coordinator died. Runs until SIGTERM; exit 0.
+ */
+export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): Promise<number> {
+  const log = new JsonLogger(io.stdout, { process: 'coordinator', host: hostname(), pid: process.pid });
+  const store = config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
+  const keys = new FleetKeys(config.prefix);
+  const redis = await connectRedis(config, 'service', `image-loader-coordinator-${hostname()}-${process.pid}`, log);
+  await checkRedisSetup(redis, log);
+  const queueOptions = { connection: redis, prefix: config.prefix };
+  const rounds = new Queue<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, queueOptions);
+  const downloads = new Queue<DownloadJobData>(DOWNLOADS_QUEUE, queueOptions);
+  for (const queue of [rounds, downloads]) queue.on('error', () => {});
+  await ensureRoundSchedule(redis, rounds, keys, config.everyMs, log);
+
+  const stopRounds = new AbortController();
+  const driver = new RoundDriver({ ledger: new RoundLedger(redis, keys), rounds, downloads, list: config.list, everyMs: config.everyMs, store, log });
+  const worker = new Worker<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, (job, token) => driver.run(job, token, stopRounds.signal), {
+    ...queueOptions,
+    concurrency: 1,
+    lockDuration: config.stalledIntervalMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: ROUND_MAX_STALLED,
+  });
+  worker.on('error', () => {});
+  worker.on('failed', (job, error) => log.error('round job failed', { jobId: job?.id, error }));
+  log.info('coordinator started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, list: config.list, everyMs: config.everyMs, store: store?.layout.root });
+
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log.info('stopping');
+  stopRounds.abort();
+  await worker.close();
+  await rounds.close();
+  await downloads.close();
+  await redis.quit().catch(() => redis.disconnect());
+  log.info('coordinator stopped');
+  return EXIT_OK;
+}

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { SettingValues } from '../core/config/setting.js';
+import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
+import { FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
+import { connectRedis } from '../core/fleet/redis-connection.js';
+import { RoundLedger } from '../core/fleet/round-ledger.js';
+import { formatHumanSummary } from '../core/round/human-summary.js';
+import { roundCommandSettings } from './operator-settings.js';
+import type { RoundJobResult } from './round-driver.js';
+import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
+import { parseOperatorArgs, type OperatorIo } from './status-command.js';
+
+export type RoundCommandConfig = SettingValues<typeof roundCommandSettings>;
+
+export function parseRoundArgs(args: string[], env: NodeJS.ProcessEnv): RoundCommandConfig {
+  return parseOperatorArgs(roundCommandSettings, args, env);
+}
+
+/**
+ * `image-loader round`: asks the fleet for a round now (after fixing a list,
+ * say). A coordinator takes it at once; if a round is running, another
+ * follows as soon as it ends. With --wait, waits for the round and prints
+ * its summary; exit 1 if some URLs failed.
+ */
+export async function runRoundCommand(config: RoundCommandConfig, io: OperatorIo & { signal: AbortSignal }): Promise<number> {
+  const redis = await connectRedis(config, 'command', 'image-loader-round');
+  const rounds = new Queue<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, { connection: redis, prefix: config.prefix });
+  rounds.on('error', () => {});
+  try {
+    const job = await rounds.add('round', { trigger: 'manual' }, ROUND_JOB_OPTIONS);
+    io.stderr.write(`round requested (job ${job.id})\n`);
+    if ((await rounds.getWorkersCount()) === 0) io.stderr.write('warning: no coordinator is running: the round starts when one does\n');
+    if (!config.wait) return EXIT_OK;
+
+    const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
+    for (;;) {
+      const state = await rounds.getJobState(job.id!);
+      if (state === 'completed') {
+        const result = (await rounds.getJob(job.id!))?.returnvalue;
+        if (result?.outcome === 'skipped') {
+          io.stderr.write(`round ${result.roundId} was running; another starts when it ends (image-loader status shows it)\n`);
+          return EXIT_OK;
+        }
+        const summary = (await ledger.history(10)).find((round) => round.roundId === result?.roundId);
+        if (summary) io.stdout.write(formatHumanSummary(summary));
+        return summary !== undefined && summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+      }
+      if (state === 'failed' || state === 'unknown') {
+        io.stderr.write(`the round job ended as ${state}; see the coordinator's log\n`);
+        return EXIT_SOME_FAILED;
+      }
+      await sleep(250, undefined, { signal: io.signal }).catch(() => {});
+      if (io.signal.aborted) return EXIT_OK;
+    }
+  } finally {
+    await rounds.close().catch(() => {});
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,53 @@
+import type { RoundState } from '../core/fleet/round-state.js';
+import { formatBytes } from '../core/round/format-bytes.js';
+
+/** The round in progress as `status` shows it (and as `status --json` puts it under `inProgress`). */
+export interface RoundProgress {
+  roundId: string;
+  startedAt: string;
+  trigger: RoundState['trigger'];
+  list: string;
+  coordinator: string;
+  /** URLs and invalid lines enqueued or recorded so far (all of them once listRead). */
+  enqueued: number;
+  listRead: boolean;
+  pending: number;
+  downloaded: number;
+  unchanged: number;
+  failed: number;
+  bytesTransferred: number;
+  failuresByCode: Record<string, number>;
+  skippedStarts: number;
+}
+
+export function roundProgress(state: RoundState, pending: number, failuresByCode: Record<string, number>): RoundProgress {
+  return {
+    roundId: state.roundId,
+    startedAt: new Date(state.startedAt).toISOString(),
+    trigger: state.trigger,
+    list: state.list,
+    coordinator: state.coordinator,
+    enqueued: state.urls + state.invalidLines,
+    listRead: state.listRead,
+    pending,
+    downloaded: state.downloaded,
+    unchanged: state.unchanged,
+    failed: state.failed,
+    bytesTransferred: state.bytesTransferred,
+    failuresByCode,
+    skippedStarts: state.skippedStarts,
+  };
+}
+
+export function formatRoundProgress(progress: RoundProgress, now: number): string {
+  const seconds = ((now - Date.parse(progress.startedAt)) / 1000).toFixed(0);
+  const lines = [
+    `Round in progress: ${progress.roundId} (${progress.trigger}), started ${progress.startedAt}, ${seconds} s ago, by ${progress.coordinator}`,
+    `  ${progress.enqueued} enqueued${progress.listRead ? '' : ' so far (still reading the list)'}: ` +
+      `${progress.downloaded} downloaded, ${progress.unchanged} unchanged, ${progress.failed} failed, ${progress.pending} pending; ${formatBytes(progress.bytesTransferred)} received`,
+  ];
+  const codes = Object.entries(progress.failuresByCode).sort((a, b) => b[1] - a[1]);
+  if (codes.length > 0) lines.push(`  failed so far: ${codes.map(([code, count]) => `${code} ${count}`).join(', ')}`);
+  if (progress.skippedStarts > 0) lines.push(`  ${progress.skippedStarts} start(s) skipped while it runs`);
+  return `${lines.join('\n')}\n`;
+}

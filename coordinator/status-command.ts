@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { parseArgsOptions, resolveSettings, type Setting, type SettingValues } from '../core/config/setting.js';
+import { ErrorCode } from '../core/errors/error-codes.js';
+import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
+import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { FleetKeys } from '../core/fleet/fleet-keys.js';
+import { connectRedis } from '../core/fleet/redis-connection.js';
+import { RoundLedger } from '../core/fleet/round-ledger.js';
+import { formatHumanSummary } from '../core/round/human-summary.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
+import { statusCommandSettings } from './operator-settings.js';
+import { formatRoundProgress, roundProgress, type RoundProgress } from './round-progress.js';
+
+export type StatusConfig = SettingValues<typeof statusCommandSettings>;
+
+export interface OperatorIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export function parseStatusArgs(args: string[], env: NodeJS.ProcessEnv): StatusConfig {
+  return parseOperatorArgs(statusCommandSettings, args, env);
+}
+
+export function parseOperatorArgs<Table extends Record<string, Setting<unknown>>>(table: Table, args: string[], env: NodeJS.ProcessEnv): SettingValues<Table> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: parseArgsOptions(table), allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
+  }
+  return resolveSettings(table, parsed.values, env);
+}
+
+/**
+ * `image-loader status`: the last completed round and the one in progress.
+ * Exit 0 when the last round had no failure (or there was none yet), 1 when
+ * it had some, 2 when Redis cannot be reached.
+ */
+export async function runStatus(config: StatusConfig, io: OperatorIo): Promise<number> {
+  const redis = await connectRedis(config, 'command', 'image-loader-status');
+  try {
+    const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
+    const current = await ledger.current();
+    const progress = current === undefined ? undefined : roundProgress(current, await ledger.pendingCount(current.roundId), await ledger.failuresByCode(current.roundId));
+    const last = await lastRound(ledger);
+    if (config.json) {
+      io.stdout.write(`${JSON.stringify(statusDocument(last, progress))}\n`);
+    } else {
+      if (progress) io.stdout.write(formatRoundProgress(progress, Date.now()));
+      else io.stdout.write('No round in progress.\n');
+      if (last) io.stdout.write(`Last completed round: ${last.roundId} (${last.trigger ?? 'schedule'}), ${last.startedAt} to ${last.finishedAt}\n${formatHumanSummary(last)}`);
+      else io.stdout.write('No round has completed yet.\n');
+    }
+    return last !== undefined && last.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The last completed round with every entry (the history keeps only failures; the last round's full entries stay in Redis). */
+async function lastRound(ledger: RoundLedger): Promise<RoundSummary | undefined> {
+  const [newest] = await ledger.history(1);
+  if (newest === undefined) return undefined;
+  const { entriesKept: _kept, ...summary } = newest as RoundSummary & { entriesKept?: string };
+  const entries = await ledger.entries(summary.roundId);
+  return entries.length >= summary.entries.length ? { ...summary, entries: entries.sort((a, b) => a.line - b.line) } : summary;
+}
+
+/** `status --json`: the same shape as `fetch --json` (the last completed round), plus `inProgress`; `{}` before any round. */
+function statusDocument(last: RoundSummary | undefined, progress: RoundProgress | undefined): object {
+  return { ...(last ?? {}), ...(progress === undefined ? {} : { inProgress: progress }) };
+}

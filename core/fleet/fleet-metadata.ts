@@ -1,0 +1,31 @@
+import type { Redis } from 'ioredis';
+import { failedMetadata, parseUrlMetadata, type UrlMetadata } from '../store/url-metadata.js';
+import type { FleetKeys } from './fleet-keys.js';
+
+/**
+ * Per-URL metadata of a fleet, in one Redis hash by download job id: every
+ * worker, on any host, reads the validators of the URL it is about to fetch
+ * and writes back what it learnt. The store's own metadata.jsonl is for the
+ * single process of `fetch`; many writers on NFS could not share one file.
+ */
+export class FleetMetadata {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: FleetKeys,
+  ) {}
+
+  async get(jobId: string, url: string): Promise<UrlMetadata | undefined> {
+    const text = await this.redis.hget(this.keys.metadata, jobId);
+    const metadata = text === null ? undefined : parseUrlMetadata(text);
+    // The id is a hash of the URL: check it is this URL's, however unlikely a collision is.
+    return metadata?.url === url ? metadata : undefined;
+  }
+
+  async set(jobId: string, metadata: UrlMetadata): Promise<void> {
+    await this.redis.hset(this.keys.metadata, jobId, JSON.stringify(metadata));
+  }
+
+  async recordFailure(jobId: string, previous: UrlMetadata | undefined, error: { code: string; message: string }): Promise<void> {
+    if (previous) await this.set(jobId, failedMetadata(previous, error, new Date()));
+  }
+}

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { ErrorCode } from '../errors/error-codes.js';
+import { ImageLoaderError } from '../errors/image-loader-error.js';
+import type { JsonLogger } from '../log/json-logger.js';
+import { redactRedisUrl } from './fleet-settings.js';
+
+export interface RedisTarget {
+  redis: string;
+  redisPasswordFile: string | undefined;
+}
+
+/** Services wait out an outage; operator commands (status, round) should fail fast instead. */
+export type RedisRole = 'service' | 'command';
+
+/**
+ * Opens an ioredis connection. For services, commands issued while Redis is
+ * down wait (queued offline, `maxRetriesPerRequest: null`, which BullMQ's
+ * workers need anyway) and the client reconnects forever with a capped
+ * backoff: an outage pauses the fleet, it does not kill it. For commands,
+ * the first failure is an IMG_ERR_REDIS error.
+ */
+export async function connectRedis(target: RedisTarget, role: RedisRole, name: string, log?: JsonLogger): Promise<Redis> {
+  const password = target.redisPasswordFile === undefined ? undefined : await readPasswordFile(target.redisPasswordFile);
+  const where = redactRedisUrl(target.redis);
+  const redis = new Redis(target.redis, {
+    ...(password === undefined ? {} : { password }),
+    connectionName: name,
+    lazyConnect: role === 'command',
+    maxRetriesPerRequest: role === 'service' ? null : 0,
+    enableOfflineQueue: role === 'service',
+    connectTimeout: role === 'service' ? 10_000 : 3_000,
+    retryStrategy: role === 'service' ? (times) => Math.min(200 * times, 2_000) : () => null,
+  });
+  let down = false;
+  redis.on('error', (error: NodeJS.ErrnoException) => {
+    // ioredis repeats the error on every reconnection attempt: one line per outage is enough.
+    if (!down && role === 'service') log?.error('redis unreachable; waiting for it', { redis: where, error });
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log?.info('redis reachable again', { redis: where });
+    down = false;
+  });
+  // A service starts even while Redis is down: it connects when Redis comes up (the retry strategy keeps trying).
+  if (role === 'command') {
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw new ImageLoaderError(ErrorCode.Redis, `cannot reach Redis at ${where}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return redis;
+}
+
+async function readPasswordFile(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot read the Redis password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Warns about Redis settings that lose jobs: an eviction policy other than
+ * noeviction drops queue keys under memory pressure, and without AOF a
+ * restart forgets every job of the round. A Redis that forbids CONFIG
+ * (managed services) is trusted, with a note.
+ */
+export async function checkRedisSetup(redis: Redis, log: JsonLogger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as [string, string];
+    if (policy !== 'noeviction') {
+      log.warn(`redis maxmemory-policy is "${policy}": under memory pressure Redis will delete queue keys and jobs will be lost; set maxmemory-policy noeviction`, { maxmemoryPolicy: policy });
+    }
+    if (appendonly !== 'yes') {
+      log.warn('redis runs without AOF persistence (appendonly no): a Redis restart loses the jobs of the round in progress; set appendonly yes', { appendonly });
+    }
+  } catch (error) {
+    log.warn('cannot read the Redis configuration (CONFIG GET refused); make sure maxmemory-policy is noeviction and appendonly is yes', { error });
+  }
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RoundSummary } from '../../core/round/round-summary.js';
+import type { Heartbeat } from '../../core/store/heartbeat.js';
+import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { makeJpegLike, makePng } from '../origin/sample-images.js';
+import { runCli, tempDir } from '../support/cli-process.js';
+import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { tempFiles } from '../support/store-files.js';
+
+const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+
+describe('fleet: a coordinator and two workers on a real Redis', { skip }, () => {
+  let redis: RedisServer;
+  let origin: ImageOrigin;
+  let dir: { path: string; remove(): Promise<void> };
+  let coordinator: FleetProcess;
+  const workers: FleetProcess[] = [];
+  const images = new Map<string, Buffer>();
+  const store = (): string => join(dir.path, 'store');
+  const fleetEnv = (): Record<string, string> => ({ IMAGE_LOADER_REDIS: redis.url, IMAGE_LOADER_STALLED_INTERVAL: '2s' });
+
+  before(async () => {
+    dir = await tempDir();
+    redis = await startRedisServer({ dir: dir.path });
+    origin = await startImageOrigin();
+    for (let i = 0; i < 60; i++) images.set(`/img/${i}.png`, makePng(`fleet image ${i}`, 8 + (i % 7)));
+    images.set('/big.jpg', makeJpegLike(300_000, 'big'));
+    for (const [path, body] of images) origin.set(path, { kind: 'image', body });
+    origin.set('/missing.png', { kind: 'status', status: 404 });
+    const lines = [...images.keys()].map((path) => `${origin.url}${path}`);
+    lines.splice(3, 0, `${origin.url}/img/0.png`, 'not a url', `${origin.url}/missing.png`);
+    await writeFile(join(dir.path, 'list.txt'), `${lines.join('\n')}\n`);
+    for (let i = 0; i < 2; i++) {
+      workers.push(startFleetProcess(['worker', '--store', store(), '--allow-private', '--concurrency', '4', '--retries', '1'], fleetEnv()));
+    }
+    coordinator = startFleetProcess(['coordinator', '--list', join(dir.path, 'list.txt'), '--every', '1h', '--store', store()], fleetEnv());
+  });
+  after(async () => {
+    await Promise.all([coordinator, ...workers].map((process) => process?.stop()));
+    await origin?.close();
+    await redis?.stop();
+    await dir?.remove();
+  });
+
+  const roundCommand = async (): Promise<RoundSummary> => {
+    const result = await runCli(['round', '--wait'], { env: fleetEnv() });
+    assert.equal(result.code, 1, `round --wait exits 1 because of the bad lines; stderr: ${result.stderr}`);
+    const status = await runCli(['status', '--json'], { env: fleetEnv() });
+    assert.equal(status.code, 1, status.stderr);
+    return JSON.parse(status.stdout) as RoundSummary;
+  };
+
+  it('runs a first round at once when the schedule is created, storing every image byte-exact', async () => {
+    const completed = await coordinator.waitForLog((line) => line.msg === 'round completed', 60_000, 'the first round');
+    assert.equal(completed.trigger, 'schedule');
+    const summary = JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    assert.equal(summary.schema, 'image-loader/round@1');
+    assert.equal(summary.roundId, completed.roundId);
+    assert.deepEqual(summary.counts, { total: images.size + 2, downloaded: images.size, unchanged: 0, failed: 2, invalidLines: 1, duplicates: 1 });
+    assert.deepEqual(summary.failuresByCode, { IMG_ERR_HTTP_STATUS: 1, IMG_ERR_INVALID_URL: 1 });
+    assert.deepEqual(summary.duplicates, [{ url: `${origin.url}/img/0.png`, line: 4, firstLine: 1 }]);
+    for (const entry of summary.entries.filter((e) => e.status !== 'failed')) {
+      const body = images.get(new URL(entry.url).pathname)!;
+      assert.ok((await readFile(join(store(), entry.path!))).equals(body), `${entry.path} is byte-exact`);
+    }
+    assert.deepEqual(summary.entries.map((entry) => entry.line), [...summary.entries.keys()].map((i) => (i < 3 ? i + 1 : i + 2)), 'entries in list order, with list line numbers');
+    assert.equal(summary.bytesTransferred, [...images.values()].reduce((sum, body) => sum + body.length, 0));
+    assert.equal(origin.stats.requests, images.size + 1, 'each URL requested once (the 404 is not retried)');
+    const heartbeat = JSON.parse(await readFile(join(store(), '.image-loader', 'heartbeat.json'), 'utf8')) as Heartbeat;
+    assert.equal(heartbeat.lastRoundId, summary.roundId);
+    assert.equal(heartbeat.everyMs, 3_600_000);
+    assert.deepEqual(await tempFiles(store()), []);
+    const workersThatWorked = workers.filter((worker) => worker.logs().some((line) => line.msg === 'url downloaded'));
+    assert.equal(workersThatWorked.length, 2, 'both workers took jobs');
+    for (const line of workers.flatMap((worker) => worker.logs()).filter((line) => line.msg.startsWith('url '))) {
+      assert.equal(line.roundId, summary.roundId, 'every per-URL log line names the round');
+      assert.equal(typeof line.url, 'string');
+    }
+  });
+
+  it('a second round with nothing changed moves 0 body bytes', async () => {
+    const bodyBytes = origin.stats.bodyBytes;
+    const summary = await roundCommand();
+    assert.equal(summary.trigger, 'manual');
+    assert.equal(summary.counts.unchanged, images.size);
+    assert.equal(summary.counts.downloaded, 0);
+    assert.equal(summary.bytesTransferred, 0);
+    assert.equal(origin.stats.bodyBytes, bodyBytes, 'the origin sent no body');
+    assert.equal(summary.entries.length, images.size + 2, 'status --json carries every entry of the last round');
+  });
+
+  it('a changed image at the origin is replaced in the next round', async () => {
+    const changed = makePng('changed content', 12);
+    origin.set('/img/5.png', { kind: 'image', body: changed });
+    const summary = await roundCommand();
+    assert.equal(summary.counts.downloaded, 1);
+    const entry = summary.entries.find((e) => e.url.endsWith('/img/5.png'))!;
+    assert.equal(entry.status, 'downloaded');
+    assert.ok((await readFile(join(store(), entry.path!))).equals(changed));
+  });
+
+  it('status prints the last round for people, and the history keeps rounds in Redis', async () => {
+    const result = await runCli(['status'], { env: fleetEnv() });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /No round in progress/);
+    assert.match(result.stdout, /Last completed round: .* \(manual\)/);
+    assert.match(result.stdout, /IMG_ERR_HTTP_STATUS \(1\)/);
+    assert.equal(redis.cli('LLEN', 'image-loader:fleet:rounds'), '(integer) 3');
+    assert.equal(redis.cli('EXISTS', 'image-loader:fleet:round-current'), '(integer) 0');
+  });
+});

@@ -1,0 +1,42 @@
+import { startCli, waitFor, type CliProcess } from './cli-process.js';
+
+/** One parsed line of a fleet process's JSON log. */
+export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
+
+/** A coordinator or worker process, with its JSON log parsed as it comes. */
+export interface FleetProcess extends CliProcess {
+  logs(): LogLine[];
+  /** Waits until a log line matches, and returns it. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<number | null>;
+}
+
+export function startFleetProcess(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): FleetProcess {
+  const process = startCli(args, { env, timeoutMs });
+  const logs = (): LogLine[] => {
+    const lines: LogLine[] = [];
+    for (const text of process.output().stdout.split('\n')) {
+      if (text.trim() === '') continue;
+      try {
+        lines.push(JSON.parse(text) as LogLine);
+      } catch {
+        throw new Error(`a log line is not JSON: ${text}`);
+      }
+    }
+    return lines;
+  };
+  return {
+    ...process,
+    logs,
+    waitForLog: async (predicate, waitMs = 20_000, what = 'a log line') => {
+      let found: LogLine | undefined;
+      await waitFor(() => (found = logs().find(predicate)) !== undefined, waitMs, `${what}; stderr so far: ${process.output().stderr.slice(-2000)}`);
+      return found!;
+    },
+    stop: async () => {
+      process.child.kill('SIGTERM');
+      return (await process.done).code;
+    },
+  };
+}

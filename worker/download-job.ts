@@ -1,0 +1,91 @@
+import { WaitingError, type Job } from 'bullmq';
+import type { Downloader } from '../core/download/downloader.js';
+import { ErrorCode } from '../core/errors/error-codes.js';
+import { asImageLoaderError, ImageLoaderError } from '../core/errors/image-loader-error.js';
+import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import type { HostLeases, HostLease } from '../core/fleet/host-leases.js';
+import type { RoundLedger } from '../core/fleet/round-ledger.js';
+import type { JsonLogger } from '../core/log/json-logger.js';
+import { errorEntry, type UrlEntry } from '../core/round/round-summary.js';
+
+/** A download job's data: the URL, and the round that enqueued it (for logs; the ledger decides where it counts). */
+export interface DownloadJobData {
+  url: string;
+  roundId: string;
+}
+
+/** What a download job returns (kept only until BullMQ removes the job). */
+export interface DownloadJobResult {
+  status: UrlEntry['status'];
+  code?: string;
+}
+
+export interface DownloadJobParts {
+  downloader: Downloader;
+  metadata: FleetMetadata;
+  leases: HostLeases;
+  ledger: RoundLedger;
+  log: JsonLogger;
+  /** Retries after the first attempt, for retryable failures only (the queue waits out the backoff, not the worker). */
+  retries: number;
+  /** Aborted when a stopping worker gives up waiting for its downloads: they go back to the queue, untouched. */
+  abandon: AbortSignal;
+}
+
+/**
+ * Processes one download job: waits for a fleet-wide turn at the host, then
+ * runs the same download core as `fetch` with the URL's metadata from
+ * Redis, and settles the URL in the round. A retryable failure with retries
+ * left is thrown, so BullMQ waits out the backoff in its delayed set and the
+ * worker's slot serves other URLs meanwhile; any other failure is an entry
+ * of the round, and the job completes.
+ */
+export function createDownloadJobProcessor(parts: DownloadJobParts): (job: Job<DownloadJobData, DownloadJobResult>, token?: string) => Promise<DownloadJobResult> {
+  const { downloader, metadata, leases, ledger, log, retries, abandon } = parts;
+  return async (job, token) => {
+    const { url } = job.data;
+    const jobId = job.id!;
+    const attempt = job.attemptsMade + 1;
+    const startedAt = Date.now();
+    let lease: HostLease | undefined;
+    let previous;
+    try {
+      lease = await leases.acquire(new URL(url).host, abandon);
+      previous = await metadata.get(jobId, url);
+      const { image, metadata: next } = await downloader.download(url, previous, { signal: abandon, onBodyReceived: () => lease?.release() });
+      lease.release();
+      // A copy skipped as still fresh comes back unchanged: nothing to write.
+      if (next !== previous) await metadata.set(jobId, next);
+      const { transferred, fresh, ...stored } = image;
+      const entry = { url, ...stored, attempts: fresh ? 0 : attempt };
+      const roundId = await ledger.settle(jobId, entry, transferred);
+      log.info(`url ${image.status}`, { roundId: roundId ?? job.data.roundId, url, jobId, path: image.path, bytes: image.bytes, transferred, attempt, ms: Date.now() - startedAt });
+      return { status: image.status };
+    } catch (caught) {
+      lease?.release();
+      if (abandon.aborted) {
+        // The worker is stopping: hand the job back as it was (no attempt used) for another worker to take at once.
+        await job.moveToWait(token);
+        log.info('url handed back to the queue (worker stopping)', { roundId: job.data.roundId, url, jobId });
+        throw new WaitingError();
+      }
+      const error = asImageLoaderError(caught, url);
+      if (error.retryable && attempt <= retries) {
+        log.warn('url failed; retrying', { roundId: job.data.roundId, url, jobId, attempt, error: errorEntry(error) });
+        throw error;
+      }
+      await metadata.recordFailure(jobId, previous, error);
+      const entry = { url, status: 'failed' as const, attempts: attempt, error: errorEntry(error) };
+      const roundId = await ledger.settle(jobId, entry, 0);
+      log.warn('url failed', { roundId: roundId ?? job.data.roundId, url, jobId, attempt, error: errorEntry(error), ms: Date.now() - startedAt });
+      return { status: 'failed', code: error.code };
+    }
+  };
+}
+
+/** A job the queue gave up on without our processor deciding (its workers kept dying): settle it as failed so the round can end. */
+export async function settleLostJob(job: Job<DownloadJobData, DownloadJobResult>, ledger: RoundLedger, log: JsonLogger, reason: string): Promise<void> {
+  const error = new ImageLoaderError(ErrorCode.WorkerLost, `abandoned by crashed workers too often: ${reason}`, { url: job.data.url });
+  const roundId = await ledger.settle(job.id!, { url: job.data.url, status: 'failed', attempts: job.attemptsStarted, error: errorEntry(error) }, 0);
+  log.error('url failed', { roundId: roundId ?? job.data.roundId, url: job.data.url, jobId: job.id, error: errorEntry(error) });
+}

@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Worker } from 'bullmq';
+import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { packageVersion } from '../core/config/version.js';
+import { Downloader } from '../core/download/downloader.js';
+import { retryDelayMs } from '../core/download/retry-delay.js';
+import { ErrorCode } from '../core/errors/error-codes.js';
+import { EXIT_OK } from '../core/errors/exit-codes.js';
+import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
+import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
+import { HostLeases } from '../core/fleet/host-leases.js';
+import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
+import { RoundLedger } from '../core/fleet/round-ledger.js';
+import { JsonLogger } from '../core/log/json-logger.js';
+import { ImageStore } from '../core/store/image-store.js';
+import { createDownloadJobProcessor, settleLostJob, type DownloadJobData, type DownloadJobResult } from './download-job.js';
+import { workerSettings } from './worker-settings.js';
+
+export type WorkerConfig = SettingValues<typeof workerSettings>;
+
+export interface ServiceIo {
+  stdout: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** How often a crashed worker's job may be taken over before it is failed (a URL that kills workers must not loop forever). */
+const MAX_STALLED_COUNT = 3;
+
+export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: parseArgsOptions(workerSettings), allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
+  }
+  return resolveSettings(workerSettings, parsed.values, env);
+}
+
+/**
+ * `image-loader worker`: takes download jobs from the queue until SIGTERM,
+ * downloading into the store with the same core as `fetch`. On SIGTERM it
+ * takes no new job, lets running downloads finish for up to --stop-timeout,
+ * hands the rest back to the queue, and exits 0.
+ */
+export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<number> {
+  const log = new JsonLogger(io.stdout, { process: 'worker', host: hostname(), pid: process.pid });
+  const { store, removedTempFiles } = await ImageStore.open(config.store);
+  if (removedTempFiles > 0) log.info('removed temp files left by an interrupted run', { removedTempFiles });
+  const keys = new FleetKeys(config.prefix);
+  const redis = await connectRedis(config, 'service', `image-loader-worker-${hostname()}-${process.pid}`, log);
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => {});
+  await checkRedisSetup(redis, log);
+
+  const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
+  const ledger = new RoundLedger(redis, keys);
+  // A lease outlives the longest download (its total deadline) by a margin, so expiry only ever frees a crashed worker's.
+  const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.timeoutMs + 10_000);
+  const abandon = new AbortController();
+  const processor = createDownloadJobProcessor({ downloader, metadata: new FleetMetadata(redis, keys), leases, ledger, log, retries: config.retries, abandon: abandon.signal });
+
+  const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {
+    connection: redis,
+    prefix: config.prefix,
+    concurrency: config.concurrency,
+    lockDuration: config.stalledIntervalMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: MAX_STALLED_COUNT,
+    settings: {
+      backoffStrategy: (attemptsMade, _type, error) => retryDelayMs(attemptsMade, (error as ImageLoaderError | undefined)?.retryAfterMs, Math.random),
+    },
+  });
+  // Without a listener an 'error' event would crash the process; the connection's own handler already reports outages.
+  worker.on('error', (error) => {
+    if (!isConnectionError(error)) log.error('queue error', { error });
+  });
+  worker.on('failed', (job, error) => {
+    if (job && /stalled more than/i.test(error.message)) {
+      void settleLostJob(job, ledger, log, error.message).catch(() => {});
+    }
+  });
+  log.info('worker started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, store: store.layout.root, concurrency: config.concurrency, fleetPerHost: config.fleetPerHost });
+
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log.info('stopping: finishing running downloads', { stopTimeoutMs: config.stopTimeoutMs });
+  const closing = worker.close();
+  const timer = setTimeout(() => {
+    log.warn('stop timeout reached: handing running downloads back to the queue');
+    abandon.abort();
+  }, config.stopTimeoutMs);
+  await closing;
+  clearTimeout(timer);
+  await downloader.close();
+  await leases.close();
+  await redis.quit().catch(() => redis.disconnect());
+  log.info('worker stopped');
+  return EXIT_OK;
+}
+
+function isConnectionError(error: Error): boolean {
+  return /ECONNREFUSED|ECONNRESET|Connection is closed|connect ETIMEDOUT/i.test(error.message);
+}
