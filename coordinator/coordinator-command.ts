@@ -58,7 +58,9 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   const driver = new RoundDriver({ ledger: new RoundLedger(redis, keys), rounds, downloads, list: config.list, everyMs: config.everyMs, store, log });
   const worker = new Worker<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, (job, token) => driver.run(job, token, stopRounds.signal), {
     ...queueOptions,
-    concurrency: 1,
+    // Two at once: a start that fires while this coordinator drives a round is seen (and recorded as
+    // skipped) at once, instead of waiting behind the round and starting a late one back to back.
+    concurrency: 2,
     lockDuration: config.stalledIntervalMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: ROUND_MAX_STALLED,

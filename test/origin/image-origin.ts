@@ -13,6 +13,8 @@ export type Behavior =
   | { kind: 'reset'; sent: Buffer; contentLength: number }
   /** Streams `length` bytes starting with `head`, with or without a Content-Length. */
   | { kind: 'stream'; head: Buffer; length: number; declareLength: boolean }
+  /** Waits `ms` before answering as `then` (a slow server for one path). */
+  | { kind: 'delay'; ms: number; then: Behavior }
   /** The n-th request (0-based) gets steps[n]; the last step repeats. */
   | { kind: 'sequence'; steps: Behavior[] };
 
@@ -116,6 +118,11 @@ export async function startImageOrigin(options: ImageOriginOptions = {}): Promis
 
 function respond(behavior: Behavior, count: number, request: IncomingMessage, response: ServerResponse, stats: OriginStats): void {
   switch (behavior.kind) {
+    case 'delay': {
+      const timer = setTimeout(() => respond(behavior.then, count, request, response, stats), behavior.ms);
+      response.on('close', () => clearTimeout(timer));
+      return;
+    }
     case 'sequence':
       return respond(behavior.steps[Math.min(count, behavior.steps.length - 1)]!, count, request, response, stats);
     case 'image': {

@@ -40,3 +40,22 @@ export function startFleetProcess(args: string[], env: Record<string, string> = 
     },
   };
 }
+
+/** Environment for fleet processes of one test: its Redis, its own key prefix, a short stall interval. */
+export function fleetEnv(redisUrl: string, prefix: string): Record<string, string> {
+  return { IMAGE_LOADER_REDIS: redisUrl, IMAGE_LOADER_PREFIX: prefix, IMAGE_LOADER_STALLED_INTERVAL: '2s' };
+}
+
+export function startWorker(env: Record<string, string>, store: string, ...flags: string[]): FleetProcess {
+  return startFleetProcess(['worker', '--store', store, '--allow-private', ...flags], env);
+}
+
+export function startCoordinator(env: Record<string, string>, list: string, ...flags: string[]): FleetProcess {
+  return startFleetProcess(['coordinator', '--list', list, ...flags], env);
+}
+
+/** Waits for the n-th (1-based) "round completed" line of a coordinator and returns it. */
+export async function roundCompleted(coordinator: FleetProcess, n = 1, timeoutMs = 60_000): Promise<LogLine> {
+  await coordinator.waitForLog(() => coordinator.logs().filter((line) => line.msg === 'round completed').length >= n, timeoutMs, `round ${n} to complete`);
+  return coordinator.logs().filter((line) => line.msg === 'round completed')[n - 1]!;
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RoundSummary } from '../../core/round/round-summary.js';
+import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { makePng } from '../origin/sample-images.js';
+import { runCli, tempDir, waitFor } from '../support/cli-process.js';
+import { fleetEnv, roundCompleted, startCoordinator, startWorker, type FleetProcess } from '../support/fleet-processes.js';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { humanFiles, tempFiles } from '../support/store-files.js';
+
+const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+
+describe('fleet under faults: killed workers, a Redis restart, a graceful stop', { skip }, () => {
+  let redis: RedisServer;
+  let origin: ImageOrigin;
+  let dir: { path: string; remove(): Promise<void> };
+  const running: FleetProcess[] = [];
+
+  before(async () => {
+    dir = await tempDir();
+    redis = await startRedisServer({ dir: dir.path, appendonly: true });
+    origin = await startImageOrigin({ latencyMs: 150 });
+  });
+  after(async () => {
+    await Promise.all(running.map((process) => process.stop()));
+    await origin?.close();
+    await redis?.stop();
+    await dir?.remove();
+  });
+
+  /** A list of `count` distinct images under /`name`/, served by the origin; returns the list file and the bodies. */
+  const makeList = async (name: string, count: number): Promise<{ list: string; images: Map<string, Buffer> }> => {
+    const images = new Map<string, Buffer>();
+    for (let i = 0; i < count; i++) {
+      const body = makePng(`${name} ${i}`, 8 + (i % 5));
+      images.set(`/${name}/${i}.png`, body);
+      origin.set(`/${name}/${i}.png`, { kind: 'image', body });
+    }
+    const list = join(dir.path, `${name}.txt`);
+    await writeFile(list, [...images.keys()].map((path) => `${origin.url}${path}`).join('\n'));
+    return { list, images };
+  };
+  const track = (process: FleetProcess): FleetProcess => {
+    running.push(process);
+    return process;
+  };
+  const assertAllStored = async (store: string, images: Map<string, Buffer>): Promise<RoundSummary> => {
+    const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    assert.equal(summary.counts.failed, 0, JSON.stringify(summary.failuresByCode));
+    assert.equal(summary.counts.total, images.size);
+    for (const entry of summary.entries) {
+      assert.ok((await readFile(join(store, entry.path!))).equals(images.get(new URL(entry.url).pathname)!), `${entry.path} is byte-exact`);
+    }
+    assert.equal((await humanFiles(store)).filter((name) => name.endsWith('.part')).length, 0, 'no partial file in the human tree');
+    return summary;
+  };
+
+  it('a worker killed with SIGKILL mid-round: its jobs go to the other worker and the round completes with every image', async () => {
+    const env = fleetEnv(redis.url, 'kill');
+    const store = join(dir.path, 'kill-store');
+    const { list, images } = await makeList('kill', 40);
+    const victim = track(startWorker(env, store, '--concurrency', '4'));
+    const survivor = track(startWorker(env, store, '--concurrency', '4'));
+    const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await victim.waitForLog((line) => line.msg === 'url downloaded', 30_000, 'the victim to download something');
+    await waitFor(() => origin.stats.inFlight > 0, 5_000, 'downloads in flight');
+    victim.child.kill('SIGKILL');
+    assert.equal((await victim.done).signal, 'SIGKILL');
+    const completed = await roundCompleted(coordinator);
+    await assertAllStored(store, images);
+    assert.equal((completed.counts as RoundSummary['counts']).downloaded, images.size);
+    assert.ok(survivor.logs().some((line) => line.msg === 'url downloaded'));
+    // The victim's temp files (if it had opened any) are removed when a worker starts again on that host.
+    const restarted = track(startWorker(env, store));
+    await restarted.waitForLog((line) => line.msg === 'worker started');
+    assert.deepEqual(await tempFiles(store), []);
+  });
+
+  it('Redis stopped and restarted mid-round (AOF): the processes reconnect and no URL is lost', async () => {
+    const env = fleetEnv(redis.url, 'outage');
+    const store = join(dir.path, 'outage-store');
+    const { list, images } = await makeList('outage', 60);
+    const workers = [track(startWorker(env, store, '--concurrency', '2')), track(startWorker(env, store, '--concurrency', '2'))];
+    const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await waitFor(() => workers.flatMap((worker) => worker.logs()).filter((line) => line.msg === 'url downloaded').length >= 8, 30_000, 'part of the round');
+    await redis.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await redis.start();
+    await roundCompleted(coordinator, 1, 90_000);
+    const summary = await assertAllStored(store, images);
+    assert.equal(summary.counts.downloaded, images.size);
+    for (const process of [...workers, coordinator]) assert.equal(process.child.exitCode, null, 'still running');
+    assert.ok(workers.some((worker) => worker.logs().some((line) => line.msg === 'redis reachable again')));
+  });
+
+  it('SIGTERM: a worker finishes its running download and exits 0; past --stop-timeout it hands the job back', async () => {
+    const env = fleetEnv(redis.url, 'stop');
+    const store = join(dir.path, 'stop-store');
+    const slow = makePng('slow', 20);
+    const handedBack = makePng('handed back', 20);
+    origin.set('/stop/slow.png', { kind: 'delay', ms: 1_500, then: { kind: 'image', body: slow } });
+    // Its first request never answers: the worker holding it must give it back, and the next worker gets an image.
+    origin.set('/stop/hang.png', { kind: 'sequence', steps: [{ kind: 'delay', ms: 600_000, then: { kind: 'image', body: handedBack } }, { kind: 'image', body: handedBack }] });
+    const list = join(dir.path, 'stop.txt');
+    await writeFile(list, `${origin.url}/stop/slow.png\n`);
+
+    const first = track(startWorker(env, store));
+    const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await waitFor(() => (origin.stats.byPath.get('/stop/slow.png') ?? 0) > 0, 20_000, 'the slow download to start');
+    const stopping = Date.now();
+    first.child.kill('SIGTERM');
+    assert.equal((await first.done).code, 0);
+    assert.ok(Date.now() - stopping >= 1_000, 'it waited for the download');
+    assert.ok(first.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/slow.png')));
+    await roundCompleted(coordinator);
+
+    await writeFile(list, `${origin.url}/stop/hang.png\n`);
+    const second = track(startWorker(env, store, '--stop-timeout', '300ms'));
+    // A restarted coordinator finds the schedule in place and does not start a round: an operator asks for one.
+    assert.equal((await runCli(['round'], { env })).code, 0);
+    await waitFor(async () => (origin.stats.byPath.get('/stop/hang.png') ?? 0) > 0, 20_000, 'the hanging download to start');
+    second.child.kill('SIGTERM');
+    assert.equal((await second.done).code, 0);
+    assert.ok(second.logs().some((line) => line.msg === 'url handed back to the queue (worker stopping)'));
+    assert.deepEqual(await tempFiles(store), []);
+    const third = track(startWorker(env, store));
+    await roundCompleted(coordinator, 2);
+    assert.ok(third.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/hang.png')));
+    const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    assert.equal(summary.entries[0]!.status, 'downloaded');
+    assert.equal(summary.entries[0]!.attempts, 1, 'handing a job back does not use up an attempt');
+  });
+});

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RoundSummary } from '../../core/round/round-summary.js';
+import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { makePng } from '../origin/sample-images.js';
+import { runCli, tempDir, waitFor } from '../support/cli-process.js';
+import { fleetEnv, roundCompleted, startCoordinator, startWorker, type FleetProcess, type LogLine } from '../support/fleet-processes.js';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+
+describe('fleet: schedule, several coordinators, per-host politeness', { skip }, () => {
+  let redis: RedisServer;
+  let origin: ImageOrigin;
+  let dir: { path: string; remove(): Promise<void> };
+  const running: FleetProcess[] = [];
+  const track = (process: FleetProcess): FleetProcess => {
+    running.push(process);
+    return process;
+  };
+
+  before(async () => {
+    dir = await tempDir();
+    redis = await startRedisServer({ dir: dir.path });
+    origin = await startImageOrigin();
+  });
+  after(async () => {
+    await Promise.all(running.map((process) => process.stop()));
+    await origin?.close();
+    await redis?.stop();
+    await dir?.remove();
+  });
+
+  const makeList = async (name: string, count: number, behavior?: (i: number) => Parameters<ImageOrigin['set']>[1]): Promise<string> => {
+    const paths: string[] = [];
+    for (let i = 0; i < count; i++) {
+      paths.push(`/${name}/${i}.png`);
+      origin.set(`/${name}/${i}.png`, behavior?.(i) ?? { kind: 'image', body: makePng(`${name} ${i}`) });
+    }
+    const list = join(dir.path, `${name}.txt`);
+    await writeFile(list, paths.map((path) => `${origin.url}${path}`).join('\n'));
+    return list;
+  };
+  const started = (coordinators: FleetProcess[]): LogLine[] => coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round started');
+
+  it('two coordinators with a 2 s interval: exactly one round per interval, each run by one of them', async () => {
+    const env = fleetEnv(redis.url, 'twins');
+    const list = await makeList('twins', 5);
+    const store = join(dir.path, 'twins-store');
+    track(startWorker(env, store));
+    const coordinators = [track(startCoordinator(env, list, '--every', '2s', '--store', store)), track(startCoordinator(env, list, '--every', '2s', '--store', store))];
+    const since = Date.now();
+    await waitFor(() => started(coordinators).length >= 4, 20_000, '4 rounds');
+    const elapsed = Date.now() - since;
+    const rounds = started(coordinators);
+    const times = rounds.map((line) => Date.parse(line.time)).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 1_500, `rounds ${i} and ${i + 1} started ${times[i]! - times[i - 1]!} ms apart`);
+    assert.ok(rounds.length <= Math.ceil(elapsed / 2_000) + 1, `${rounds.length} rounds in ${elapsed} ms`);
+    assert.equal(new Set(rounds.map((line) => line.roundId)).size, rounds.length);
+    assert.equal(coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round schedule created').length, 1, 'one of them created the schedule');
+    for (const coordinator of coordinators) await coordinator.stop();
+  });
+
+  it('a round longer than the interval: the next start is skipped, and the summary says so', async () => {
+    const env = fleetEnv(redis.url, 'slow');
+    const list = await makeList('slow', 3, (i) => (i === 0 ? { kind: 'delay', ms: 4_500, then: { kind: 'image', body: makePng('slow') } } : { kind: 'image', body: makePng(`slow ${i}`) }));
+    const store = join(dir.path, 'slow-store');
+    track(startWorker(env, store));
+    const coordinator = track(startCoordinator(env, list, '--every', '2s', '--store', store));
+    const first = await roundCompleted(coordinator, 1, 30_000);
+    assert.ok((first.skippedStarts as number) >= 1, `skippedStarts = ${first.skippedStarts}`);
+    assert.ok(coordinator.logs().some((line) => line.msg === 'round start skipped: the previous round is still running' && line.roundId === first.roundId));
+    const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    assert.equal(summary.skippedStarts, first.skippedStarts);
+    await coordinator.stop();
+  });
+
+  it('the per-host cap holds across two workers (counted at the origin)', async () => {
+    const slowOrigin = await startImageOrigin({ latencyMs: 100 });
+    try {
+      const paths = Array.from({ length: 40 }, (_, i) => `/polite/${i}.png`);
+      for (const path of paths) slowOrigin.set(path, { kind: 'image', body: makePng(path) });
+      const list = join(dir.path, 'polite.txt');
+      await writeFile(list, paths.map((path) => `${slowOrigin.url}${path}`).join('\n'));
+      for (const [prefix, cap] of [['polite', 3], ['impolite', 16]] as const) {
+        slowOrigin.resetStats();
+        const env = fleetEnv(redis.url, prefix);
+        const store = join(dir.path, `${prefix}-store`);
+        const workers = [track(startWorker(env, store, '--concurrency', '8', '--fleet-per-host', String(cap))), track(startWorker(env, store, '--concurrency', '8', '--fleet-per-host', String(cap)))];
+        const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+        const completed = await roundCompleted(coordinator, 1, 60_000);
+        assert.equal((completed.counts as RoundSummary['counts']).downloaded, paths.length);
+        for (const worker of workers) assert.ok(worker.logs().some((line) => line.msg === 'url downloaded'), 'both workers downloaded');
+        if (cap === 3) assert.equal(slowOrigin.stats.maxInFlight, 3, 'never more than 3 requests at once, and the cap was reached');
+        else assert.ok(slowOrigin.stats.maxInFlight > 3, `without the cap, ${slowOrigin.stats.maxInFlight} at once: the cap above was what held`);
+        await Promise.all([...workers, coordinator].map((process) => process.stop()));
+      }
+    } finally {
+      await slowOrigin.close();
+    }
+  });
+
+  it('a coordinator killed mid-round: a standby takes the round over and completes it', async () => {
+    const env = fleetEnv(redis.url, 'takeover');
+    const list = await makeList('takeover', 6, (i) => ({ kind: 'delay', ms: 1_500, then: { kind: 'image', body: makePng(`takeover ${i}`) } }));
+    const store = join(dir.path, 'takeover-store');
+    track(startWorker(env, store));
+    const active = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await active.waitForLog((line) => line.msg === 'round enqueued');
+    const standby = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await standby.waitForLog((line) => line.msg === 'coordinator started');
+    active.child.kill('SIGKILL');
+    const completed = await roundCompleted(standby, 1, 30_000);
+    assert.equal((completed.counts as RoundSummary['counts']).downloaded, 6);
+    assert.ok(standby.logs().some((line) => line.msg === 'taking over a round whose coordinator stopped'));
+    assert.equal(started([active, standby]).length, 1, 'still one round');
+  });
+
+  it('reads the list from an http:// URL, and reports a list it cannot read without stopping', async () => {
+    const env = fleetEnv(redis.url, 'remote');
+    const store = join(dir.path, 'remote-store');
+    await makeList('remote', 4);
+    origin.set('/lists/remote.txt', { kind: 'image', body: Buffer.from([0, 1, 2, 3].map((i) => `${origin.url}/remote/${i}.png`).join('\n')), contentType: 'text/plain' });
+    track(startWorker(env, store));
+    const coordinator = track(startCoordinator(env, `${origin.url}/lists/remote.txt`, '--every', '1h', '--store', store));
+    const first = await roundCompleted(coordinator);
+    assert.equal((first.counts as RoundSummary['counts']).downloaded, 4);
+    origin.set('/lists/remote.txt', { kind: 'status', status: 503 });
+    assert.equal((await runCli(['round'], { env })).code, 0);
+    const second = await roundCompleted(coordinator, 2);
+    assert.equal((second.listError as { code: string }).code, 'IMG_ERR_LIST_UNREADABLE');
+    assert.match((second.listError as { message: string }).message, /HTTP 503/);
+    assert.equal(coordinator.child.exitCode, null);
+  });
+
+  it('warns at start when Redis may evict keys or runs without AOF', async () => {
+    const lossy = await startRedisServer({ dir: await tempDir().then((d) => d.path), appendonly: false, maxmemoryPolicy: 'allkeys-lru' });
+    try {
+      const worker = track(startWorker(fleetEnv(lossy.url, 'lossy'), join(dir.path, 'lossy-store')));
+      const eviction = await worker.waitForLog((line) => line.level === 'warn' && /maxmemory-policy/.test(line.msg));
+      assert.match(eviction.msg, /allkeys-lru.*noeviction/);
+      await worker.waitForLog((line) => line.level === 'warn' && /appendonly/.test(line.msg));
+      await worker.stop();
+    } finally {
+      await lossy.stop();
+    }
+  });
+
+  it('operator commands fail fast and clearly when Redis is unreachable, and reject bad settings', async () => {
+    const unreachable = await runCli(['status'], { env: { IMAGE_LOADER_REDIS: 'redis://127.0.0.1:1' } });
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.stderr, /IMG_ERR_REDIS: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+    const badUrl = await runCli(['worker', '--redis', 'http://x']);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /--redis: expected a redis:\/\/ or rediss:\/\/ URL/);
+    const noList = await runCli(['coordinator'], { env: { IMAGE_LOADER_LIST: '' } });
+    assert.equal(noList.code, 2);
+    assert.match(noList.stderr, /coordinator needs --list LIST/);
+    const badPrefix = await runCli(['status', '--prefix', 'a:b']);
+    assert.equal(badPrefix.code, 2);
+    assert.match(badPrefix.stderr, /--prefix: expected 1 to 64 letters/);
+    const password = await runCli(['status', '--redis-password-file', join(dir.path, 'nope')]);
+    assert.equal(password.code, 2);
+    assert.match(password.stderr, /cannot read the Redis password file .*nope: ENOENT/);
+  });
+});
