@@ -7,6 +7,7 @@ import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
+import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
@@ -55,7 +56,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   await ensureRoundSchedule(redis, rounds, keys, config.everyMs, log);
 
   const stopRounds = new AbortController();
-  const driver = new RoundDriver({ ledger: new RoundLedger(redis, keys), rounds, downloads, list: config.list, everyMs: config.everyMs, store, log });
+  const driver = new RoundDriver({ ledger: new RoundLedger(redis, keys), metadata: new FleetMetadata(redis, keys), rounds, downloads, list: config.list, everyMs: config.everyMs, store, log });
   const worker = new Worker<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, (job, token) => driver.run(job, token, stopRounds.signal), {
     ...queueOptions,
     // Two at once: a start that fires while this coordinator drives a round is seen (and recorded as

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WaitingError, type Job, type Queue } from 'bullmq';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
@@ -22,6 +23,7 @@ export type RoundJobResult =
 
 export interface RoundDriverParts {
   ledger: RoundLedger;
+  metadata: FleetMetadata;
   rounds: Queue<RoundJobData>;
   downloads: Queue<DownloadJobData>;
   list: string;
@@ -185,6 +187,11 @@ export class RoundDriver {
     }
     if (!(await ledger.finish(roundId, historySummary(summary)))) return { outcome: 'completed', roundId, counts: summary.counts };
     await this.writeHeartbeat(undefined, summary);
+    if (state.listError === undefined) {
+      const keep = new Set(summary.entries.map((entry) => jobIdForUrl(entry.url)));
+      const forgotten = await this.parts.metadata.prune(keep);
+      if (forgotten > 0) log.info('forgot the metadata of URLs no longer listed', { roundId, count: forgotten });
+    }
     const { entries: _entries, duplicates: _duplicates, ...overview } = summary;
     log.info('round completed', overview);
     if (state.rerunRequested) await rounds.add('round', { trigger: 'manual' }, ROUND_JOB_OPTIONS);

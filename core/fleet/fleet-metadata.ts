@@ -28,4 +28,22 @@ export class FleetMetadata {
   async recordFailure(jobId: string, previous: UrlMetadata | undefined, error: { code: string; message: string }): Promise<void> {
     if (previous) await this.set(jobId, failedMetadata(previous, error, new Date()));
   }
+
+  /**
+   * Forgets URLs no longer in the list (`keep` holds the job ids of a round
+   * that read the whole list), so that Redis memory follows the list, not
+   * every URL it ever held. Returns how many were removed.
+   */
+  async prune(keep: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.metadata, cursor, 'COUNT', 1000);
+      cursor = next;
+      const stale: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) if (!keep.has(flat[i]!)) stale.push(flat[i]!);
+      if (stale.length > 0) removed += await this.redis.hdel(this.keys.metadata, ...stale);
+    } while (cursor !== '0');
+    return removed;
+  }
 }

@@ -112,4 +112,13 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     assert.equal(redis.cli('LLEN', 'image-loader:fleet:rounds'), '(integer) 3');
     assert.equal(redis.cli('EXISTS', 'image-loader:fleet:round-current'), '(integer) 0');
   });
+
+  it('forgets the metadata of URLs dropped from the list, so Redis follows the list', async () => {
+    assert.equal(redis.cli('HLEN', 'image-loader:fleet:metadata'), `(integer) ${images.size}`, 'one entry per stored URL (none for the 404)');
+    const kept = [...images.keys()].slice(0, 10).map((path) => `${origin.url}${path}`);
+    await writeFile(join(dir.path, 'list.txt'), `${kept.join('\n')}\n`);
+    const result = await runCli(['round', '--wait'], { env: fleetEnv() });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(redis.cli('HLEN', 'image-loader:fleet:metadata'), '(integer) 10');
+  });
 });
