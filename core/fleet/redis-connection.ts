@@ -33,7 +33,9 @@ export async function connectRedis(target: RedisTarget, role: RedisRole, name: s
     retryStrategy: role === 'service' ? (times) => Math.min(200 * times, 2_000) : () => null,
   });
   let down = false;
+  let lastError: Error | undefined;
   redis.on('error', (error: NodeJS.ErrnoException) => {
+    lastError = error;
     // ioredis repeats the error on every reconnection attempt: one line per outage is enough.
     if (!down && role === 'service') log?.error('redis unreachable; waiting for it', { redis: where, error });
     down = true;
@@ -48,7 +50,9 @@ export async function connectRedis(target: RedisTarget, role: RedisRole, name: s
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new ImageLoaderError(ErrorCode.Redis, `cannot reach Redis at ${where}: ${(error as Error).message}`, { cause: error });
+      // "Connection is closed" hides the reason (a refused connection, NOAUTH): the error event had it.
+      const reason = lastError?.message ?? (error as Error).message;
+      throw new ImageLoaderError(ErrorCode.Redis, `cannot reach Redis at ${where}: ${reason}`, { cause: error });
     }
   }
   return redis;
