@@ -40,6 +40,12 @@ export interface RoundDriverParts {
 const BATCH_SIZE = 1000;
 /** Attempts BullMQ allows a download job: an upper bound only; the worker's --retries decides when to stop. */
 const DOWNLOAD_ATTEMPTS = 21;
+/**
+ * How often one round enqueues again a URL whose job vanished. A job vanishes when the queue fails it
+ * for stalling too often (its workers keep dying on it) or when Redis lost it; past this, the URL is
+ * failed as IMG_ERR_WORKER_LOST so that a URL that kills workers cannot keep a round open forever.
+ */
+const MAX_REQUEUES = 2;
 /** Settled download jobs are removed at once: their outcome is in the round's ledger, and a kept job would block its id. */
 const DOWNLOAD_JOB_OPTIONS = { attempts: DOWNLOAD_ATTEMPTS, backoff: { type: 'image-loader' }, removeOnComplete: true, removeOnFail: true } as const;
 
@@ -153,17 +159,14 @@ export class RoundDriver {
     const { ledger, log } = this.parts;
     let lastRepair = Date.now();
     let lastProgress = Date.now();
+    const requeued = new Map<string, number>();
     for (;;) {
       if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping');
       const pending = await ledger.pendingCount(roundId);
       if (pending === 0) break;
       if (Date.now() - lastRepair >= this.repairEveryMs) {
         lastRepair = Date.now();
-        const missing = await ledger.missingJobs(roundId);
-        if (missing.length > 0) {
-          log.warn('enqueuing again URLs whose jobs were lost', { roundId, count: missing.length });
-          await this.addJobs(roundId, missing);
-        }
+        await this.repair(roundId, requeued);
       }
       if (Date.now() - lastProgress >= 10_000) {
         lastProgress = Date.now();
@@ -172,6 +175,27 @@ export class RoundDriver {
       await sleep(this.pollMs, undefined, { signal: stop }).catch(() => {});
     }
     return await this.finish(roundId);
+  }
+
+  /** Enqueues again the pending URLs whose job is gone; fails those it already did MAX_REQUEUES times. */
+  private async repair(roundId: string, requeued: Map<string, number>): Promise<void> {
+    const { ledger, log } = this.parts;
+    const again: PendingUrl[] = [];
+    for (const item of await ledger.missingJobs(roundId)) {
+      const times = (requeued.get(item.jobId) ?? 0) + 1;
+      requeued.set(item.jobId, times);
+      if (times <= MAX_REQUEUES) {
+        again.push(item);
+        continue;
+      }
+      const error = { code: ErrorCode.WorkerLost, message: `its job vanished ${times} times (workers died on it, or Redis lost it)` };
+      await ledger.settle(item.jobId, { url: item.url, status: 'failed', error }, 0);
+      log.error('url failed', { roundId, url: item.url, jobId: item.jobId, error });
+    }
+    if (again.length > 0) {
+      log.warn('enqueuing again URLs whose jobs were lost', { roundId, count: again.length });
+      await this.addJobs(roundId, again);
+    }
   }
 
   private async finish(roundId: string): Promise<RoundJobResult> {

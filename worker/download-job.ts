@@ -1,7 +1,6 @@
 import { WaitingError, type Job } from 'bullmq';
 import type { Downloader } from '../core/download/downloader.js';
-import { ErrorCode } from '../core/errors/error-codes.js';
-import { asImageLoaderError, ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { asImageLoaderError } from '../core/errors/image-loader-error.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { HostLeases, HostLease } from '../core/fleet/host-leases.js';
 import type { RoundLedger } from '../core/fleet/round-ledger.js';
@@ -81,11 +80,4 @@ export function createDownloadJobProcessor(parts: DownloadJobParts): (job: Job<D
       return { status: 'failed', code: error.code };
     }
   };
-}
-
-/** A job the queue gave up on without our processor deciding (its workers kept dying): settle it as failed so the round can end. */
-export async function settleLostJob(job: Job<DownloadJobData, DownloadJobResult>, ledger: RoundLedger, log: JsonLogger, reason: string): Promise<void> {
-  const error = new ImageLoaderError(ErrorCode.WorkerLost, `abandoned by crashed workers too often: ${reason}`, { url: job.data.url });
-  const roundId = await ledger.settle(job.id!, { url: job.data.url, status: 'failed', attempts: job.attemptsStarted, error: errorEntry(error) }, 0);
-  log.error('url failed', { roundId: roundId ?? job.data.roundId, url: job.data.url, jobId: job.id, error: errorEntry(error) });
 }

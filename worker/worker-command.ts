@@ -16,7 +16,7 @@ import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { ImageStore } from '../core/store/image-store.js';
-import { createDownloadJobProcessor, settleLostJob, type DownloadJobData, type DownloadJobResult } from './download-job.js';
+import { createDownloadJobProcessor, type DownloadJobData, type DownloadJobResult } from './download-job.js';
 import { workerSettings } from './worker-settings.js';
 
 export type WorkerConfig = SettingValues<typeof workerSettings>;
@@ -28,7 +28,7 @@ export interface ServiceIo {
   signal: AbortSignal;
 }
 
-/** How often a crashed worker's job may be taken over before it is failed (a URL that kills workers must not loop forever). */
+/** How often a crashed worker's job may be taken over before the queue fails it (the coordinator then decides: see RoundDriver). */
 const MAX_STALLED_COUNT = 3;
 
 export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerConfig {
@@ -78,11 +78,6 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   // Without a listener an 'error' event would crash the process; the connection's own handler already reports outages.
   worker.on('error', (error) => {
     if (!isConnectionError(error)) log.error('queue error', { error });
-  });
-  worker.on('failed', (job, error) => {
-    if (job && /stalled more than/i.test(error.message)) {
-      void settleLostJob(job, ledger, log, error.message).catch(() => {});
-    }
   });
   log.info('worker started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, store: store.layout.root, concurrency: config.concurrency, fleetPerHost: config.fleetPerHost });
 
