@@ -85,6 +85,18 @@ describe('fetch: the URL list and the command line', () => {
     assert.equal((JSON.parse(result.stdout) as RoundSummary).entries[0]!.url, `${origin.url}/a.png`);
   });
 
+  it('reads the list from an http:// URL, streamed; a list URL that fails is exit 2 with its status', async () => {
+    origin.set('/list.txt', { kind: 'image', body: Buffer.from(`${origin.url}/a.png\n${origin.url}/b.png\n`), contentType: 'text/plain' });
+    const result = await runCli(['fetch', `${origin.url}/list.txt`, '--store', store(), '--allow-private', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as RoundSummary;
+    assert.equal(summary.list, `${origin.url}/list.txt`);
+    assert.deepEqual(summary.entries.map((entry) => entry.url), [`${origin.url}/a.png`, `${origin.url}/b.png`]);
+    const gone = await runCli(['fetch', `${origin.url}/no-such-list.txt`, '--store', store()]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /IMG_ERR_LIST_UNREADABLE: cannot read URL list http:\/\/127\.0\.0\.1:\d+\/no-such-list\.txt: the server answered HTTP 404/);
+  });
+
   it('exits 2 with a clear message for a list it cannot read', async () => {
     const missing = await runCli(['fetch', join(dir.path, 'nope.txt'), '--store', store()]);
     assert.equal(missing.code, 2);
