@@ -29,7 +29,10 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     origin = await startImageOrigin();
     for (let i = 0; i < 60; i++) images.set(`/img/${i}.png`, makePng(`fleet image ${i}`, 8 + (i % 7)));
     images.set('/big.jpg', makeJpegLike(300_000, 'big'));
+    images.set('/flaky.png', makePng('flaky', 9));
     for (const [path, body] of images) origin.set(path, { kind: 'image', body });
+    // A transient failure: the queue retries it after a backoff, in its delayed set.
+    origin.set('/flaky.png', { kind: 'sequence', steps: [{ kind: 'status', status: 503 }, { kind: 'image', body: images.get('/flaky.png')! }] });
     origin.set('/missing.png', { kind: 'status', status: 404 });
     const lines = [...images.keys()].map((path) => `${origin.url}${path}`);
     lines.splice(3, 0, `${origin.url}/img/0.png`, 'not a url', `${origin.url}/missing.png`);
@@ -69,7 +72,12 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     }
     assert.deepEqual(summary.entries.map((entry) => entry.line), [...summary.entries.keys()].map((i) => (i < 3 ? i + 1 : i + 2)), 'entries in list order, with list line numbers');
     assert.equal(summary.bytesTransferred, [...images.values()].reduce((sum, body) => sum + body.length, 0));
-    assert.equal(origin.stats.requests, images.size + 1, 'each URL requested once (the 404 is not retried)');
+    assert.equal(origin.stats.requests, images.size + 2, 'each URL requested once (the 404 is not retried), the 503 twice');
+    const flaky = summary.entries.find((entry) => entry.url.endsWith('/flaky.png'))!;
+    assert.deepEqual([flaky.status, flaky.attempts], ['downloaded', 2]);
+    const retried = workers.flatMap((worker) => worker.logs()).find((line) => line.msg === 'url failed; retrying');
+    assert.equal(retried?.url, `${origin.url}/flaky.png`);
+    assert.deepEqual(retried?.error, { code: 'IMG_ERR_HTTP_STATUS', message: 'server answered HTTP 503', status: 503 });
     const heartbeat = JSON.parse(await readFile(join(store(), '.image-loader', 'heartbeat.json'), 'utf8')) as Heartbeat;
     assert.equal(heartbeat.lastRoundId, summary.roundId);
     assert.equal(heartbeat.everyMs, 3_600_000);
