@@ -1,20 +1,19 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
-import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
+import type { SettingValues } from '../core/config/setting.js';
 import { packageVersion } from '../core/config/version.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import { untilAborted, type DownloadJobData, type ServiceIo } from '../core/fleet/fleet-service.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { ImageStore } from '../core/store/image-store.js';
-import type { DownloadJobData } from '../worker/download-job.js';
-import type { ServiceIo } from '../worker/worker-command.js';
 import { coordinatorSettings } from './coordinator-settings.js';
 import { RoundDriver, type RoundJobResult } from './round-driver.js';
 import { ensureRoundSchedule, type RoundJobData } from './round-schedule.js';
@@ -25,13 +24,7 @@ export type CoordinatorConfig = SettingValues<typeof coordinatorSettings> & { li
 const ROUND_MAX_STALLED = 1_000_000;
 
 export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): CoordinatorConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: parseArgsOptions(coordinatorSettings), allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
-  }
-  const config = resolveSettings(coordinatorSettings, parsed.values, env);
+  const config = parseCommandArgs(coordinatorSettings, args, env).settings;
   if (config.list === undefined) throw new ImageLoaderError(ErrorCode.InvalidConfig, 'coordinator needs --list LIST (or IMAGE_LOADER_LIST): a file or an http(s):// URL');
   if (config.list === '-') throw new ImageLoaderError(ErrorCode.InvalidConfig, '--list: standard input (-) can be read only once; give a file or a URL');
   return { ...config, list: config.list };
@@ -70,10 +63,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   worker.on('failed', (job, error) => log.error('round job failed', { jobId: job?.id, error }));
   log.info('coordinator started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, list: config.list, everyMs: config.everyMs, store: store?.layout.root });
 
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(io.signal);
   log.info('stopping');
   stopRounds.abort();
   await worker.close();

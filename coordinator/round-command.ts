@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
 import { FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
@@ -9,12 +10,12 @@ import { formatHumanSummary } from '../core/round/human-summary.js';
 import { roundCommandSettings } from './operator-settings.js';
 import type { RoundJobResult } from './round-driver.js';
 import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
-import { parseOperatorArgs, type OperatorIo } from './status-command.js';
+import type { OperatorIo } from './status-command.js';
 
 export type RoundCommandConfig = SettingValues<typeof roundCommandSettings>;
 
 export function parseRoundArgs(args: string[], env: NodeJS.ProcessEnv): RoundCommandConfig {
-  return parseOperatorArgs(roundCommandSettings, args, env);
+  return parseCommandArgs(roundCommandSettings, args, env).settings;
 }
 
 /**

@@ -4,6 +4,7 @@ import { WaitingError, type Job, type Queue } from 'bullmq';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import type { DownloadJobData } from '../core/fleet/fleet-service.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
@@ -13,7 +14,6 @@ import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { Heartbeat } from '../core/store/heartbeat.js';
 import type { ImageStore } from '../core/store/image-store.js';
-import type { DownloadJobData } from '../worker/download-job.js';
 import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
 
 /** What a round job returns: the round it ran, or the one it found running. */

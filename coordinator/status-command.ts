@@ -1,8 +1,6 @@
-import { parseArgs } from 'node:util';
-import { parseArgsOptions, resolveSettings, type Setting, type SettingValues } from '../core/config/setting.js';
-import { ErrorCode } from '../core/errors/error-codes.js';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
+import type { SettingValues } from '../core/config/setting.js';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
-import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { FleetKeys } from '../core/fleet/fleet-keys.js';
 import { connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
@@ -19,17 +17,7 @@ export interface OperatorIo {
 }
 
 export function parseStatusArgs(args: string[], env: NodeJS.ProcessEnv): StatusConfig {
-  return parseOperatorArgs(statusCommandSettings, args, env);
-}
-
-export function parseOperatorArgs<Table extends Record<string, Setting<unknown>>>(table: Table, args: string[], env: NodeJS.ProcessEnv): SettingValues<Table> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: parseArgsOptions(table), allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
-  }
-  return resolveSettings(table, parsed.values, env);
+  return parseCommandArgs(statusCommandSettings, args, env).settings;
 }
 
 /**

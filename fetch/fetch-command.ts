@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
+import type { SettingValues } from '../core/config/setting.js';
 import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
@@ -29,16 +29,11 @@ export interface CommandIo {
 
 /** Parses `fetch` arguments: flags > environment > defaults, validated. Throws IMG_ERR_INVALID_CONFIG. */
 export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: parseArgsOptions(fetchSettings), allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
+  const { settings, positionals } = parseCommandArgs(fetchSettings, args, env, { positionals: true });
+  if (positionals.length !== 1) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `expected exactly one LIST (a file, - for standard input, or an http(s):// URL), got ${positionals.length}`);
   }
-  if (parsed.positionals.length !== 1) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, `expected exactly one LIST (a file, or - for standard input), got ${parsed.positionals.length}`);
-  }
-  const config = { ...resolveSettings(fetchSettings, parsed.values, env), list: parsed.positionals[0]! };
+  const config = { ...settings, list: positionals[0]! };
   if (config.list === '-' && config.everyMs !== undefined) {
     throw new ImageLoaderError(ErrorCode.InvalidConfig, '--every needs a list file: standard input (-) can be read only once');
   }

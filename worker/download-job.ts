@@ -2,16 +2,11 @@ import { WaitingError, type Job } from 'bullmq';
 import type { Downloader } from '../core/download/downloader.js';
 import { asImageLoaderError } from '../core/errors/image-loader-error.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import type { DownloadJobData } from '../core/fleet/fleet-service.js';
 import type { HostLeases, HostLease } from '../core/fleet/host-leases.js';
 import type { RoundLedger } from '../core/fleet/round-ledger.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { errorEntry, type UrlEntry } from '../core/round/round-summary.js';
-
-/** A download job's data: the URL, and the round that enqueued it (for logs; the ledger decides where it counts). */
-export interface DownloadJobData {
-  url: string;
-  roundId: string;
-}
 
 /** What a download job returns (kept only until BullMQ removes the job). */
 export interface DownloadJobResult {

@@ -1,44 +1,31 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Worker } from 'bullmq';
-import { parseArgsOptions, resolveSettings, type SettingValues } from '../core/config/setting.js';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
+import type { SettingValues } from '../core/config/setting.js';
 import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { retryDelayMs } from '../core/download/retry-delay.js';
-import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
-import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import type { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import { untilAborted, type DownloadJobData, type ServiceIo } from '../core/fleet/fleet-service.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { HostLeases } from '../core/fleet/host-leases.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { ImageStore } from '../core/store/image-store.js';
-import { createDownloadJobProcessor, type DownloadJobData, type DownloadJobResult } from './download-job.js';
+import { createDownloadJobProcessor, type DownloadJobResult } from './download-job.js';
 import { workerSettings } from './worker-settings.js';
 
 export type WorkerConfig = SettingValues<typeof workerSettings>;
-
-export interface ServiceIo {
-  stdout: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  /** Aborted on SIGINT/SIGTERM. */
-  signal: AbortSignal;
-}
 
 /** How often a crashed worker's job may be taken over before the queue fails it (the coordinator then decides: see RoundDriver). */
 const MAX_STALLED_COUNT = 3;
 
 export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: parseArgsOptions(workerSettings), allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
-  }
-  return resolveSettings(workerSettings, parsed.values, env);
+  return parseCommandArgs(workerSettings, args, env).settings;
 }
 
 /**
@@ -81,10 +68,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   });
   log.info('worker started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, store: store.layout.root, concurrency: config.concurrency, fleetPerHost: config.fleetPerHost });
 
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(io.signal);
   log.info('stopping: finishing running downloads', { stopTimeoutMs: config.stopTimeoutMs });
   const closing = worker.close();
   const timer = setTimeout(() => {

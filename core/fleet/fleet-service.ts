@@ -1,0 +1,22 @@
+/** What a long-running fleet process (coordinator, worker) gets from the CLI. */
+export interface ServiceIo {
+  /** Where the JSON log lines go. */
+  stdout: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** Resolves when `signal` aborts: a service's main line waits here until it is told to stop. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** A download job's data: the URL, and the round that enqueued it (for logs; the ledger decides where it counts). */
+export interface DownloadJobData {
+  url: string;
+  roundId: string;
+}
