@@ -53,6 +53,10 @@ async function main(argv: string[]): Promise<number> {
         const { parseCoordinatorArgs, runCoordinator } = await import('../coordinator/coordinator-command.js');
         return await runCoordinator(parseCoordinatorArgs(args, process.env), io);
       }
+      case 'web': {
+        const { parseWebArgs, runWeb } = await import('../web/web-command.js');
+        return await runWeb(parseWebArgs(args, process.env), io);
+      }
       case 'round': {
         const { parseRoundArgs, runRoundCommand } = await import('../coordinator/round-command.js');
         return await runRoundCommand(parseRoundArgs(args, process.env), io);

@@ -2,6 +2,7 @@ import type { Setting } from '../core/config/setting.js';
 import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
 import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
+import { webSettings } from '../web/web-settings.js';
 import { workerSettings } from '../worker/worker-settings.js';
 
 /** Each command's synopsis, what it does, and its settings table. */
@@ -34,6 +35,14 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
     ],
     settings: workerSettings,
   },
+  web: {
+    synopsis: 'image-loader web --store DIR [options]',
+    about: [
+      'Serves the store read-only over HTTP (every web node, on the NFS mount): images,',
+      'listings (HTML or JSON), ?view=gallery, /healthz and /metrics. Runs until SIGTERM.',
+    ],
+    settings: webSettings,
+  },
   round: {
     synopsis: 'image-loader round [options]',
     about: ['Fleet mode: starts a round now (or right after the one in progress).'],
@@ -62,6 +71,7 @@ export function usage(command?: string): string {
     '  fetch LIST     download every image in LIST into a local store (no Redis)',
     '  coordinator    fleet: schedule rounds and enqueue one job per URL',
     '  worker         fleet: download queued URLs into the store',
+    '  web            serve the store read-only over HTTP (a web node)',
     '  round          fleet: start a round now',
     '  status         fleet: the round in progress and the last completed one',
     '',

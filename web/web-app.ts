@@ -1,0 +1,135 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import send from 'send';
+import serveIndex from 'serve-index';
+import { IMAGE_TYPES } from '../core/download/image-types.js';
+import type { JsonLogger } from '../core/log/json-logger.js';
+import type { StoreLayout } from '../core/store/store-layout.js';
+import { renderGalleryPage } from './gallery-page.js';
+import { parseRequestPath } from './request-path.js';
+import type { StoreProbe } from './store-probe.js';
+import type { WebMetrics } from './web-metrics.js';
+
+export interface WebAppParts {
+  layout: StoreLayout;
+  log: JsonLogger;
+  metrics: WebMetrics;
+  probe: StoreProbe;
+}
+
+const CONTENT_TYPES = new Map<string, string>(Object.values(IMAGE_TYPES).flatMap((type) => type.aliases.map((alias) => [`.${alias}`, type.contentType] as const)));
+
+// Human names change from round to round (a name is renamed onto a new image): caches may keep a copy for a
+// minute, then must ask again; the strong ETag makes that a cheap 304.
+const HUMAN_TREE_CACHE_CONTROL = 'public, max-age=60, must-revalidate';
+// An SVG (stored only with --allow-svg) may carry scripts: served as an image in a sandbox, it cannot run them.
+const SVG_POLICY = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+/** /healthz answers within this, whatever the store's file system does. */
+const HEALTH_WAIT_MS = 500;
+
+/**
+ * The web node's HTTP app: the store's human tree, read-only. GET and HEAD
+ * only; `/healthz` and `/metrics`; everything else is a path into the
+ * human tree, checked (parseRequestPath, then the real path for symlinks)
+ * before it is served: a file with its image type, a strong ETag and Range
+ * support, a folder as a serve-index listing (HTML or JSON) or a gallery.
+ */
+export function createWebApp(parts: WebAppParts): Express {
+  const { layout, log, metrics, probe } = parts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const startedAt = process.hrtime.bigint();
+    res.on('finish', () => {
+      const bytes = req.method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0);
+      metrics.requests.inc({ method: req.method, status: String(res.statusCode) });
+      metrics.bytesSent.inc(bytes);
+      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress });
+    });
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.status(405).setHeader('Allow', 'GET, HEAD').type('text/plain').send('405 method not allowed: this server is read-only\n');
+      return;
+    }
+    next();
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    const verdict = await probe.verdict(HEALTH_WAIT_MS);
+    metrics.storeHealthy.set(verdict.healthy ? 1 : 0);
+    if (verdict.storeAgeMs !== undefined) metrics.storeAge.set(verdict.storeAgeMs / 1000);
+    res.status(verdict.healthy ? 200 : 503).setHeader('Cache-Control', 'no-store').json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const listing = serveIndex(layout.root, { view: 'details', hidden: false, icons: false });
+  let realRoot: string | undefined;
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    const [pathname = '/', query = ''] = req.originalUrl.split(/\?(.*)/s);
+    const parsed = parseRequestPath(pathname);
+    if (!parsed.ok) {
+      res.status(parsed.status).type('text/plain').send(`${parsed.status} ${parsed.reason}\n`);
+      return;
+    }
+    const absolute = join(layout.root, ...parsed.segments);
+    try {
+      realRoot ??= await realpath(layout.root);
+      const real = await realpath(absolute);
+      // A symlink (planted by hand: the store makes none) must not lead outside the human tree.
+      const inside = real === realRoot || (real.startsWith(realRoot + sep) && !real.startsWith(join(realRoot, '.image-loader') + sep));
+      if (!inside) {
+        res.status(404).type('text/plain').send('404 not found\n');
+        return;
+      }
+      const info = await stat(real);
+      if (info.isDirectory()) {
+        if (!parsed.trailingSlash && parsed.segments.length > 0) {
+          res.redirect(301, `${pathname}/${query === '' ? '' : `?${query}`}`);
+          return;
+        }
+        if (new URLSearchParams(query).get('view') === 'gallery') {
+          const entries = (await readdir(real, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.'));
+          res.type('html').setHeader('Cache-Control', 'no-cache').send(renderGalleryPage(parsed.segments.join('/'), entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }))));
+          return;
+        }
+        res.setHeader('Cache-Control', 'no-cache');
+        listing(req, res, next);
+        return;
+      }
+      if (!info.isFile()) {
+        res.status(404).type('text/plain').send('404 not found\n');
+        return;
+      }
+      const extension = extname(real).toLowerCase();
+      const contentType = CONTENT_TYPES.get(extension);
+      if (contentType) res.setHeader('Content-Type', contentType);
+      if (extension === '.svg') res.setHeader('Content-Security-Policy', SVG_POLICY);
+      // Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name),
+      // so inode, size and mtime name one exact content; NFS gives every web node the server's inode numbers.
+      res.setHeader('ETag', `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`);
+      res.setHeader('Cache-Control', HUMAN_TREE_CACHE_CONTROL);
+      send(req, real, { etag: false, lastModified: true, dotfiles: 'allow', index: false, cacheControl: false })
+        .on('error', (error: NodeJS.ErrnoException & { status?: number }) => {
+          if (!res.headersSent) res.status(error.status ?? 500).type('text/plain').send(`${error.status ?? 500} ${error.code ?? 'error'}\n`);
+          else res.destroy();
+        })
+        .pipe(res);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') res.status(404).type('text/plain').send('404 not found\n');
+      else if (code === 'EACCES' || code === 'EPERM') res.status(403).type('text/plain').send('403 forbidden\n');
+      else {
+        log.error('cannot read the store', { path: pathname, error });
+        res.status(503).type('text/plain').send(`503 store unreadable: ${code ?? 'error'}\n`);
+      }
+    }
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+import { hostname } from 'node:os';
+import { parseCommandArgs } from '../core/config/parse-command-args.js';
+import type { SettingValues } from '../core/config/setting.js';
+import { packageVersion } from '../core/config/version.js';
+import { EXIT_OK } from '../core/errors/exit-codes.js';
+import { untilAborted, type ServiceIo } from '../core/fleet/fleet-service.js';
+import { JsonLogger } from '../core/log/json-logger.js';
+import { startWebServer } from './web-server.js';
+import { webSettings } from './web-settings.js';
+
+export type WebConfig = SettingValues<typeof webSettings>;
+
+export function parseWebArgs(args: string[], env: NodeJS.ProcessEnv): WebConfig {
+  return parseCommandArgs(webSettings, args, env).settings;
+}
+
+/** `image-loader web`: serves the store (an NFS mount, read-only) until SIGTERM; exit 0. */
+export async function runWeb(config: WebConfig, io: ServiceIo): Promise<number> {
+  const log = new JsonLogger(io.stdout, { process: 'web', host: hostname(), pid: process.pid });
+  log.info('web node starting', { version: packageVersion() });
+  const server = await startWebServer({ ...config, log });
+  await untilAborted(io.signal);
+  await server.close();
+  log.info('web node stopped');
+  return EXIT_OK;
+}

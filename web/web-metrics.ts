@@ -1,0 +1,14 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
+export class WebMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'image_loader_web_requests_total', help: 'HTTP requests answered, by method and status.', labelNames: ['method', 'status'] as const, registers: [this.registry] });
+  readonly bytesSent = new Counter({ name: 'image_loader_web_response_bytes_total', help: 'Response body bytes sent.', registers: [this.registry] });
+  readonly storeAge = new Gauge({ name: 'image_loader_store_age_seconds', help: 'Age of the store\'s last heartbeat (or last round), as of the last health check.', registers: [this.registry] });
+  readonly storeHealthy = new Gauge({ name: 'image_loader_store_healthy', help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'image_loader_web_' });
+  }
+}

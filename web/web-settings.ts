@@ -1,0 +1,44 @@
+import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { valueSetting } from '../core/config/setting.js';
+
+/** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
+export const webAppSettings = {
+  staleFactor: valueSetting<number>({
+    flag: 'stale-factor',
+    env: 'IMAGE_LOADER_STALE_FACTOR',
+    default: 3,
+    expected: 'an integer from 1 to 1000',
+    help: '/healthz reports the store stale when its heartbeat is older than this many round intervals.',
+    parse: integer(1, 1000),
+  }),
+};
+
+/** Everything `image-loader web` accepts. */
+export const webSettings = {
+  store: downloadSettings.store,
+  port: valueSetting<number>({
+    flag: 'port',
+    env: 'IMAGE_LOADER_PORT',
+    default: 8080,
+    expected: 'a TCP port from 0 to 65535 (0: any free port)',
+    help: 'Port to listen on (default 8080).',
+    parse: integer(0, 65535),
+  }),
+  host: valueSetting<string>({
+    flag: 'host',
+    env: 'IMAGE_LOADER_HOST',
+    default: '0.0.0.0',
+    expected: 'an address to listen on, such as 0.0.0.0, :: or 127.0.0.1',
+    help: 'Address to listen on (default 0.0.0.0: every IPv4 interface).',
+    parse: (text) => (text.trim() === '' ? undefined : text.trim()),
+  }),
+  everyMs: valueSetting<number>({
+    flag: 'every',
+    env: 'IMAGE_LOADER_EVERY',
+    default: 300_000,
+    expected: 'a duration of at least 1s, such as 5m',
+    help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness (default 5m).',
+    parse: duration(1000),
+  }),
+  ...webAppSettings,
+};
