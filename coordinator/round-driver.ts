@@ -4,7 +4,7 @@ import { WaitingError, type Job, type Queue } from 'bullmq';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
-import type { DownloadJobData } from '../core/fleet/fleet-service.js';
+import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';

@@ -10,6 +10,8 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
+import { untilAborted } from '../core/service/service-io.js';
+import { JsonLogger } from '../core/log/json-logger.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
 import { fetchSettings } from './fetch-settings.js';
@@ -54,14 +56,23 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
   if (skippedLines > 0) io.stderr.write(`warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`);
   const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
   const parts = { config, io, store, downloader, index };
+  // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
+  // Its JSON access log goes to stderr: stdout carries the round summaries.
+  const server =
+    config.servePort === undefined
+      ? undefined
+      : await (await import('../web/web-server.js')).startWebServer({ store: store.layout.root, host: config.serveHost, port: config.servePort, staleFactor: config.staleFactor, everyMs: config.everyMs ?? 300_000, log: new JsonLogger(io.stderr, { process: 'fetch-serve' }) });
   try {
-    if (config.everyMs === undefined) {
-      const summary = await fetchRound(parts);
-      return summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+    if (config.everyMs !== undefined) {
+      await fetchEvery(config.everyMs, parts);
+      return EXIT_OK;
     }
-    await fetchEvery(config.everyMs, parts);
+    const summary = await fetchRound(parts);
+    if (server === undefined) return summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+    await untilAborted(io.signal);
     return EXIT_OK;
   } finally {
+    await server?.close();
     await downloader.close();
   }
 }

@@ -1,5 +1,6 @@
-import { concurrencySetting, downloadSettings, duration } from '../core/config/download-settings.js';
+import { concurrencySetting, downloadSettings, duration, integer } from '../core/config/download-settings.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
+import { webAppSettings } from '../web/web-settings.js';
 
 /** Everything `image-loader fetch` accepts: the download core's settings plus the round's own. */
 export const fetchSettings = {
@@ -13,6 +14,23 @@ export const fetchSettings = {
     help: 'Repeat the round at this interval until stopped (SIGINT/SIGTERM); rounds never overlap.',
     parse: duration(1000),
   }),
+  servePort: valueSetting<number | undefined>({
+    flag: 'serve',
+    env: 'IMAGE_LOADER_SERVE',
+    default: undefined,
+    expected: 'a TCP port from 0 to 65535',
+    help: 'Also serve the store over HTTP on this port (as image-loader web does) until stopped.',
+    parse: integer(0, 65535),
+  }),
+  serveHost: valueSetting<string>({
+    flag: 'serve-host',
+    env: 'IMAGE_LOADER_SERVE_HOST',
+    default: '0.0.0.0',
+    expected: 'an address to listen on, such as 0.0.0.0 or 127.0.0.1',
+    help: 'Address --serve listens on (default 0.0.0.0).',
+    parse: (text) => (text.trim() === '' ? undefined : text.trim()),
+  }),
+  ...webAppSettings,
   json: switchSetting({ flag: 'json', env: 'IMAGE_LOADER_JSON', help: 'Print the round summary as one JSON document on stdout.' }),
   quiet: switchSetting({ flag: 'quiet', env: 'IMAGE_LOADER_QUIET', help: 'Print nothing but errors.' }),
 };

@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
-import { untilAborted, type ServiceIo } from '../core/fleet/fleet-service.js';
+import { untilAborted, type ServiceIo } from '../core/service/service-io.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { startWebServer } from './web-server.js';
 import { webSettings } from './web-settings.js';

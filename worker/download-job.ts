@@ -2,7 +2,7 @@ import { WaitingError, type Job } from 'bullmq';
 import type { Downloader } from '../core/download/downloader.js';
 import { asImageLoaderError } from '../core/errors/image-loader-error.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
-import type { DownloadJobData } from '../core/fleet/fleet-service.js';
+import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import type { HostLeases, HostLease } from '../core/fleet/host-leases.js';
 import type { RoundLedger } from '../core/fleet/round-ledger.js';
 import type { JsonLogger } from '../core/log/json-logger.js';

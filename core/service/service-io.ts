@@ -1,4 +1,4 @@
-/** What a long-running fleet process (coordinator, worker) gets from the CLI. */
+/** What a long-running process (coordinator, worker, web node, fetch --serve) gets from the CLI. */
 export interface ServiceIo {
   /** Where the JSON log lines go. */
   stdout: NodeJS.WritableStream;
@@ -13,10 +13,4 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** A download job's data: the URL, and the round that enqueued it (for logs; the ledger decides where it counts). */
-export interface DownloadJobData {
-  url: string;
-  roundId: string;
 }
