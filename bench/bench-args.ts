@@ -11,9 +11,11 @@ export interface BenchArgs {
   perHost: number;
   /** Longest one tool run may take. @defaultValue 600 */
   runTimeoutSecs: number;
+  /** Fleet scenarios: Redis with AOF (`appendfsync everysec`, as fleet mode ships) instead of no persistence. @defaultValue false */
+  redisAof: boolean;
 }
 
-export const BENCH_USAGE = `usage: npm run bench -- [--scenarios ${SCENARIO_IDS.join(',')}] [--runs 3] [--concurrency 16] [--per-host N] [--run-timeout-secs 600]\n`;
+export const BENCH_USAGE = `usage: npm run bench -- [--scenarios ${SCENARIO_IDS.join(',')}] [--runs 3] [--concurrency 16] [--per-host N] [--run-timeout-secs 600] [--redis-aof]\n`;
 
 /** Parses the bench's arguments; throws with a message naming the bad option, what was expected and what was given. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
@@ -25,6 +27,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       concurrency: { type: 'string', default: '16' },
       'per-host': { type: 'string' },
       'run-timeout-secs': { type: 'string', default: '600' },
+      'redis-aof': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -40,6 +43,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     concurrency,
     perHost: values['per-host'] === undefined ? concurrency : integer('--per-host', values['per-host'], 1, 256),
     runTimeoutSecs: integer('--run-timeout-secs', values['run-timeout-secs'], 1, 3600),
+    redisAof: values['redis-aof'],
   };
 }
 

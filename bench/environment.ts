@@ -12,12 +12,16 @@ export interface Environment {
   node: string;
   curl: string;
   aria2c: string;
+  /** `redis-server --version`, for the fleet scenarios. */
+  redis: string;
   tmpdir: string;
   tmpdirFilesystem: string;
   /** `git describe --always --dirty` of the project: the code the figures belong to. */
   commit: string;
   /** 1-minute load average when the bench started: other work on the machine skews every figure. */
   loadAverage: number;
+  /** The same when the bench finished (set then): a figure much higher than at the start means something else ran meanwhile. */
+  loadAverageAtEnd?: number;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +36,7 @@ export function describeEnvironment(): Environment {
     node: process.version,
     curl: firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' '),
     aria2c: firstLine('aria2c', ['--version']),
+    redis: firstLine('redis-server', ['--version']).split(' ').slice(0, 3).join(' '),
     tmpdir: tmpdir(),
     tmpdirFilesystem: lastLine('df', ['--output=fstype', tmpdir()]),
     commit: firstLine('git', ['-C', PROJECT_ROOT, 'describe', '--always', '--dirty', '--exclude', '*']),
@@ -49,6 +54,12 @@ export function checkTools(timeBinary: string): void {
   if (missing.length > 0) {
     throw new Error(`missing ${missing.map(([command]) => command).join(', ')}: on Debian, apt-get install -y curl aria2 time`);
   }
+}
+
+/** Throws unless redis-server and redis-cli can run (the fleet scenarios start their own Redis). */
+export function checkRedisTools(): void {
+  const missing = ['redis-server', 'redis-cli'].filter((command) => spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 10_000 }).status !== 0);
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: on Debian, apt-get install -y redis-server (the fleet scenarios start their own on 127.0.0.1)`);
 }
 
 function lastLine(command: string, args: string[]): string {

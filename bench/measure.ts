@@ -15,6 +15,8 @@ export interface Measurement {
   wallMs: number;
   /** Peak resident set of the tool's process, in KiB: GNU time's %M (getrusage ru_maxrss of the child). */
   peakRssKib: number | undefined;
+  /** User plus system CPU time of the tool's process: GNU time's %U + %S (10 ms resolution). */
+  cpuMs: number | undefined;
   /** The tool's exit code as GNU time reports it (time exits with its child's code). */
   exitCode: number | null;
   timedOut: boolean;
@@ -25,20 +27,20 @@ export interface Measurement {
 export const TIME_BINARY = '/usr/bin/time';
 
 /**
- * Runs `command` under GNU time (`/usr/bin/time -f %M -o FILE`) in its own
+ * Runs `command` under GNU time (`/usr/bin/time -f '%M %U %S' -o FILE`) in its own
  * process group, stdout and stderr to files in `logDir` (so the bench reads
  * no pipe while the tool runs), and kills the whole group after `timeoutMs`.
  */
 export async function measure(command: Command, logDir: string, label: string, timeoutMs: number): Promise<Measurement> {
   const stdoutFile = join(logDir, `${label}.stdout`);
   const stderrFile = join(logDir, `${label}.stderr`);
-  const rssFile = join(logDir, `${label}.rss`);
+  const timeFile = join(logDir, `${label}.time`);
   const out = openSync(stdoutFile, 'w');
   const err = openSync(stderrFile, 'w');
   let timedOut = false;
   const started = performance.now();
   try {
-    const child = spawn(TIME_BINARY, ['-f', '%M', '-o', rssFile, command.command, ...command.args], { stdio: ['ignore', out, err], detached: true });
+    const child = spawn(TIME_BINARY, ['-f', '%M %U %S', '-o', timeFile, command.command, ...command.args], { stdio: ['ignore', out, err], detached: true });
     trackChild(child);
     const timer = setTimeout(() => {
       timedOut = true;
@@ -49,7 +51,7 @@ export async function measure(command: Command, logDir: string, label: string, t
       child.once('exit', (code) => resolve(code));
     }).finally(() => clearTimeout(timer));
     const wallMs = performance.now() - started;
-    return { wallMs, peakRssKib: await readPeakRss(rssFile), exitCode, timedOut, stdoutFile, stderrFile };
+    return { wallMs, ...(await readTimeFile(timeFile)), exitCode, timedOut, stdoutFile, stderrFile };
   } finally {
     closeSync(out);
     closeSync(err);
@@ -57,8 +59,8 @@ export async function measure(command: Command, logDir: string, label: string, t
 }
 
 /** GNU time writes "Command exited with non-zero status N" before the format line when the child failed: take the last line. */
-async function readPeakRss(file: string): Promise<number | undefined> {
+async function readTimeFile(file: string): Promise<{ peakRssKib: number | undefined; cpuMs: number | undefined }> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  const last = text.trim().split('\n').pop() ?? '';
-  return /^\d+$/.test(last) ? Number(last) : undefined;
+  const match = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(text.trim().split('\n').pop() ?? '');
+  return match === null ? { peakRssKib: undefined, cpuMs: undefined } : { peakRssKib: Number(match[1]), cpuMs: (Number(match[2]) + Number(match[3])) * 1000 };
 }

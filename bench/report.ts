@@ -1,12 +1,13 @@
 import type { BenchArgs } from './bench-args.js';
 import type { Environment } from './environment.js';
+import { fleetResultFailed, formatFleetReport, type FleetModeResult } from './fleet-report.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult } from './run-download-scenario.js';
 import type { ParseResult } from './run-parse-scenario.js';
 import { evaluateTargets, type TargetOutcome } from './targets.js';
 import { median, summarizeTool, type ToolSummary } from './tool-summary.js';
 
-export type ScenarioResult = DownloadResult | ParseResult;
+export type ScenarioResult = DownloadResult | ParseResult | FleetModeResult;
 
 const MIB = 1024 ** 2;
 
@@ -14,11 +15,12 @@ const MIB = 1024 ** 2;
 export function formatReport(results: readonly ScenarioResult[], args: BenchArgs, environment: Environment): string {
   const downloads = results.filter((result): result is DownloadResult => result.kind === 'download');
   const parses = results.filter((result): result is ParseResult => result.kind === 'parse');
+  const fleets = results.filter((result): result is FleetModeResult => result.kind === 'fleet' || result.kind === 'enqueue' || result.kind === 'memory');
   const lines: string[] = [
     `## Benchmark, ${environment.date.slice(0, 10)}`,
     '',
     `- Machine: \`nproc\` = ${environment.nproc}, ${environment.cpu}, ${environment.memoryGib.toFixed(0)} GiB RAM, Linux ${environment.kernel}; stores and output directories in ${environment.tmpdir} (${environment.tmpdirFilesystem}).`,
-    `- Node ${environment.node}, ${environment.curl}, ${environment.aria2c}; image-loader at commit \`${environment.commit}\` (-dirty when the work tree had uncommitted changes); 1-minute load average at start ${environment.loadAverage.toFixed(2)}.`,
+    `- Node ${environment.node}, ${environment.curl}, ${environment.aria2c}; image-loader at commit \`${environment.commit}\` (-dirty when the work tree had uncommitted changes); 1-minute load average at start ${environment.loadAverage.toFixed(2)}${environment.loadAverageAtEnd === undefined ? '' : `, at end ${environment.loadAverageAtEnd.toFixed(2)}`}.`,
     `- Every tool: the same list, concurrency ${args.concurrency}; image-loader with \`--per-host ${args.perHost}\` (one origin is the only host). Origin: a separate Node process on 127.0.0.1 (bench/origin-process.ts).`,
     `- ${args.runs} timed run(s) per tool per scenario, median shown; every first run into a fresh directory. Wall time: spawn to exit, measured by the bench (includes Node start-up for image-loader). Peak RSS: GNU time \`%M\` (ru_maxrss of the tool's process), the highest of the passing runs. Every file of every run is checked against its SHA-256; a run that fails is reported, not timed.`,
     '',
@@ -47,8 +49,23 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
     for (const { scenario, outcome } of outcomes) lines.push(`| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? '?' : outcome.met ? 'yes' : '**no**'} |`);
     lines.push('');
   }
-  lines.push(...failureNotes(downloads, parses));
+  if (downloads.length > 0 || parses.length > 0) lines.push(...failureNotes(downloads, parses));
+  if (fleets.length > 0) lines.push('', ...formatFleetReport(fleets, environment.redis));
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Whether any run of any scenario failed (the bench then exits 1). */
+export function anyRunFailed(results: readonly ScenarioResult[]): boolean {
+  return results.some((result) => {
+    switch (result.kind) {
+      case 'download':
+        return result.runs.some((run) => run.failure);
+      case 'parse':
+        return result.lists.some((list) => list.runs.some((run) => run.failure));
+      default:
+        return fleetResultFailed(result);
+    }
+  });
 }
 
 function downloadRow(result: DownloadResult, summary: ToolSummary, summaries: ReadonlyMap<ToolName, ToolSummary>): string {

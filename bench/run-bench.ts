@@ -1,17 +1,22 @@
+import { loadavg } from 'node:os';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './bench-args.js';
 import { killAllChildren } from './child-processes.js';
-import { checkTools, describeEnvironment } from './environment.js';
+import { checkRedisTools, checkTools, describeEnvironment } from './environment.js';
 import { TIME_BINARY } from './measure.js';
-import { formatReport, type ScenarioResult } from './report.js';
+import { anyRunFailed, formatReport, type ScenarioResult } from './report.js';
 import { runDownloadScenario, type BenchOptions } from './run-download-scenario.js';
+import { runEnqueueScenario } from './run-enqueue-scenario.js';
+import { runFleetScenario } from './run-fleet-scenario.js';
+import { runMemoryScenario } from './run-memory-scenario.js';
 import { runParseScenario } from './run-parse-scenario.js';
-import { SCENARIOS } from './scenarios.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
 import { createScratchRoot } from './scratch-dir.js';
 
 /**
  * `npm run bench -- [--scenarios small,large] [--runs 3]`: image-loader
- * against curl and aria2c on a loopback origin (issue 2's benchmark). The
- * Markdown report goes to stdout, progress to stderr.
+ * against curl and aria2c on a loopback origin (issue 2's benchmark), and
+ * fleet mode against `fetch` on its own Redis (issue 3's: fleet, enqueue,
+ * memory). The Markdown report goes to stdout, progress to stderr.
  */
 async function main(argv: string[]): Promise<number> {
   let args: BenchArgs;
@@ -22,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   checkTools(TIME_BINARY);
+  const selected = SCENARIOS.filter((candidate) => args.scenarios.includes(candidate.id));
+  if (selected.some((scenario) => scenario.kind === 'fleet' || scenario.kind === 'enqueue' || scenario.kind === 'memory')) checkRedisTools();
   const environment = describeEnvironment();
   const started = Date.now();
   const options: BenchOptions = {
@@ -29,19 +36,34 @@ async function main(argv: string[]): Promise<number> {
     concurrency: args.concurrency,
     perHost: args.perHost,
     runTimeoutMs: args.runTimeoutSecs * 1000,
+    redisAof: args.redisAof,
     scratchRoot: createScratchRoot(),
     log: (message) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s  ${message}\n`),
   };
   options.log(`scenarios ${args.scenarios.join(', ')}; ${args.runs} run(s) each; scratch in ${options.scratchRoot}`);
 
   const results: ScenarioResult[] = [];
-  for (const scenario of SCENARIOS.filter((candidate) => args.scenarios.includes(candidate.id))) {
-    results.push(scenario.kind === 'download' ? await runDownloadScenario(scenario, options) : await runParseScenario(scenario, options));
-  }
+  for (const scenario of selected) results.push(await runScenario(scenario, options));
+  environment.loadAverageAtEnd = loadavg()[0];
   process.stdout.write(formatReport(results, args, environment));
-  const failed = results.some((result) => (result.kind === 'download' ? result.runs.some((run) => run.failure) : result.lists.some((list) => list.runs.some((run) => run.failure))));
+  const failed = anyRunFailed(results);
   options.log(`done${failed ? ', with failed runs' : ''}`);
   return failed ? 1 : 0;
+}
+
+async function runScenario(scenario: Scenario, options: BenchOptions): Promise<ScenarioResult> {
+  switch (scenario.kind) {
+    case 'download':
+      return await runDownloadScenario(scenario, options);
+    case 'parse':
+      return await runParseScenario(scenario, options);
+    case 'fleet':
+      return await runFleetScenario(scenario, options);
+    case 'enqueue':
+      return await runEnqueueScenario(scenario, options);
+    case 'memory':
+      return await runMemoryScenario(scenario, options);
+  }
 }
 
 main(process.argv.slice(2)).then(

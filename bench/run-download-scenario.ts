@@ -16,6 +16,8 @@ export interface BenchOptions {
   perHost: number;
   /** Longest one tool run may take before it is killed and reported as failed. */
   runTimeoutMs: number;
+  /** Fleet scenarios: run Redis with AOF (appendfsync everysec, the shipped configuration) instead of no persistence. */
+  redisAof: boolean;
   scratchRoot: string;
   log(message: string): void;
 }

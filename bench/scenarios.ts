@@ -3,9 +3,10 @@ import type { ToolName } from './peers.js';
 
 /**
  * The benchmark's scenarios, as data: what the origin serves, which tools
- * run, and the targets from issue 2 that image-loader is held to.
+ * run, and the targets from issue 2 (fetch) and issue 3 (fleet mode) that
+ * image-loader is held to.
  */
-export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million';
+export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million' | 'fleet' | 'enqueue' | 'memory';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
@@ -43,7 +44,47 @@ export interface ParseScenario {
   targets: Target[];
 }
 
-export type Scenario = DownloadScenario | ParseScenario;
+/**
+ * Issue 3: scenario 1's list through the fleet (coordinator, workers,
+ * Redis), next to `fetch` on the same list in the same invocation.
+ */
+export interface FleetScenario {
+  kind: 'fleet';
+  id: 'fleet';
+  title: string;
+  origin: OriginSpec;
+  /** Worker processes of each fleet variant; the bench's --concurrency is split evenly among them, so every variant has fetch's total. */
+  workerCounts: number[];
+  /** Target: a fleet round's durationMs at most this many times fetch's wall time. */
+  maxRatioToFetch: number;
+}
+
+/** Issue 3: how fast a coordinator enqueues a large list and what each waiting job costs Redis (no worker runs). */
+export interface EnqueueScenario {
+  kind: 'enqueue';
+  id: 'enqueue';
+  title: string;
+  urls: number;
+  /** Target: from the "round started" to the "round enqueued" log line. */
+  maxEnqueueMs: number;
+}
+
+/** Issue 3: Redis memory over many rounds of the same list (all 304s after the first). */
+export interface MemoryScenario {
+  kind: 'memory';
+  id: 'memory';
+  title: string;
+  origin: OriginSpec;
+  rounds: number;
+  /** used_memory after this round is the baseline: by then the metadata and BullMQ's capped event stream are full. */
+  baselineRound: number;
+  /** Target: used_memory after the last round at most this fraction above (or below) the baseline. */
+  maxDrift: number;
+}
+
+export type FleetModeScenario = FleetScenario | EnqueueScenario | MemoryScenario;
+
+export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -120,6 +161,31 @@ export const SCENARIOS: readonly Scenario[] = [
     lines: 1_000_000,
     distinct: 500_000,
     targets: [],
+  },
+  {
+    kind: 'fleet',
+    id: 'fleet',
+    title: '7. fleet: scenario 1 (2,000 images x 50 KiB, 50 ms latency) through Redis',
+    origin: SMALL,
+    workerCounts: [1, 2],
+    maxRatioToFetch: 1.15,
+  },
+  {
+    kind: 'enqueue',
+    id: 'enqueue',
+    title: '8. fleet: enqueue a 100,000-URL list (no worker running)',
+    urls: 100_000,
+    maxEnqueueMs: 10_000,
+  },
+  {
+    kind: 'memory',
+    id: 'memory',
+    title: '9. fleet: Redis memory over 20 rounds of a 10,000-URL list (304s after the first)',
+    // 0 ms: the rounds test Redis's bookkeeping, not the origin's latency, and 20 of them must fit in minutes.
+    origin: { count: 10_000, bytes: 2 * KIB, latencyMs: 0 },
+    rounds: 20,
+    baselineRound: 2,
+    maxDrift: 0.1,
   },
 ];
 

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import { StoreLayout } from '../core/store/store-layout.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
+import { expectedHashes } from './expected-hashes.js';
+import { roundWaitCommand } from './fleet-commands.js';
+import { withFleet } from './fleet-harness.js';
+import { imagePath } from './image-set.js';
+import { measure } from './measure.js';
+import { startBenchOrigin } from './origin-client.js';
+import type { OriginCounters } from './origin-counters.js';
+import { writeListFiles } from './peers.js';
+import { redisKeyBreakdown, type KeyGroup } from './redis-key-breakdown.js';
+import type { BenchOptions } from './run-download-scenario.js';
+import type { MemoryScenario } from './scenarios.js';
+import { freshDir, removeDir } from './scratch-dir.js';
+import { verifyImageLoaderStore, type Verification } from './verify.js';
+
+/** One round of the sequence, and Redis as the round left it. */
+export interface MemoryRound {
+  round: number;
+  /** The round's durationMs from its "round completed" line. */
+  roundMs: number;
+  counts: RoundSummary['counts'];
+  /** What the origin served during the round. */
+  counters: OriginCounters;
+  /** `round --wait`, spawn to exit (rounds after the first, which the job scheduler fires). */
+  triggerWallMs: number | undefined;
+  usedMemory: number;
+  usedMemoryDataset: number;
+  keys: number;
+}
+
+export interface MemoryResult {
+  kind: 'memory';
+  scenario: MemoryScenario;
+  concurrency: number;
+  redisAof: boolean;
+  rounds: MemoryRound[];
+  /** Redis's keys by shape after the baseline round and after the last. */
+  breakdowns: { round: number; groups: KeyGroup[] }[];
+  /** The store checked file by file after the first round (all downloaded) and the last (all unchanged). */
+  verifications: { round: number; verification: Verification }[];
+  workerPeakRssKib: number | undefined;
+  failure: string | undefined;
+}
+
+const ORIGIN_START_TIMEOUT_MS = 600_000;
+
+/**
+ * Scenario 9: one worker and one coordinator run the same list round after
+ * round (`round --wait` back to back after the scheduler's first); after
+ * each round, Redis's used_memory. Runs once whatever --runs says: its
+ * rounds are the repetitions.
+ */
+export async function runMemoryScenario(scenario: MemoryScenario, options: BenchOptions): Promise<MemoryResult> {
+  const { count, bytes, latencyMs } = scenario.origin;
+  const dir = freshDir(join(options.scratchRoot, scenario.id));
+  options.log(`[${scenario.id}] starting origin (${count} x ${bytes} B, ${latencyMs} ms) and computing expected hashes`);
+  const starting = startBenchOrigin(scenario.origin, ORIGIN_START_TIMEOUT_MS);
+  starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
+  const expected = expectedHashes(count, bytes, (done) => options.log(`[${scenario.id}] expected hashes ${done}/${count}`));
+  const origin = await starting;
+  const result: MemoryResult = { kind: 'memory', scenario, concurrency: options.concurrency, redisAof: options.redisAof, rounds: [], breakdowns: [], verifications: [], workerPeakRssKib: undefined, failure: undefined };
+  const store = join(dir, 'store');
+  try {
+    const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
+    const { listFile } = await writeListFiles(urls, dir);
+    await withFleet(dir, options.redisAof, async (fleet) => {
+      const [worker] = await fleet.startWorkers(1, store, { concurrency: options.concurrency, perHost: options.perHost, fleetPerHost: options.perHost });
+      await origin.reset();
+      const coordinator = fleet.startCoordinator(listFile, store);
+      const seen = new Set<string>();
+      for (let round = 1; round <= scenario.rounds; round++) {
+        let triggerWallMs: number | undefined;
+        if (round > 1) {
+          await origin.reset();
+          const trigger = await measure(roundWaitCommand(fleet.target), dir, `round-${round}`, options.runTimeoutMs);
+          triggerWallMs = trigger.wallMs;
+          if (trigger.exitCode !== 0) {
+            result.failure = `round ${round}: \`round --wait\` exited with ${trigger.timedOut ? 'a timeout' : `code ${trigger.exitCode}`}`;
+            return;
+          }
+        }
+        const completed = await coordinator.waitForLog((line) => line.msg === 'round completed' && !seen.has(String(line.roundId)), options.runTimeoutMs, `"round completed" line of round ${round}`);
+        seen.add(String(completed.roundId));
+        const memory = fleet.redis.info('memory');
+        const entry: MemoryRound = {
+          round,
+          roundMs: Number(completed.durationMs),
+          counts: completed.counts as RoundSummary['counts'],
+          counters: await origin.counters(),
+          triggerWallMs,
+          usedMemory: Number(memory.used_memory),
+          usedMemoryDataset: Number(memory.used_memory_dataset),
+          keys: Number(fleet.redis.cli('DBSIZE')),
+        };
+        result.rounds.push(entry);
+        options.log(
+          `[${scenario.id}] round ${round}/${scenario.rounds}: ${(entry.roundMs / 1000).toFixed(2)} s, ${entry.counts.downloaded} downloaded, ${entry.counts.unchanged} unchanged, ${entry.counts.failed} failed; ` +
+            `used_memory ${(entry.usedMemory / 1024 ** 2).toFixed(2)} MiB, ${entry.keys} keys`,
+        );
+        if (round === scenario.baselineRound || round === scenario.rounds) result.breakdowns.push({ round, groups: redisKeyBreakdown(fleet.redis) });
+        if (round === 1 || round === scenario.rounds) {
+          const verification = await verifyImageLoaderStore(store, new StoreLayout(store).lastRoundFile, urls, expected);
+          result.verifications.push({ round, verification });
+          if (!verification.ok) options.log(`[${scenario.id}] round ${round}: verification FAILED: ${verification.problems.join('; ')}`);
+        }
+      }
+      result.workerPeakRssKib = worker?.usage()?.peakRssKib;
+    });
+  } catch (error) {
+    result.failure = (error as Error).message;
+  } finally {
+    await origin.close();
+    removeDir(dir);
+  }
+  const bad = result.verifications.find(({ verification }) => !verification.ok);
+  if (result.failure === undefined && bad !== undefined) result.failure = `round ${bad.round}: verification failed (${bad.verification.verified} good): ${bad.verification.problems.join('; ')}`;
+  return result;
+}
