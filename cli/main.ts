@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
         const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
         return await runStatus(parseStatusArgs(args, process.env), io);
       }
+      case 'dashboard': {
+        const { parseDashboardArgs, runDashboard } = await import('../coordinator/dashboard/dashboard-command.js');
+        return await runDashboard(parseDashboardArgs(args, process.env), io);
+      }
       default:
         process.stderr.write(`image-loader: unknown command "${command}"\n\n${usage()}`);
         return EXIT_USAGE;

@@ -1,5 +1,6 @@
 import type { Setting } from '../core/config/setting.js';
 import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
+import { dashboardSettings } from '../coordinator/dashboard/dashboard-settings.js';
 import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
 import { webSettings } from '../web/web-settings.js';
@@ -56,6 +57,17 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
     ],
     settings: statusCommandSettings,
   },
+  dashboard: {
+    synopsis: 'image-loader dashboard [--port 3000] [--host ADDR] [options]',
+    about: [
+      'Fleet mode: bull-board for the fleet\'s queues at /, and the round history with a chart',
+      'at /rounds. Without credentials it listens on loopback only; with --user and',
+      'IMAGE_LOADER_DASHBOARD_PASSWORD (no flag: it would show in ps) or --password-file it',
+      'requires HTTP basic auth on every route. Read-only unless --allow-actions.',
+      'Logs one JSON object a line on stdout. Runs until SIGTERM.',
+    ],
+    settings: dashboardSettings,
+  },
 };
 
 /** Help text, generated from the settings tables so flags, variables and defaults cannot drift from the code. */
@@ -74,6 +86,7 @@ export function usage(command?: string): string {
     '  web            serve the store read-only over HTTP (a web node)',
     '  round          fleet: start a round now',
     '  status         fleet: the round in progress and the last completed one',
+    '  dashboard      fleet: bull-board and the round history over HTTP',
     '',
     'image-loader <command> --help    options of a command',
     'image-loader --version',

@@ -67,11 +67,6 @@ export type DashboardConfig = SettingValues<typeof dashboardSettings> & {
   password: string | undefined;
 };
 
-/** True when the dashboard requires basic auth (a user and a password, from either place). */
-export function hasCredentials(config: DashboardConfig): boolean {
-  return config.user !== undefined;
-}
-
 /**
  * Parses and cross-checks the dashboard's settings. Credentials come whole
  * or not at all, and without them the dashboard may listen on loopback

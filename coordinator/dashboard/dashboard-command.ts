@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { packageVersion } from '../../core/config/version.js';
+import { ErrorCode } from '../../core/errors/error-codes.js';
+import { EXIT_OK } from '../../core/errors/exit-codes.js';
+import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
+import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../../core/fleet/fleet-keys.js';
+import { untilAborted, type ServiceIo } from '../../core/service/service-io.js';
+import { redactRedisUrl } from '../../core/fleet/fleet-settings.js';
+import { connectRedis } from '../../core/fleet/redis-connection.js';
+import { RoundLedger } from '../../core/fleet/round-ledger.js';
+import { JsonLogger } from '../../core/log/json-logger.js';
+import type { Credentials } from './basic-auth.js';
+import { createDashboardApp } from './dashboard-app.js';
+import { DASHBOARD_PASSWORD_ENV, type DashboardConfig } from './dashboard-settings.js';
+
+export { parseDashboardArgs } from './dashboard-settings.js';
+
+/** How long running requests may finish on SIGTERM before their connections are closed. */
+const STOP_GRACE_MS = 3000;
+
+/**
+ * `image-loader dashboard`: bull-board for the fleet's queues and a page of
+ * round history, over HTTP. Runs until SIGTERM/SIGINT, then closes the
+ * server and Redis and exits 0; exit 2 for a bad setting or a port it
+ * cannot listen on. Redis being down does not stop it: it says so on its
+ * pages and reconnects.
+ */
+export async function runDashboard(config: DashboardConfig, io: ServiceIo): Promise<number> {
+  const log = new JsonLogger(io.stdout, { process: 'dashboard', host: hostname(), pid: process.pid });
+  const credentials = await loadCredentials(config);
+  const redis = await connectRedis(config, 'service', `image-loader-dashboard-${hostname()}-${process.pid}`, log);
+  // skipMetasUpdate: looking at a queue must not write to it (BullMQ otherwise stores its version in the queue's meta).
+  const queueOptions = { connection: redis, prefix: config.prefix, skipMetasUpdate: true };
+  const queues = [new Queue(ROUNDS_QUEUE, queueOptions), new Queue(DOWNLOADS_QUEUE, queueOptions)];
+  for (const queue of queues) queue.on('error', () => {}); // the connection's own handler reports outages
+  const app = createDashboardApp({
+    queues,
+    ledger: new RoundLedger(redis, new FleetKeys(config.prefix)),
+    redisReady: () => redis.status === 'ready',
+    credentials,
+    allowActions: config.allowActions,
+    log,
+  });
+  const server = createServer(app);
+  // Slow clients cannot hold connections open for long.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await closeQueuesAndRedis(queues, redis);
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot listen on ${config.host} port ${config.port}: ${code}`, { cause: error });
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+  if (credentials === undefined) {
+    log.warn(`no credentials configured: listening on ${address.address} (loopback) only; set IMAGE_LOADER_DASHBOARD_USER and ${DASHBOARD_PASSWORD_ENV} to listen elsewhere`, {
+      address: address.address,
+      port: address.port,
+    });
+  }
+  log.info('dashboard started', {
+    version: packageVersion(),
+    url,
+    address: address.address,
+    port: address.port,
+    auth: credentials === undefined ? 'none' : 'basic',
+    readOnly: !config.allowActions,
+    redis: redactRedisUrl(config.redis),
+    prefix: config.prefix,
+  });
+
+  await untilAborted(io.signal);
+  log.info('stopping');
+  await closeServer(server);
+  await closeQueuesAndRedis(queues, redis);
+  log.info('dashboard stopped');
+  return EXIT_OK;
+}
+
+async function loadCredentials(config: DashboardConfig): Promise<Credentials | undefined> {
+  if (config.user === undefined) return undefined;
+  if (config.password !== undefined) return { user: config.user, password: config.password };
+  const path = config.passwordFile!;
+  let password: string;
+  try {
+    password = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot read the dashboard password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  if (password === '') throw new ImageLoaderError(ErrorCode.InvalidConfig, `the dashboard password file ${path} is empty`);
+  return { user: config.user, password };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // A request still running (bull-board's API waiting on Redis) gets a moment, then its connection is closed.
+    setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
+  });
+}
+
+/** Every step runs, and none waits for a Redis that is down. */
+async function closeQueuesAndRedis(queues: Queue[], redis: Redis): Promise<void> {
+  await Promise.race([Promise.allSettled(queues.map((queue) => queue.close())), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+  if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => {}), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+  redis.disconnect();
+}

@@ -1,0 +1,67 @@
+import type { RequestHandler } from 'express';
+import type { RoundLedger } from '../../core/fleet/round-ledger.js';
+import type { JsonLogger } from '../../core/log/json-logger.js';
+import { roundProgress, type RoundProgress } from '../round-progress.js';
+import { roundRows, type RoundRow } from './round-rows.js';
+import { renderRoundsPage, ROUNDS_PAGE_CSP } from './rounds-page.js';
+
+/** Rounds the page shows: the whole history Redis keeps. */
+const HISTORY_ROUNDS = 100;
+
+export interface RoundsRouteOptions {
+  ledger: RoundLedger;
+  /** False while the Redis connection is down: the page says so at once instead of queueing a read. */
+  redisReady: () => boolean;
+  /** Longest wait for Redis's answer before the page reports it unreachable. */
+  timeoutMs: number;
+  log: JsonLogger;
+}
+
+/**
+ * GET /rounds: the round history page. It always answers, and quickly: with
+ * the history, or with a clear "Redis unreachable" (503) when the connection
+ * is down or Redis does not answer within `timeoutMs`.
+ */
+export function roundsRoute(options: RoundsRouteOptions): RequestHandler {
+  return async (_req, res) => {
+    let rows: RoundRow[] = [];
+    let inProgress: RoundProgress | undefined;
+    let error: string | undefined;
+    if (!options.redisReady()) {
+      error = 'Redis unreachable: the dashboard has no connection to Redis right now (it keeps trying to reconnect). The round history shows again once Redis is back.';
+    } else {
+      try {
+        ({ rows, inProgress } = await withTimeout(readRounds(options.ledger), options.timeoutMs));
+      } catch (caught) {
+        error = caught instanceof TimeoutError
+          ? `Redis unreachable: no answer within ${options.timeoutMs / 1000} s.`
+          : `The round history could not be read: ${(caught as Error).message}`;
+        options.log.warn('rounds page: history not read', { error: caught });
+      }
+    }
+    res
+      .status(error === undefined ? 200 : 503)
+      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': ROUNDS_PAGE_CSP, 'Cache-Control': 'no-store' })
+      .send(renderRoundsPage({ rows, inProgress, error, now: new Date() }));
+  };
+}
+
+async function readRounds(ledger: RoundLedger): Promise<{ rows: RoundRow[]; inProgress: RoundProgress | undefined }> {
+  const [history, current] = await Promise.all([ledger.history(HISTORY_ROUNDS), ledger.current()]);
+  const inProgress = current === undefined
+    ? undefined
+    : roundProgress(current, await ledger.pendingCount(current.roundId), await ledger.failuresByCode(current.roundId));
+  return { rows: roundRows(history), inProgress };
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  // The losing read may still settle later (when Redis answers); nothing waits for it.
+  promise.catch(() => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
