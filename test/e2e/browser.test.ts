@@ -8,7 +8,8 @@ import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { artifactPath, CHROMIUM, chromiumMissing } from '../support/browser.js';
 import { runCli, tempDir } from '../support/cli-process.js';
-import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
+import { fleetEnv, roundCompleted, startCoordinator, startFleetProcess, startWorker, type FleetProcess } from '../support/fleet-processes.js';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 const skip = chromiumMissing();
 if (skip) process.stdout.write(`# skipping the browser tests: ${skip}\n`);
@@ -20,6 +21,8 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
   let browser: Browser;
   let base: string;
   let folder: string;
+  let redis: RedisServer | undefined;
+  const fleet: FleetProcess[] = [];
 
   before(async () => {
     origin = await startImageOrigin();
@@ -38,6 +41,8 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
   });
   after(async () => {
     await browser?.close();
+    await Promise.all(fleet.map((process) => process.stop()));
+    await redis?.stop();
     await web?.stop();
     await origin?.close();
     await dir?.remove();
@@ -68,5 +73,36 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
     assert.deepEqual(images.map((image) => image.alt), Array.from({ length: 6 }, (_, i) => `picture-${i}.png`));
     await page.screenshot({ path: await artifactPath('web-gallery.png'), fullPage: true });
     await page.close();
+  });
+
+  it('the dashboard, with credentials: bull-board shows the queues, the rounds page the history and its chart', { skip: redisServerAvailable() ? false : 'redis-server is not installed' }, async () => {
+    redis = await startRedisServer({ dir: dir.path });
+    const env = fleetEnv(redis.url, 'browser');
+    fleet.push(startWorker(env, join(dir.path, 'fleet-store')));
+    const coordinator = startCoordinator(env, join(dir.path, 'list.txt'), '--every', '1h');
+    fleet.push(coordinator);
+    const completed = await roundCompleted(coordinator);
+    const dashboard = startFleetProcess(['dashboard', '--port', '0'], { ...env, IMAGE_LOADER_DASHBOARD_USER: 'ops', IMAGE_LOADER_DASHBOARD_PASSWORD: 'browser-s3cret' });
+    fleet.push(dashboard);
+    const url = `http://127.0.0.1:${(await dashboard.waitForLog((line) => line.msg === 'dashboard started')).port as number}`;
+
+    const refused = await browser.newContext();
+    // A browser without credentials gets the 401 challenge (a page load fails with ERR_INVALID_AUTH_CREDENTIALS headless).
+    assert.equal((await refused.request.get(url)).status(), 401, 'no credentials, no dashboard');
+    await assert.rejects((await refused.newPage()).goto(url), /ERR_INVALID_AUTH_CREDENTIALS/);
+    await refused.close();
+
+    const context = await browser.newContext({ httpCredentials: { username: 'ops', password: 'browser-s3cret' } });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.getByText('downloads').first().waitFor({ timeout: 15_000 });
+    assert.ok((await page.textContent('body'))!.includes('rounds'));
+    await page.screenshot({ path: await artifactPath('dashboard-queues.png'), fullPage: true });
+
+    await page.goto(`${url}/rounds`);
+    assert.ok((await page.textContent('body'))!.includes(String(completed.roundId)));
+    assert.equal(await page.locator('svg').count() >= 1, true, 'the chart is there');
+    await page.screenshot({ path: await artifactPath('dashboard-rounds.png'), fullPage: true });
+    await context.close();
   });
 });
