@@ -151,12 +151,12 @@ function enqueueTable(result: EnqueueResult): string[] {
 
 function memoryTables(result: MemoryResult): string[] {
   const lines = [
-    `One worker (\`--concurrency ${result.concurrency}\`) and one coordinator on one Redis and one store for the whole sequence; the job scheduler fires round 1, \`round --wait\` each later one as soon as the previous one has completed. ${result.scenario.origin.count.toLocaleString('en')} images of ${result.scenario.origin.bytes} B, ${result.scenario.origin.latencyMs} ms latency, with ETags. used_memory, used_memory_dataset and DBSIZE are read right after each round's "round completed" line. One sequence whatever --runs says.${
+    `One worker (\`--concurrency ${result.concurrency}\`) and one coordinator on one Redis and one store for the whole sequence; the job scheduler fires round 1, \`round --wait\` each later one as soon as the previous one has completed. ${result.scenario.origin.count.toLocaleString('en')} images of ${result.scenario.origin.bytes} B, ${result.scenario.origin.latencyMs} ms latency, with ETags. used_memory, used_memory_dataset, DBSIZE and the worker\'s and coordinator\'s VmRSS are read right after each round's "round completed" line. One sequence whatever --runs says.${
       result.workerPeakRssKib === undefined ? '' : ` Worker peak RSS over the ${result.rounds.length} rounds: ${(result.workerPeakRssKib / 1024).toFixed(0)} MiB.`
     }`,
     '',
-    '| round | duration (s) | `round --wait` wall (s) | downloaded | unchanged | failed | requests | 304s | used_memory (MiB) | used_memory_dataset (MiB) | keys |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| round | duration (s) | `round --wait` wall (s) | downloaded | unchanged | failed | requests | 304s | used_memory (MiB) | used_memory_dataset (MiB) | keys | RSS MiB: worker / coordinator |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const round of result.rounds) {
     lines.push(
@@ -172,6 +172,7 @@ function memoryTables(result: MemoryResult): string[] {
         mib(round.usedMemory, 2),
         mib(round.usedMemoryDataset, 2),
         String(round.keys),
+        `${round.workerRssKib === undefined ? '?' : (round.workerRssKib / 1024).toFixed(0)} / ${round.coordinatorRssKib === undefined ? '?' : (round.coordinatorRssKib / 1024).toFixed(0)}`,
       ]),
     );
   }

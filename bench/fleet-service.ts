@@ -13,6 +13,8 @@ export interface ProcessUsage {
   cpuMs: number;
   /** VmHWM: the process's peak resident set. */
   peakRssKib: number;
+  /** VmRSS: its resident set now. */
+  rssKib: number;
 }
 
 /**
@@ -116,8 +118,9 @@ function readUsage(pid: number): ProcessUsage | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, peakRssKib: hwm ? Number(hwm[1]) : 0 };
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, peakRssKib: kib('VmHWM'), rssKib: kib('VmRSS') };
   } catch {
     return undefined;
   }

@@ -28,6 +28,9 @@ export interface MemoryRound {
   usedMemory: number;
   usedMemoryDataset: number;
   keys: number;
+  /** The worker's and the coordinator's resident sets after the round (a leak in either would climb round by round). */
+  workerRssKib: number | undefined;
+  coordinatorRssKib: number | undefined;
 }
 
 export interface MemoryResult {
@@ -93,6 +96,8 @@ export async function runMemoryScenario(scenario: MemoryScenario, options: Bench
           usedMemory: Number(memory.used_memory),
           usedMemoryDataset: Number(memory.used_memory_dataset),
           keys: Number(fleet.redis.cli('DBSIZE')),
+          workerRssKib: worker?.usage()?.rssKib,
+          coordinatorRssKib: coordinator.usage()?.rssKib,
         };
         result.rounds.push(entry);
         options.log(
