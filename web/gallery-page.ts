@@ -1,13 +1,9 @@
+import { escapeHtml } from '../core/html/escape-html.js';
 import { encodeStorePath } from './request-path.js';
 
 export interface FolderEntry {
   name: string;
   isDirectory: boolean;
-}
-
-/** HTML-escapes text for element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 const IMAGE_NAME = /\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|ico|svg)$/i;

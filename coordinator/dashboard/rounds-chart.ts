@@ -1,4 +1,4 @@
-import { escapeHtml } from './html-escape.js';
+import { escapeHtml } from '../../core/html/escape-html.js';
 import type { RoundRow } from './round-rows.js';
 
 const WIDTH = 800;

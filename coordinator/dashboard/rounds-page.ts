@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatBytes } from '../../core/round/format-bytes.js';
 import type { RoundProgress } from '../round-progress.js';
-import { escapeHtml } from './html-escape.js';
+import { escapeHtml } from '../../core/html/escape-html.js';
 import type { RoundRow } from './round-rows.js';
 import { renderRoundsChart } from './rounds-chart.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeHtml } from '../../coordinator/dashboard/html-escape.js';
+import { escapeHtml } from '../../core/html/escape-html.js';
 import { roundRows, type RoundRow } from '../../coordinator/dashboard/round-rows.js';
 import { niceCeiling, renderRoundsChart } from '../../coordinator/dashboard/rounds-chart.js';
 import { formatDuration, renderRoundsPage, ROUNDS_PAGE_CSP } from '../../coordinator/dashboard/rounds-page.js';

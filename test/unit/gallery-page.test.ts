@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeHtml, renderGalleryPage } from '../../web/gallery-page.js';
+import { escapeHtml } from '../../core/html/escape-html.js';
+import { renderGalleryPage } from '../../web/gallery-page.js';
 
 describe('gallery page', () => {
   test('escapes every character that matters in HTML text and attributes', () => {
-    assert.equal(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&#60;a href=&#34;x&#34; onclick=&#39;y&#39;&#62;&#38;&#60;/a&#62;');
+    assert.equal(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });
   test('hostile names come out inert, in text and in links', () => {
     const page = renderGalleryPage('example.com/<b>', [

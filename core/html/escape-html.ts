@@ -2,9 +2,9 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /**
  * Text for HTML (and inline SVG) element content and quoted attribute
- * values. Everything a round summary holds comes from Redis, where anyone
- * with Redis access can write it, and holds URLs and server messages: it is
- * escaped on the way out, always.
+ * values, for every page this project renders: file names come from URL
+ * paths, round summaries from Redis (where anyone with Redis access can
+ * write), so whatever goes out is escaped, always.
  */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!);
