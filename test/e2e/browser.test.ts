@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
-import { artifactPath, CHROMIUM, chromiumMissing } from '../support/browser.js';
+import { artifactPath, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../support/browser.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { fleetEnv, roundCompleted, startCoordinator, startFleetProcess, startWorker, type FleetProcess } from '../support/fleet-processes.js';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -37,7 +37,7 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
     folder = summary.entries[0]!.path!.split('/').slice(0, -1).map(encodeURIComponent).join('/');
     web = startFleetProcess(['web', '--store', store, '--port', '0', '--host', '127.0.0.1']);
     base = `http://127.0.0.1:${(await web.waitForLog((line) => line.msg === 'web server listening')).port as number}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();

@@ -15,3 +15,6 @@ export async function artifactPath(name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return join(dir, name);
 }
+
+/** Chromium's own background traffic (updates, sync, QUIC probes) has no network here: keep it from trying. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
