@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { parseCommandArgs } from '../core/config/parse-command-args.js';
@@ -50,6 +51,8 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   // A lease outlives the longest download (its total deadline) by a margin, so expiry only ever frees a crashed worker's.
   const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.timeoutMs + 10_000);
   const abandon = new AbortController();
+  // Every running download listens to it: at --concurrency above 10 the default leak warning would be noise.
+  setMaxListeners(0, abandon.signal);
   const processor = createDownloadJobProcessor({ downloader, metadata: new FleetMetadata(redis, keys), leases, ledger, log, retries: config.retries, abandon: abandon.signal });
 
   const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {

@@ -88,7 +88,8 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
         slowOrigin.resetStats();
         const env = fleetEnv(redis.url, prefix);
         const store = join(dir.path, `${prefix}-store`);
-        const workers = [track(startWorker(env, store, '--concurrency', '8', '--fleet-per-host', String(cap))), track(startWorker(env, store, '--concurrency', '8', '--fleet-per-host', String(cap)))];
+        // Above 10 downloads at once: also shows the abort signal they share raises no listener-leak warning.
+        const workers = [track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap))), track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap)))];
         const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
         const completed = await roundCompleted(coordinator, 1, 60_000);
         assert.equal((completed.counts as RoundSummary['counts']).downloaded, paths.length);
@@ -96,6 +97,7 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
         if (cap === 3) assert.equal(slowOrigin.stats.maxInFlight, 3, 'never more than 3 requests at once, and the cap was reached');
         else assert.ok(slowOrigin.stats.maxInFlight > 3, `without the cap, ${slowOrigin.stats.maxInFlight} at once: the cap above was what held`);
         await Promise.all([...workers, coordinator].map((process) => process.stop()));
+        for (const worker of workers) assert.doesNotMatch(worker.output().stderr, /MaxListenersExceededWarning/);
       }
     } finally {
       await slowOrigin.close();
