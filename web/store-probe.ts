@@ -13,6 +13,14 @@ export interface StoreProbeOptions {
 }
 
 /**
+ * How long /healthz may answer from an earlier look: a store that vanishes
+ * must turn /healthz to 503 within a second (issue 5), and the look itself
+ * plus the request take some of that second; one read per half second at
+ * most, however often /healthz is asked.
+ */
+const REUSE_LOOK_MS = 500;
+
+/**
  * Looks at the store's heartbeat in the background, one read at a time, so
  * that /healthz answers from memory at once, whatever the file system does.
  * A hung NFS mount blocks a read (and the libuv thread running it) forever:
@@ -40,9 +48,9 @@ export class StoreProbe {
     clearInterval(this.timer);
   }
 
-  /** The verdict now; waits up to `waitMs` for a fresh look when the last one is older than a second. */
+  /** The verdict now; waits up to `waitMs` for a fresh look when the last one is older than `REUSE_LOOK_MS`. */
   async verdict(waitMs: number): Promise<HealthVerdict> {
-    if (this.observation === undefined || Date.now() - this.observation.at > 1000) {
+    if (this.observation === undefined || Date.now() - this.observation.at > REUSE_LOOK_MS) {
       const look = this.probe();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([look, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);

@@ -1,12 +1,12 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import send from 'send';
 import serveIndex from 'serve-index';
 import { IMAGE_TYPES } from '../core/download/image-types.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 import { renderGalleryPage } from './gallery-page.js';
+import { sendStoredFile } from './stored-file-response.js';
 import { parseRequestPath } from './request-path.js';
 import type { StoreProbe } from './store-probe.js';
 import type { WebMetrics } from './web-metrics.js';
@@ -108,22 +108,15 @@ export function createWebApp(parts: WebAppParts): Express {
         return;
       }
       const extension = extname(real).toLowerCase();
-      const contentType = CONTENT_TYPES.get(extension);
-      if (contentType) res.setHeader('Content-Type', contentType);
-      if (extension === '.svg') res.setHeader('Content-Security-Policy', SVG_POLICY);
-      // Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name),
-      // so inode, size and mtime name one exact content; NFS gives every web node the server's inode numbers.
-      res.setHeader('ETag', `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`);
-      res.setHeader('Cache-Control', HUMAN_TREE_CACHE_CONTROL);
-      send(req, real, { etag: false, lastModified: true, dotfiles: 'allow', index: false, cacheControl: false })
-        .on('error', (error: NodeJS.ErrnoException & { status?: number }) => {
-          if (!res.headersSent) res.status(error.status ?? 500).type('text/plain').send(`${error.status ?? 500} ${error.code ?? 'error'}\n`);
-          else res.destroy();
-        })
-        .pipe(res);
+      await sendStoredFile(req, res, real, {
+        contentType: CONTENT_TYPES.get(extension),
+        cacheControl: HUMAN_TREE_CACHE_CONTROL,
+        ...(extension === '.svg' ? { extra: { 'Content-Security-Policy': SVG_POLICY } } : {}),
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') res.status(404).type('text/plain').send('404 not found\n');
+      if (res.headersSent) res.destroy();
+      else if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') res.status(404).type('text/plain').send('404 not found\n');
       else if (code === 'EACCES' || code === 'EPERM') res.status(403).type('text/plain').send('403 forbidden\n');
       else {
         log.error('cannot read the store', { path: pathname, error });

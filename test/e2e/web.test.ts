@@ -101,6 +101,12 @@ describe('web: the store served read-only over HTTP', () => {
     assert.ok(range.body.equals(body.subarray(10, 20)));
     assert.equal(range.headers['content-range'], `bytes 10-19/${body.length}`);
     assert.equal((await get(path, { range: `bytes=${body.length + 10}-` })).status, 416);
+    const stale = await get(path, { range: 'bytes=10-19', 'if-range': '"another-version"' });
+    assert.deepEqual([stale.status, stale.body.length], [200, body.length], 'If-Range of another version: the whole new file');
+    const current = await get(path, { range: 'bytes=10-19', 'if-range': etag });
+    assert.equal(current.status, 206);
+    const several = await get(path, { range: 'bytes=0-1,100-101' });
+    assert.deepEqual([several.status, several.body.length], [200, body.length], 'several ranges: the whole file');
     const png = await get(`/${entryPath('/img/3.png').split('/').map(encodeURIComponent).join('/')}`);
     assert.equal(png.headers['content-type'], 'image/png');
   });

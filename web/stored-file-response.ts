@@ -1,0 +1,82 @@
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import fresh from 'fresh';
+import parseRange from 'range-parser';
+
+export interface StoredFileHeaders {
+  contentType: string | undefined;
+  cacheControl: string;
+  /** Extra headers (an SVG's sandbox policy). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * Answers with one stored file, headers and body from the same open file
+ * descriptor. A round renames a new version onto the name at any moment:
+ * looking the name up twice (stat, then open, as `send` does) can pair the
+ * old version's Content-Length and ETag with the new version's bytes, a torn
+ * response. Opened once, the inode is fixed: the reader gets one version,
+ * whole, even if the name moves on meanwhile.
+ */
+export async function sendStoredFile(req: Request, res: Response, path: string, headers: StoredFileHeaders): Promise<void> {
+  const handle = await open(path, 'r');
+  let streaming = false;
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      res.status(404).type('text/plain').send('404 not found\n');
+      return;
+    }
+    // Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name),
+    // so inode, size and mtime name one exact content; NFS gives every web node the server's inode numbers.
+    const etag = `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+    const lastModified = info.mtime.toUTCString();
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', lastModified);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Cache-Control', headers.cacheControl);
+    if (headers.contentType) res.setHeader('Content-Type', headers.contentType);
+    for (const [name, value] of Object.entries(headers.extra ?? {})) res.setHeader(name, value);
+
+    if (fresh(req.headers, { etag, 'last-modified': lastModified })) {
+      res.status(304).end();
+      return;
+    }
+    let start = 0;
+    let end = info.size - 1;
+    const range = req.headers.range;
+    if (range !== undefined && rangeStillApplies(req.get('if-range'), etag, info.mtimeMs)) {
+      const ranges = parseRange(info.size, range, { combine: true });
+      if (ranges === -1) {
+        res.status(416).setHeader('Content-Range', `bytes */${info.size}`).end();
+        return;
+      }
+      // One range is served as asked; several (rare for images) or a malformed header get the whole file.
+      if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
+        start = ranges[0]!.start;
+        end = ranges[0]!.end;
+        res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
+      }
+    }
+    res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+    if (req.method === 'HEAD' || end < start) {
+      res.end();
+      return;
+    }
+    streaming = true;
+    await pipeline(handle.createReadStream({ start, end, autoClose: true }), res).catch(() => {
+      // The client went away mid-body: nothing to answer.
+    });
+  } finally {
+    if (!streaming) await handle.close();
+  }
+}
+
+/** If-Range: the range holds only for the same version (its ETag, or a date no older than the file). */
+function rangeStillApplies(ifRange: string | undefined, etag: string, mtimeMs: number): boolean {
+  if (ifRange === undefined) return true;
+  if (ifRange.includes('"')) return ifRange.trim() === etag;
+  const date = Date.parse(ifRange);
+  return !Number.isNaN(date) && Math.trunc(mtimeMs / 1000) * 1000 <= date;
+}
