@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { tempDir } from '../support/cli-process.js';
+
+// helm-free-deploy/ansible: there are no hosts to run it against here, so the checks are what
+// ansible itself can say without them (syntax, inventory), what the tasks are made of, and every
+// template rendered for each host of the example inventory, then read by the tools that will
+// read it on a real host.
+const REPO = new URL('../../../', import.meta.url).pathname;
+const ANSIBLE = join(REPO, 'helm-free-deploy', 'ansible');
+const CLI = join(REPO, 'dist', 'cli', 'main.js');
+const STORE_UNIT = 'srv-image\\x2dloader-store';
+
+function available(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+const skip = available('ansible-playbook') ? false : 'ansible-playbook is not installed (apt-get install ansible-core; .ci/run does)';
+if (skip) process.stdout.write(`# skipping the Ansible playbook checks: ${skip}\n`);
+
+// No retry files, no cows, no host key prompts: the same output on every machine.
+const ENV = { ...process.env, ANSIBLE_NOCOWS: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: '0', ANSIBLE_FORCE_COLOR: '0' };
+
+function run(command: string, args: string[], cwd = ANSIBLE, env: NodeJS.ProcessEnv = ENV): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+/** The IMAGE_LOADER_* variables a command accepts, from its --help (generated from its settings table). */
+function acceptedVariables(command: string): Set<string> {
+  const help = run(process.execPath, [CLI, command, '--help'], REPO);
+  assert.equal(help.status, 0, help.stderr);
+  return new Set([...help.stdout.matchAll(/\[(IMAGE_LOADER_[A-Z_]+)\]/g)].map((match) => match[1]!));
+}
+
+/** NAME=value lines of an environment file, comments left out. */
+function variables(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as [string, string]),
+  );
+}
+
+/** An exports file's entries as words: comments out, continuation lines joined. */
+function exportWords(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split(/\s+/)
+    .filter((word) => word !== '');
+}
+
+describe('the Ansible playbook (helm-free-deploy/ansible)', { skip }, () => {
+  it('passes ansible-playbook --syntax-check with the example inventory', () => {
+    const checked = run('ansible-playbook', ['--syntax-check', '-i', 'inventory.example.ini', 'playbook.yml']);
+    assert.equal(checked.status, 0, `${checked.stdout}\n${checked.stderr}`);
+    assert.match(checked.stdout, /playbook: playbook\.yml/);
+    assert.doesNotMatch(checked.stderr, /WARNING|ERROR/, checked.stderr);
+  });
+
+  it('the example inventory lists one central host, two web nodes, no worker host, each with a private address and no secret', () => {
+    const listed = run('ansible-inventory', ['-i', 'inventory.example.ini', '--list']);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.doesNotMatch(listed.stderr, /WARNING|ERROR/, listed.stderr);
+    const inventory = JSON.parse(listed.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    assert.deepEqual(inventory.central?.hosts, ['central1']);
+    assert.deepEqual(inventory.web?.hosts, ['web1', 'web2']);
+    assert.equal(inventory.workers?.hosts, undefined);
+    for (const [host, vars] of Object.entries(inventory._meta.hostvars)) {
+      assert.match(String(vars.image_loader_private_address), /^10\.0\.0\.\d+$/, host);
+      assert.equal(vars.image_loader_central_address, '10.0.0.5', host);
+      assert.ok(!Object.keys(vars).some((name) => /password|secret/i.test(name)), `${host}: no secret in the inventory`);
+    }
+  });
+
+  it('uses ansible.builtin modules only, never shell, command, raw or script', () => {
+    // PyYAML comes with ansible-core. Every key of a task that is not a task keyword is its module.
+    const script = `
+import glob, json, sys, yaml
+keywords = {'name', 'when', 'loop', 'vars', 'notify', 'register', 'become', 'delegate_to', 'no_log', 'until', 'retries',
+            'delay', 'failed_when', 'changed_when', 'listen', 'tags', 'run_once', 'check_mode', 'ignore_errors', 'loop_control'}
+modules = []
+def walk(tasks, where):
+    for task in tasks or []:
+        for block in ('block', 'rescue', 'always'):
+            walk(task.get(block), where)
+        modules.extend((where, key) for key in task if key not in keywords | {'block', 'rescue', 'always'})
+for path in sorted(glob.glob('roles/*/tasks/*.yml') + glob.glob('roles/*/handlers/*.yml')):
+    walk(yaml.safe_load(open(path)), path)
+for play in yaml.safe_load(open('playbook.yml')):
+    for section in ('pre_tasks', 'tasks', 'post_tasks', 'handlers'):
+        walk(play.get(section), 'playbook.yml')
+json.dump(modules, sys.stdout)
+`;
+    const listed = run('python3', ['-c', script]);
+    assert.equal(listed.status, 0, listed.stderr);
+    const modules = JSON.parse(listed.stdout) as [string, string][];
+    assert.ok(modules.length > 30, `found ${modules.length} tasks`);
+    for (const [where, module] of modules) {
+      assert.match(module, /^ansible\.builtin\./, `${where}: ${module}`);
+      assert.ok(!/\.(shell|command|raw|script)$/.test(module), `${where}: ${module}`);
+    }
+  });
+
+  it('renders every template for each host: env files the commands accept, the export, Redis, nfs.conf and the mount unit with the fleet\'s addresses', async () => {
+    const dir = await tempDir();
+    try {
+      // The example inventory with its optional worker host switched on, and a central address
+      // other than the shipped files' 10.0.0.5, so that every substitution shows.
+      const inventory = (await readFile(join(ANSIBLE, 'inventory.example.ini'), 'utf8')).replace(/^#worker1 /m, 'worker1 ');
+      await writeFile(join(dir.path, 'inventory.ini'), inventory);
+      // The roles' templates with the roles' defaults and the inventory's variables, rendered by
+      // ansible's template lookup for the central host and a web node: nothing connects, runs a
+      // module, installs or starts anything. (The template module would run a module per file
+      // and host: tens of seconds.)
+      const envFile = (name: string): string =>
+        `${name}.env: "{{ lookup('ansible.builtin.template', env_template, template_vars={'env_name': '${name}', 'env_values': image_loader_${name}_env | combine(image_loader_${name}_env_extra)}) }}"`;
+      const roleTemplate = (file: string, role: string, template: string): string => `${file}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/${role}/templates/${template}') }}"`;
+      const render = [
+        '- hosts: central1,web1',
+        '  connection: local',
+        '  gather_facts: false',
+        '  roles: [image_loader_settings]',
+        '  vars:',
+        `    env_template: "${ANSIBLE}/templates/image-loader.env.j2"`,
+        `    roles_dir: "${ANSIBLE}/roles"`,
+        '  tasks:',
+        '    - ansible.builtin.debug:',
+        '        msg:',
+        ...['common', 'coordinator', 'worker', 'web', 'dashboard'].map((name) => `          ${envFile(name)}`),
+        `          ${roleTemplate('redis.conf', 'redis', 'image-loader.conf.j2')}`,
+        `          ${roleTemplate('image-loader.exports', 'nfs_server', 'image-loader.exports.j2')}`,
+        `          ${roleTemplate('nfs.conf', 'nfs_server', 'nfs.conf.j2')}`,
+        `          ${roleTemplate(`${STORE_UNIT}.mount`, 'store_mount', 'store.mount.j2')}`,
+        '',
+      ].join('\n');
+      await writeFile(join(dir.path, 'render.yml'), render);
+      const password = 'a-test-password-0123456789';
+      const rendered = run(
+        'ansible-playbook',
+        ['-i', 'inventory.ini', 'render.yml', '-e', `image_loader_repo=${REPO}`, '-e', 'image_loader_central_address=10.99.0.5', '-e', `image_loader_redis_password=${password}`],
+        dir.path,
+        { ...ENV, ANSIBLE_ROLES_PATH: join(ANSIBLE, 'roles'), ANSIBLE_STDOUT_CALLBACK: 'json' },
+      );
+      assert.equal(rendered.status, 0, `${rendered.stdout}\n${rendered.stderr}`);
+      const results = (JSON.parse(rendered.stdout) as { plays: { tasks: { hosts: Record<string, { msg: Record<string, string> }> }[] }[] }).plays[0]!.tasks[0]!.hosts;
+      const file = (host: string, name: string): string => results[host]!.msg[name]!;
+
+      // Environment files: each variable is one the command reading the file accepts (a typo
+      // would be ignored by the program and silently leave the default).
+      const accepted = Object.fromEntries(['coordinator', 'worker', 'web', 'dashboard'].map((command) => [command, acceptedVariables(command)]));
+      const common = variables(file('central1', 'common.env'));
+      assert.deepEqual(Object.fromEntries(common), {
+        IMAGE_LOADER_REDIS: 'redis://10.99.0.5:6379',
+        IMAGE_LOADER_REDIS_PASSWORD_FILE: '/etc/image-loader/redis-password',
+        IMAGE_LOADER_STORE: '/srv/image-loader/store',
+      });
+      for (const name of common.keys()) assert.ok(Object.values(accepted).some((set) => set.has(name)), `common.env: ${name}`);
+      for (const command of ['coordinator', 'worker', 'web', 'dashboard']) {
+        for (const name of variables(file('central1', `${command}.env`)).keys()) assert.ok(accepted[command]!.has(name), `${command}.env: ${name} is not a ${command} setting`);
+      }
+      assert.equal(variables(file('central1', 'coordinator.env')).get('IMAGE_LOADER_LIST'), '/etc/image-loader/urls.txt');
+
+      // The export: the same entry as the shipped nfs/exports (web nodes ro, the worker host rw).
+      assert.deepEqual(exportWords(file('central1', 'image-loader.exports')), exportWords(await readFile(join(REPO, 'nfs', 'exports'), 'utf8')));
+
+      // Redis: the shipped settings with the address and the password filled in, nothing else changed.
+      const shipped = await readFile(join(REPO, 'helm-free-deploy', 'redis', 'image-loader.conf'), 'utf8');
+      const redis = file('central1', 'redis.conf');
+      assert.match(redis, /^bind 127\.0\.0\.1 10\.99\.0\.5$/m);
+      assert.match(redis, new RegExp(`^requirepass ${password}$`, 'm'));
+      const settingLines = (text: string): string[] => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      assert.deepEqual(settingLines(redis).filter((line) => !/^(bind|requirepass) /.test(line)), settingLines(shipped).filter((line) => !line.startsWith('bind ')));
+
+      assert.match(file('central1', 'nfs.conf'), /^host=10\.99\.0\.5$/m);
+
+      // The mount unit: the fleet's address, and still a unit systemd accepts under its escaped name.
+      const mount = file('web1', `${STORE_UNIT}.mount`);
+      assert.match(mount, /^What=10\.99\.0\.5:\/srv\/image-loader\/store$/m);
+      if (available('systemd-analyze')) {
+        const units = join(dir.path, 'units');
+        await mkdir(units);
+        await writeFile(join(units, `${STORE_UNIT}.mount`), mount);
+        await copyFile(join(REPO, 'nfs', `${STORE_UNIT}.automount`), join(units, `${STORE_UNIT}.automount`));
+        const verified = run('systemd-analyze', ['verify', join(units, `${STORE_UNIT}.mount`), join(units, `${STORE_UNIT}.automount`)]);
+        assert.equal(verified.status, 0, verified.stderr);
+        assert.equal(`${verified.stdout}${verified.stderr}`.trim(), '');
+      } else {
+        process.stdout.write('# the rendered mount unit was not verified: systemd-analyze is not installed\n');
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+});
