@@ -15,7 +15,8 @@ export const webAppSettings = {
 
 /** Everything `image-loader web` accepts. */
 export const webSettings = {
-  store: downloadSettings.store,
+  // The same setting as the download core's, with help that fits: the web node never creates the store.
+  store: { ...downloadSettings.store, help: 'Store directory to serve (read-only; never created: /healthz reports it missing).' },
   port: valueSetting<number>({
     flag: 'port',
     env: 'IMAGE_LOADER_PORT',
