@@ -7,6 +7,7 @@ import { FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
 import { connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
 import { roundCommandSettings } from './operator-settings.js';
 import type { RoundJobResult } from './round-driver.js';
 import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
@@ -39,11 +40,13 @@ export async function runRoundCommand(config: RoundCommandConfig, io: OperatorIo
       const state = await rounds.getJobState(job.id!);
       if (state === 'completed') {
         const result = (await rounds.getJob(job.id!))?.returnvalue;
+        let summary;
         if (result?.outcome === 'skipped') {
-          io.stderr.write(`round ${result.roundId} was running; another starts when it ends (image-loader status shows it)\n`);
-          return EXIT_OK;
+          io.stderr.write(`round ${result.roundId} was running; another starts when it ends; waiting for that one\n`);
+          summary = await rerunAfter(ledger, result.roundId, io.signal);
+        } else {
+          summary = (await ledger.history(10)).find((round) => round.roundId === result?.roundId);
         }
-        const summary = (await ledger.history(10)).find((round) => round.roundId === result?.roundId);
         if (summary) io.stdout.write(formatHumanSummary(summary));
         return summary !== undefined && summary.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
       }
@@ -58,4 +61,24 @@ export async function runRoundCommand(config: RoundCommandConfig, io: OperatorIo
     await rounds.close().catch(() => {});
     redis.disconnect();
   }
+}
+
+/**
+ * The round started for a request that came while `runningRoundId` ran: the
+ * first manual round to complete after it (the coordinator starts one as
+ * soon as the running round ends). Undefined if stopped first.
+ */
+async function rerunAfter(ledger: RoundLedger, runningRoundId: string, signal: AbortSignal): Promise<RoundSummary | undefined> {
+  let runningDone = false;
+  while (!signal.aborted) {
+    const recent = await ledger.history(10);
+    const index = recent.findIndex((round) => round.roundId === runningRoundId);
+    if (index >= 0) runningDone = true;
+    // Newest first: rounds before the running round's entry completed after it.
+    const after = runningDone ? recent.slice(0, index < 0 ? recent.length : index) : [];
+    const rerun = after.reverse().find((round) => round.trigger === 'manual');
+    if (rerun) return rerun;
+    await sleep(250, undefined, { signal }).catch(() => {});
+  }
+  return undefined;
 }

@@ -40,7 +40,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Keep-alive longer than common load balancers' idle timeouts, so they never reuse a connection we just closed.
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
-  options.log.info('web server listening', { host: options.host, port, store: layout.root });
+  options.log.info('web server listening', { address: options.host, port, store: layout.root });
   return {
     port,
     close: async () => {
