@@ -80,6 +80,9 @@ export function systemdContainerMissing(): string | false {
  * modules or set the clock are gone, the distribution's kernel-facing units are masked, and the cgroup
  * subtree it gets is removed afterwards.
  */
+/** The repository's root (this file is dist/test/support/systemd-container.js). */
+const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
+
 export async function bootSystemdContainer(): Promise<SystemdContainer> {
   const hierarchy = cgroup2Mount()!;
   removeStaleCgroups(hierarchy);
@@ -104,6 +107,8 @@ export async function bootSystemdContainer(): Promise<SystemdContainer> {
     mount -t tmpfs tmpfs "$R/dev/shm"
     mount -t tmpfs tmpfs "$R/run"
     mount -t tmpfs tmpfs "$R/tmp"
+    # The checkout (the .deb, the test helpers), read-only at the same path: it may live under /tmp, which is the container's own.
+    mkdir -p "$R$REPO" && mount --bind "$REPO" "$R$REPO" && mount -o remount,bind,ro "$R$REPO"
     for unit in ${MASKED.join(' ')}; do ln -sf /dev/null "$R/etc/systemd/system/$unit"; done
     printf '[Unit]\\nDescription=image-loader test: nothing until the test starts it\\n' > "$R/etc/systemd/system/test-boot.target"
     exec chroot "$R" setpriv --bounding-set=${DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(',')} \\
@@ -111,7 +116,7 @@ export async function bootSystemdContainer(): Promise<SystemdContainer> {
   `;
   // The launcher moves itself into a fresh cgroup, which becomes the container's cgroup namespace root.
   const launcher = `mkdir "$CGROUP" && echo $$ > "$CGROUP/cgroup.procs" && exec unshare --cgroup --pid --fork --kill-child --mount --uts --ipc --net --propagation private sh -c "$BOOT"`;
-  const child: ChildProcess = spawn('sh', ['-c', launcher], { env: { ...process.env, LAYER: layer, CGROUP: cgroup, BOOT: boot }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('sh', ['-c', launcher], { env: { ...process.env, LAYER: layer, CGROUP: cgroup, BOOT: boot, REPO: REPO_ROOT }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text));
