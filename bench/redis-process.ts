@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { killChild, trackChild } from './child-processes.js';
+import { freePort, pingRedis } from '../test/support/redis-server.js';
 
 /**
  * A `redis-server` of the bench's own, one per fleet run, so that every run
@@ -54,7 +54,7 @@ export async function startBenchRedis(options: BenchRedisOptions): Promise<Bench
   const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
   trackChild(child);
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await ping(port))) {
+  while (!(await pingRedis(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       killChild(child);
       throw new Error(`redis-server did not start on port ${port} (see ${join(options.dir, 'redis.log')})`);
@@ -113,29 +113,4 @@ export async function startBenchRedis(options: BenchRedisOptions): Promise<Bench
       clearTimeout(timer);
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
 }

@@ -43,7 +43,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const deadline = Date.now() + 10_000;
-    while (!(await ping(port))) {
+    while (!(await pingRedis(port))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}: ${log}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -67,7 +67,8 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the bench uses it too). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -78,7 +79,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
+/** Whether a Redis answers PING on 127.0.0.1:`port`. */
+export function pingRedis(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean): void => {
