@@ -48,8 +48,8 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
 
   const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
   const ledger = new RoundLedger(redis, keys);
-  // A lease outlives the longest download (its total deadline) by a margin, so expiry only ever frees a crashed worker's.
-  const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.timeoutMs + 10_000);
+  // Leases live as long as job locks: a killed worker's jobs and its turns at their hosts come free together.
+  const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.stalledIntervalMs);
   const abandon = new AbortController();
   // Every running download listens to it: at --concurrency above 10 the default leak warning would be noise.
   setMaxListeners(0, abandon.signal);

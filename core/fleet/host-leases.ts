@@ -5,8 +5,8 @@ import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { FleetKeys } from './fleet-keys.js';
 import { RedisScript } from './redis-script.js';
 
-// A counting semaphore per host with leases that expire: a worker killed while holding one cannot starve a
-// host for longer than a download may last. Redis's clock decides expiry, so workers' clocks may disagree.
+// A counting semaphore per host with leases that expire unless renewed: a worker killed while holding one
+// starves its host for one lease time at most. Redis's clock decides expiry, so workers' clocks may disagree.
 const acquireScript = new RedisScript(`
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -16,6 +16,14 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
+return 0`);
+
+// Keeps a held lease alive: only if it is still there (an expired lease stays gone; its holder carries on,
+// the cap is then briefly exceeded by one, which beats blocking a download midway).
+const renewScript = new RedisScript(`
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', nowMs + tonumber(ARGV[1]), ARGV[2]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`);
 
 const releaseScript = new RedisScript(`
@@ -48,7 +56,7 @@ export class HostLeases {
     private readonly leaseMs: number,
   ) {}
 
-  /** `subscriber` becomes a subscriber-only connection. `leaseMs` must exceed the longest download (its total deadline). */
+  /** `subscriber` becomes a subscriber-only connection. A held lease is renewed every third of `leaseMs`; a dead holder's expires after it. */
   static async start(redis: Redis, subscriber: Redis, keys: FleetKeys, cap: number, leaseMs: number): Promise<HostLeases> {
     const leases = new HostLeases(redis, subscriber, keys, cap, leaseMs);
     subscriber.on('message', (_channel: string, host: string) => leases.wakeOne(host));
@@ -64,10 +72,15 @@ export class HostLeases {
       await this.waitForRelease(host, signal);
     }
     let held = true;
+    // Renewed while held, so that a lease can be short: a worker killed while holding some frees its host
+    // within one lease time, not after the longest download could last.
+    const renewal = setInterval(() => void renewScript.run(this.redis, [key], [this.leaseMs, id]).catch(() => {}), this.leaseMs / 3);
+    renewal.unref();
     return {
       release: () => {
         if (!held) return;
         held = false;
+        clearInterval(renewal);
         // Not awaited: the caller's work is done; an outage only delays the release (the lease expires anyway).
         releaseScript.run(this.redis, [key, this.keys.hostReleased], [id, host]).catch(() => {});
       },

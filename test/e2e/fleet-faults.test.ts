@@ -78,6 +78,32 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     assert.deepEqual(await tempFiles(store), []);
   });
 
+  it('20 workers killed with SIGKILL one after another at random points of their downloads: the round still completes, byte-exact, temp space reclaimed', async () => {
+    const env = fleetEnv(redis.url, 'massacre');
+    const store = join(dir.path, 'massacre-store');
+    const { list, images } = await makeList('massacre', 40);
+    const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    await coordinator.waitForLog((line) => line.msg === 'round enqueued');
+    let killedMidDownload = 0;
+    for (let i = 0; i < 20; i++) {
+      const victim = startWorker(env, store, '--concurrency', '4');
+      // Once it has requests out (the jobs of the workers killed before come back after the stall interval),
+      // a random point: while requests wait for the origin (150 ms), while bodies arrive, or between jobs.
+      await waitFor(() => origin.stats.inFlight > 0, 15_000, `worker ${i + 1} to start downloading`);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
+      if (origin.stats.inFlight > 0) killedMidDownload++;
+      victim.child.kill('SIGKILL');
+      await victim.done;
+    }
+    assert.ok(killedMidDownload >= 10, `${killedMidDownload} of 20 kills hit downloads in flight`);
+    const survivor = track(startWorker(env, store, '--concurrency', '8'));
+    await roundCompleted(coordinator, 1, 120_000);
+    const summary = await assertAllStored(store, images);
+    assert.equal(summary.counts.downloaded + summary.counts.unchanged, images.size);
+    await survivor.stop();
+    assert.deepEqual(await tempFiles(store), [], 'the survivor removed the victims\' temp files when it started, and left none of its own');
+  });
+
   it('Redis stopped and restarted mid-round (AOF): the processes reconnect and no URL is lost', async () => {
     const env = fleetEnv(redis.url, 'outage');
     const store = join(dir.path, 'outage-store');
