@@ -75,6 +75,7 @@ export class RoundDriver {
       await this.writeHeartbeat(state.roundId);
       return { outcome: 'skipped', roundId: state.roundId };
     }
+    const takingOver = state !== undefined;
     if (state !== undefined) {
       await ledger.takeOver(state.roundId, job.id!);
       log.warn('taking over a round whose coordinator stopped', { roundId: state.roundId, enqueuedThroughLine: state.enqueuedThroughLine });
@@ -86,7 +87,8 @@ export class RoundDriver {
     }
     try {
       if (!state.listRead) await this.enqueue(state, stop);
-      return await this.finishWhenSettled(state.roundId, stop);
+      // A coordinator that died between recording a batch and adding its jobs left URLs without jobs: look at once.
+      return await this.finishWhenSettled(state.roundId, stop, takingOver);
     } catch (error) {
       if (!stop.aborted) throw error;
       // Shutting down mid-round: the round stays in Redis and the job goes back to the queue; whichever
@@ -155,9 +157,9 @@ export class RoundDriver {
     await this.parts.downloads.addBulk(pending.map((item) => ({ name: 'download', data: { url: item.url, roundId }, opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: item.jobId } })));
   }
 
-  private async finishWhenSettled(roundId: string, stop: AbortSignal): Promise<RoundJobResult> {
+  private async finishWhenSettled(roundId: string, stop: AbortSignal, repairFirst: boolean): Promise<RoundJobResult> {
     const { ledger, log } = this.parts;
-    let lastRepair = Date.now();
+    let lastRepair = repairFirst ? 0 : Date.now();
     let lastProgress = Date.now();
     const requeued = new Map<string, number>();
     for (;;) {

@@ -128,6 +128,31 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     assert.equal(started([active, standby]).length, 1, 'still one round');
   });
 
+  it('a coordinator killed mid-enqueue of a large list: a standby resumes the enqueue, every URL queued exactly once', async () => {
+    const env = fleetEnv(redis.url, 'midenqueue');
+    const urls = 30_000;
+    const list = join(dir.path, 'midenqueue.txt');
+    // Never fetched (no worker runs): this is about what lands in the queue.
+    await writeFile(list, Array.from({ length: urls }, (_, i) => `http://127.0.0.1:9/big/${i}.png`).join('\n'));
+    const first = track(startCoordinator(env, list, '--every', '1h'));
+    await first.waitForLog((line) => line.msg === 'round started', 20_000);
+    await waitFor(() => Number(redis.cli('HLEN', `midenqueue:fleet:round:${first.logs().find((line) => line.msg === 'round started')!.roundId as string}:pending`).replace(/\D/g, '')) >= 2000, 20_000, 'part of the list enqueued');
+    first.child.kill('SIGKILL');
+    await first.done;
+    assert.ok(!first.logs().some((line) => line.msg === 'round enqueued'), 'killed before the whole list was enqueued');
+    const standby = track(startCoordinator(env, list, '--every', '1h'));
+    const enqueued = await standby.waitForLog((line) => line.msg === 'round enqueued', 30_000);
+    assert.ok(standby.logs().some((line) => line.msg === 'taking over a round whose coordinator stopped'));
+    assert.equal(enqueued.urls, urls);
+    const count = (key: string): number => Number(redis.cli(...key.split(' ')).replace(/\D/g, ''));
+    // The batch the first coordinator recorded but did not get to add is found and added by the standby.
+    await waitFor(() => count('LLEN midenqueue:downloads:wait') === urls, 10_000, 'every URL to have a waiting job');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(count('LLEN midenqueue:downloads:wait'), urls, 'every URL has exactly one waiting job, none twice');
+    assert.equal(count(`HLEN midenqueue:fleet:round:${enqueued.roundId as string}:pending`), urls);
+    await standby.stop();
+  });
+
   it('reads the list from an http:// URL, and reports a list it cannot read without stopping', async () => {
     const env = fleetEnv(redis.url, 'remote');
     const store = join(dir.path, 'remote-store');
