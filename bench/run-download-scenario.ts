@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedHashes } from './expected-hashes.js';
 import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
 import { measure, type Command } from './measure.js';
-import { startBenchOrigin, type BenchOrigin } from './origin-client.js';
+import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
 import { aria2cCommand, curlCommand, curlFloorCommand, imageLoaderCommand, writeListFiles, type ListFiles, type ToolName } from './peers.js';
 import type { DownloadScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { verifyImageLoaderStore, verifyPlainDir, verifySingleFile, type Verification } from './verify.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 
 export interface BenchOptions {
   runs: number;
@@ -43,7 +43,6 @@ export interface DownloadResult {
   runs: RunResult[];
 }
 
-const ORIGIN_START_TIMEOUT_MS = 600_000;
 const FLOOR_FILE = 'floor.jpg';
 const STDERR_TAIL_CHARS = 300;
 
@@ -53,14 +52,9 @@ const STDERR_TAIL_CHARS = 300;
  * removed), then the origin is stopped.
  */
 export async function runDownloadScenario(scenario: DownloadScenario, options: BenchOptions): Promise<DownloadResult> {
-  const { count, bytes, latencyMs, floorBytes } = scenario.origin;
-  const dir = freshDir(join(options.scratchRoot, scenario.id));
-  options.log(`[${scenario.id}] starting origin (${count} x ${bytes} B, ${latencyMs} ms) and computing expected hashes`);
-  const starting = startBenchOrigin(scenario.origin, ORIGIN_START_TIMEOUT_MS);
-  starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
-  const expected = expectedHashes(count, bytes, (done) => options.log(`[${scenario.id}] expected hashes ${done}/${count}`));
+  const { count, latencyMs, floorBytes } = scenario.origin;
+  const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const floorSha = floorBytes ? floorSha256(floorBytes) : undefined;
-  const origin = await starting;
 
   const runs: RunResult[] = [];
   try {

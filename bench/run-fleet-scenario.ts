@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
-import { expectedHashes } from './expected-hashes.js';
 import { withFleet } from './fleet-harness.js';
 import type { LogLine } from './fleet-service.js';
 import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import { startBenchOrigin, type BenchOrigin } from './origin-client.js';
+import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
 import { imageLoaderCommand, writeListFiles, type ListFiles } from './peers.js';
 import type { BenchRedis } from './redis-process.js';
@@ -14,6 +13,7 @@ import type { BenchOptions } from './run-download-scenario.js';
 import type { FleetScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { verifyImageLoaderStore, type Verification } from './verify.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 
 /** `fetch`, or a fleet of `workers` processes at `concurrencyPerWorker` each. */
 export type FleetVariant = { kind: 'fetch' } | { kind: 'fleet'; workers: number; concurrencyPerWorker: number };
@@ -64,7 +64,6 @@ export interface FleetResult {
   runs: FleetRunResult[];
 }
 
-const ORIGIN_START_TIMEOUT_MS = 600_000;
 const SETTLED_MESSAGES = new Set(['url downloaded', 'url unchanged', 'url failed']);
 
 /**
@@ -74,13 +73,7 @@ const SETTLED_MESSAGES = new Set(['url downloaded', 'url unchanged', 'url failed
  * verified file by file from the coordinator's last-round.json.
  */
 export async function runFleetScenario(scenario: FleetScenario, options: BenchOptions): Promise<FleetResult> {
-  const { count, bytes, latencyMs } = scenario.origin;
-  const dir = freshDir(join(options.scratchRoot, scenario.id));
-  options.log(`[${scenario.id}] starting origin (${count} x ${bytes} B, ${latencyMs} ms) and computing expected hashes`);
-  const starting = startBenchOrigin(scenario.origin, ORIGIN_START_TIMEOUT_MS);
-  starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
-  const expected = expectedHashes(count, bytes, (done) => options.log(`[${scenario.id}] expected hashes ${done}/${count}`));
-  const origin = await starting;
+  const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const variants: FleetVariant[] = [{ kind: 'fetch' }, ...scenario.workerCounts.map((workers) => ({ kind: 'fleet' as const, workers, concurrencyPerWorker: Math.floor(options.concurrency / workers) }))];
 
   const runs: FleetRunResult[] = [];

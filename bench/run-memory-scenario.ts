@@ -1,19 +1,18 @@
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
-import { expectedHashes } from './expected-hashes.js';
 import { roundWaitCommand } from './fleet-commands.js';
 import { withFleet } from './fleet-harness.js';
 import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import { startBenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
 import { writeListFiles } from './peers.js';
 import { redisKeyBreakdown, type KeyGroup } from './redis-key-breakdown.js';
 import type { BenchOptions } from './run-download-scenario.js';
 import type { MemoryScenario } from './scenarios.js';
-import { freshDir, removeDir } from './scratch-dir.js';
+import { removeDir } from './scratch-dir.js';
 import { verifyImageLoaderStore, type Verification } from './verify.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 
 /** One round of the sequence, and Redis as the round left it. */
 export interface MemoryRound {
@@ -47,7 +46,6 @@ export interface MemoryResult {
   failure: string | undefined;
 }
 
-const ORIGIN_START_TIMEOUT_MS = 600_000;
 
 /**
  * Scenario 9: one worker and one coordinator run the same list round after
@@ -56,13 +54,7 @@ const ORIGIN_START_TIMEOUT_MS = 600_000;
  * rounds are the repetitions.
  */
 export async function runMemoryScenario(scenario: MemoryScenario, options: BenchOptions): Promise<MemoryResult> {
-  const { count, bytes, latencyMs } = scenario.origin;
-  const dir = freshDir(join(options.scratchRoot, scenario.id));
-  options.log(`[${scenario.id}] starting origin (${count} x ${bytes} B, ${latencyMs} ms) and computing expected hashes`);
-  const starting = startBenchOrigin(scenario.origin, ORIGIN_START_TIMEOUT_MS);
-  starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
-  const expected = expectedHashes(count, bytes, (done) => options.log(`[${scenario.id}] expected hashes ${done}/${count}`));
-  const origin = await starting;
+  const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const result: MemoryResult = { kind: 'memory', scenario, concurrency: options.concurrency, redisAof: options.redisAof, rounds: [], breakdowns: [], verifications: [], workerPeakRssKib: undefined, failure: undefined };
   const store = join(dir, 'store');
   try {
