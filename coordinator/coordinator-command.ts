@@ -50,7 +50,18 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   await ensureRoundSchedule(redis, rounds, keys, config.everyMs, log);
 
   const stopRounds = new AbortController();
-  const driver = new RoundDriver({ ledger: new RoundLedger(redis, keys), metadata: new FleetMetadata(redis, keys), rounds, downloads, list: config.list, everyMs: config.everyMs, store, log });
+  const driver = new RoundDriver({
+    ledger: new RoundLedger(redis, keys),
+    metadata: new FleetMetadata(redis, keys),
+    rounds,
+    downloads,
+    list: config.list,
+    everyMs: config.everyMs,
+    store,
+    log,
+    // A vanished job is a death the queue could not recover from; look for one as often as the queue looks for stalls.
+    repairEveryMs: config.stalledIntervalMs,
+  });
   const worker = new Worker<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, (job, token) => driver.run(job, token, stopRounds.signal), {
     ...queueOptions,
     // Two at once: a start that fires while this coordinator drives a round is seen (and recorded as

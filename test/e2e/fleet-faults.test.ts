@@ -104,6 +104,45 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     assert.deepEqual(await tempFiles(store), [], 'the survivor removed the victims\' temp files when it started, and left none of its own');
   });
 
+  it('a URL that kills every worker taking it: the queue fails its job after 3 stalls, the coordinator enqueues it twice more, then fails it as IMG_ERR_WORKER_LOST and the round completes', async (t) => {
+    const env = { ...fleetEnv(redis.url, 'lost'), IMAGE_LOADER_STALLED_INTERVAL: '1s' };
+    const store = join(dir.path, 'lost-store');
+    const { list, images } = await makeList('lost', 6);
+    const killer = `${origin.url}/lost/killer.png`;
+    // The origin holds the request open: the test kills whichever worker sent it, as a crash on that URL would.
+    origin.set('/lost/killer.png', { kind: 'stall', sent: makePng('killer').subarray(0, 16), contentLength: 4096 });
+    await writeFile(list, `${killer}\n${await readFile(list, 'utf8')}`);
+    const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
+    let kills = 0;
+    let completed = false;
+    void roundCompleted(coordinator, 1, 110_000).then(() => (completed = true), () => {});
+    while (!completed && kills < 20) {
+      const seen = origin.stats.byPath.get('/lost/killer.png') ?? 0;
+      // One download at a time, so a kill takes down the killer URL's job alone.
+      const victim = startWorker(env, store, '--concurrency', '1');
+      await waitFor(() => completed || (origin.stats.byPath.get('/lost/killer.png') ?? 0) > seen, 30_000, `worker ${kills + 1} to take the killer URL`);
+      victim.child.kill('SIGKILL');
+      await victim.done;
+      if (!completed) kills++;
+    }
+    const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    const lost = summary.entries.find((entry) => entry.url === killer);
+    assert.equal(lost?.status, 'failed');
+    assert.equal(lost?.error?.code, 'IMG_ERR_WORKER_LOST', lost?.error?.message);
+    assert.match(lost!.error!.message, /vanished 3 times/);
+    // Four deaths fail a job (3 stalls allowed), and the job lives three times: 12, give or take the request already out at a kill.
+    t.diagnostic(`${kills} workers killed on the killer URL`);
+    assert.ok(kills >= 10 && kills <= 13, `${kills} workers died on it`);
+    assert.equal(coordinator.logs().filter((line) => line.msg === 'enqueuing again URLs whose jobs were lost').length, 2);
+    for (const [path, body] of images) {
+      const entry = summary.entries.find((candidate) => new URL(candidate.url).pathname === path)!;
+      assert.equal(entry.status, 'downloaded', `${path}: ${entry.error?.code} ${entry.error?.message}`);
+      assert.ok((await readFile(join(store, entry.path!))).equals(body), `${entry.path} is byte-exact`);
+    }
+    assert.equal(summary.counts.failed, 1);
+    assert.deepEqual(summary.failuresByCode, { IMG_ERR_WORKER_LOST: 1 });
+  });
+
   it('Redis stopped and restarted mid-round (AOF): the processes reconnect and no URL is lost', async () => {
     const env = fleetEnv(redis.url, 'outage');
     const store = join(dir.path, 'outage-store');
