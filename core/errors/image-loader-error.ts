@@ -43,5 +43,7 @@ export function isImageLoaderError(error: unknown): error is ImageLoaderError {
 export function asImageLoaderError(caught: unknown, url: string): ImageLoaderError {
   if (caught instanceof ImageLoaderError) return caught;
   const { code, message } = (caught ?? {}) as NodeJS.ErrnoException;
-  return new ImageLoaderError(ErrorCode.Store, code !== undefined ? `${code}: ${message}` : String(message ?? caught), { url, cause: caught });
+  // Node's fs messages already start with the code ("EACCES: permission denied, mkdir '...'").
+  const text = code === undefined || String(message).startsWith(code) ? String(message ?? caught) : `${code}: ${message}`;
+  return new ImageLoaderError(ErrorCode.Store, `cannot write to the store: ${text}`, { url, cause: caught });
 }

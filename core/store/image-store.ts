@@ -51,8 +51,8 @@ export class ImageStore {
     try {
       for (const dir of [store.layout.blobsDir, store.layout.tmpDir]) await store.ensureDir(dir);
     } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
-      throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${code ?? message}`, { cause: error });
+      // Node's message names the errno, what it means and the path (EACCES: permission denied, mkdir '...').
+      throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${(error as Error).message}`, { cause: error });
     }
     const removedTempFiles = options.keepTempFiles ? 0 : await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
     return { store, removedTempFiles };
