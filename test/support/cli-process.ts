@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Kill the process (SIGKILL) and fail after this long. @defaultValue 60000 */
   timeoutMs?: number;
+  /** Run as this user and group, with no supplementary groups (needs root): permission faults root would not see. */
+  user?: { uid: number; gid: number };
 }
 
 /** A running `image-loader` process: a real child process, killed for real in fault tests. */
@@ -32,6 +34,8 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // libuv drops supplementary groups when it switches ids, as `setpriv --clear-groups` does.
+    ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
   });
   let stdout = '';
   let stderr = '';
