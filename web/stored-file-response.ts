@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import fresh from 'fresh';
-import parseRange from 'range-parser';
+import { decideRange } from './range-policy.js';
 
 export interface StoredFileHeaders {
   contentType: string | undefined;
@@ -45,19 +45,14 @@ export async function sendStoredFile(req: Request, res: Response, path: string, 
     }
     let start = 0;
     let end = info.size - 1;
-    const range = req.headers.range;
-    if (range !== undefined && rangeStillApplies(req.get('if-range'), etag, info.mtimeMs)) {
-      const ranges = parseRange(info.size, range, { combine: true });
-      if (ranges === -1) {
-        res.status(416).setHeader('Content-Range', `bytes */${info.size}`).end();
-        return;
-      }
-      // One range is served as asked; several (rare for images) or a malformed header get the whole file.
-      if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
-        start = ranges[0]!.start;
-        end = ranges[0]!.end;
-        res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
-      }
+    const range = decideRange({ size: info.size, range: req.headers.range, ifRange: req.get('if-range'), etag, mtimeMs: info.mtimeMs });
+    if (range.kind === 'unsatisfiable') {
+      res.status(416).setHeader('Content-Range', `bytes */${info.size}`).end();
+      return;
+    }
+    if (range.kind === 'partial') {
+      ({ start, end } = range);
+      res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
     }
     res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
     if (req.method === 'HEAD' || end < start) {
@@ -71,12 +66,4 @@ export async function sendStoredFile(req: Request, res: Response, path: string, 
   } finally {
     if (!streaming) await handle.close();
   }
-}
-
-/** If-Range: the range holds only for the same version (its ETag, or a date no older than the file). */
-function rangeStillApplies(ifRange: string | undefined, etag: string, mtimeMs: number): boolean {
-  if (ifRange === undefined) return true;
-  if (ifRange.includes('"')) return ifRange.trim() === etag;
-  const date = Date.parse(ifRange);
-  return !Number.isNaN(date) && Math.trunc(mtimeMs / 1000) * 1000 <= date;
 }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -47,7 +48,8 @@ export function createWebApp(parts: WebAppParts): Express {
       const bytes = req.method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0);
       metrics.requests.inc({ method: req.method, status: String(res.statusCode) });
       metrics.bytesSent.inc(bytes);
-      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress });
+      const error = res.locals.storeError as string | undefined;
+      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress, ...(error === undefined ? {} : { error }) });
     });
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -69,7 +71,6 @@ export function createWebApp(parts: WebAppParts): Express {
   });
 
   const listing = serveIndex(layout.root, { view: 'details', hidden: false, icons: false });
-  let realRoot: string | undefined;
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const [pathname = '/', query = ''] = req.originalUrl.split(/\?(.*)/s);
@@ -78,9 +79,19 @@ export function createWebApp(parts: WebAppParts): Express {
       res.status(parsed.status).type('text/plain').send(`${parsed.status} ${parsed.reason}\n`);
       return;
     }
+    // Resolved on every request, never kept: an operator may swap the store under a running node (a symlink
+    // moved to a restored copy, a remount), and a root remembered from before would refuse every file of the new one.
+    let realRoot: string;
+    try {
+      realRoot = await realpath(layout.root);
+    } catch (error) {
+      // The store itself is not there (not mounted, moved away) or not readable: the server's fault, not a missing
+      // image. A 404 would be cached by browsers and CDNs as "this image does not exist".
+      storeUnavailable(res, error);
+      return;
+    }
     const absolute = join(layout.root, ...parsed.segments);
     try {
-      realRoot ??= await realpath(layout.root);
       const real = await realpath(absolute);
       // A symlink (planted by hand: the store makes none) must not lead outside the human tree.
       const inside = real === realRoot || (real.startsWith(realRoot + sep) && !real.startsWith(join(realRoot, '.image-loader') + sep));
@@ -117,12 +128,56 @@ export function createWebApp(parts: WebAppParts): Express {
       const code = (error as NodeJS.ErrnoException).code;
       if (res.headersSent) res.destroy();
       else if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') res.status(404).type('text/plain').send('404 not found\n');
-      else if (code === 'EACCES' || code === 'EPERM') res.status(403).type('text/plain').send('403 forbidden\n');
       else {
-        log.error('cannot read the store', { path: pathname, error });
-        res.status(503).type('text/plain').send(`503 store unreadable: ${code ?? 'error'}\n`);
+        if (code === undefined) log.error('cannot serve a request', { path: pathname, error });
+        storeUnavailable(res, error);
       }
     }
   });
+
+  // serve-index passes on a folder that vanished between our look and its own (a store being replaced).
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('404 not found\n');
+  });
+  // serve-index's errors (a folder it cannot read): a plain answer. Express's own handler would send an HTML page
+  // with the stack trace, and the store's paths in it, whenever NODE_ENV is not "production".
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    if ((error as NodeJS.ErrnoException).code === undefined && typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('text/plain').send(`${status} ${STATUS_CODES[status] ?? 'error'}\n`);
+      return;
+    }
+    if ((error as NodeJS.ErrnoException).code === undefined) log.error('cannot serve a request', { path: req.originalUrl, error });
+    storeUnavailable(res, error);
+  });
   return app;
 }
+
+/**
+ * 503 for a store that cannot be read (EACCES, EIO, ESTALE, gone): the
+ * server's fault and, once an operator fixes it, a passing one, so nothing
+ * may cache it. The access log line carries the code: one line a request,
+ * as for any other answer.
+ */
+function storeUnavailable(res: Response, error: unknown): void {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+  res.locals.storeError = code;
+  res.status(503).setHeader('Cache-Control', 'no-store').type('text/plain').send(`503 store unavailable: ${code}${ERRNO_WORDS[code] === undefined ? '' : ` (${ERRNO_WORDS[code]})`}\n`);
+}
+
+/** The codes a store's file system gives, in words, for the person reading a 503. */
+const ERRNO_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'the store is not there',
+  ENOTDIR: 'the store is not a folder',
+  EIO: 'input/output error',
+  ESTALE: 'stale NFS file handle',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+};

@@ -30,7 +30,7 @@ export interface WebServer {
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const layout = new StoreLayout(options.store);
-  const probe = new StoreProbe(layout, { intervalMs: 5_000, timeoutMs: 1_000, staleFactor: options.staleFactor, defaultEveryMs: options.everyMs });
+  const probe = new StoreProbe(layout, { intervalMs: 5_000, timeoutMs: 1_000, staleFactor: options.staleFactor, defaultEveryMs: options.everyMs }, options.log);
   probe.start();
   const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(), probe });
   const server: Server = await new Promise((resolve, reject) => {

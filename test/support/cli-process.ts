@@ -17,7 +17,7 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Kill the process (SIGKILL) and fail after this long. @defaultValue 60000 */
   timeoutMs?: number;
-  /** Run as this user and group (the test must be root), without root's supplementary groups. */
+  /** Run as this user and group, with no supplementary groups (needs root): permission faults root would not see. */
   user?: { uid: number; gid: number };
 }
 
@@ -34,7 +34,8 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
-    ...options.user,
+    // libuv drops supplementary groups when it switches ids, as `setpriv --clear-groups` does.
+    ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
   });
   let stdout = '';
   let stderr = '';

@@ -1,4 +1,4 @@
-import { startCli, waitFor, type CliProcess } from './cli-process.js';
+import { startCli, waitFor, type CliOptions, type CliProcess } from './cli-process.js';
 
 /** One parsed line of a fleet process's JSON log. */
 export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
@@ -12,8 +12,8 @@ export interface FleetProcess extends CliProcess {
   stop(): Promise<number | null>;
 }
 
-export function startFleetProcess(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): FleetProcess {
-  const process = startCli(args, { env, timeoutMs });
+export function startFleetProcess(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, options: Pick<CliOptions, 'user'> = {}): FleetProcess {
+  const process = startCli(args, { env, timeoutMs, ...options });
   const logs = (): LogLine[] => {
     const lines: LogLine[] = [];
     for (const text of process.output().stdout.split('\n')) {
