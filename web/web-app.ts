@@ -44,12 +44,15 @@ export function createWebApp(parts: WebAppParts): Express {
 
   app.use((req, res, next) => {
     const startedAt = process.hrtime.bigint();
-    res.on('finish', () => {
-      const bytes = req.method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0);
+    // 'close' rather than 'finish': a response the client cut off is logged too, as aborted.
+    res.once('close', () => {
+      const aborted = !res.writableFinished;
+      // An aborted response's bytes are unknown (some may sit in the socket's buffers): counted as none.
+      const bytes = req.method === 'HEAD' || aborted ? 0 : Number(res.getHeader('content-length') ?? 0);
       metrics.requests.inc({ method: req.method, status: String(res.statusCode) });
       metrics.bytesSent.inc(bytes);
       const error = res.locals.storeError as string | undefined;
-      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress, ...(error === undefined ? {} : { error }) });
+      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress, ...(aborted ? { aborted } : {}), ...(error === undefined ? {} : { error }) });
     });
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -257,6 +257,9 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     assert.ok(after.rssKb - afterKeepAlive.rssKb < 32 * 1024, `RSS grew by ${mb(after.rssKb - afterKeepAlive.rssKb)} over the last 3,500 requests`);
     const logged = node.process.logs().filter((line) => line.msg === 'request').length;
     assert.ok(logged >= 7_500 + cuts.complete, `every complete request in the access log (${logged})`);
+    const aborted = node.process.logs().filter((line) => line.msg === 'request' && line.aborted === true);
+    assert.ok(aborted.length > 0, 'responses cut off mid-body are logged too, as aborted');
+    assert.ok(aborted.every((line) => line.bytes === 0), 'an aborted response counts no bytes');
     await assertUnharmed();
   });
 });
