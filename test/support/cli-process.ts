@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Kill the process (SIGKILL) and fail after this long. @defaultValue 60000 */
   timeoutMs?: number;
+  /** An argv that runs the command in a namespace (nsenter ...): it must exec in place, so `child` is the CLI itself. */
+  prefix?: string[];
 }
 
 /** A running `image-loader` process: a real child process, killed for real in fault tests. */
@@ -29,7 +31,8 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+  const child = spawn(command!, rest, {
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
