@@ -29,6 +29,8 @@ export class ProgressReporter {
   private lastDraw = 0;
   private timer: NodeJS.Timeout | undefined;
   private lineShown = false;
+  private saidInvalidOmitted = false;
+  private saidDuplicatesOmitted = false;
 
   constructor(private readonly options: ProgressOptions) {
     if (!options.quiet && !options.live) {
@@ -45,11 +47,19 @@ export class ProgressReporter {
         if (event.entry.status === 'failed') this.failed++;
         break;
       case 'invalid-line':
-        this.print(`${this.options.listName}:${event.line}: ${event.code}: ${event.reason}: ${event.raw}`);
+        if (event.listed) this.print(`${this.options.listName}:${event.line}: ${event.code}: ${event.reason}: ${event.raw}`);
+        else if (!this.saidInvalidOmitted) {
+          this.saidInvalidOmitted = true;
+          this.print(`${this.options.listName}:${event.line}: more invalid lines; from here on they are counted in the summary, not printed`);
+        }
         break;
       case 'duplicate':
-        if (!this.options.quiet) {
+        if (this.options.quiet) break;
+        if (event.listed) {
           this.print(`${this.options.listName}:${event.duplicate.line}: duplicate of line ${event.duplicate.firstLine}, downloaded once: ${event.duplicate.url}`);
+        } else if (!this.saidDuplicatesOmitted) {
+          this.saidDuplicatesOmitted = true;
+          this.print(`${this.options.listName}:${event.duplicate.line}: more duplicates; from here on they are counted in the summary, not printed`);
         }
         break;
       case 'list-read':

@@ -58,6 +58,30 @@ export function classifyDownloadError(error: unknown, url: string): ImageLoaderE
   return new ImageLoaderError(ErrorCode.Connection, `request failed: ${detail}`, { url, retryable: true, cause: error });
 }
 
+/** How a connection can break once the body is flowing; each one cuts the body short. */
+const BROKEN_MID_BODY: Record<string, string> = {
+  UND_ERR_SOCKET: 'the server closed the connection',
+  ECONNRESET: 'the connection was reset',
+  ECONNABORTED: 'the connection was aborted',
+  EPIPE: 'the connection broke',
+};
+
+/**
+ * A failure while the body was being read. A connection that breaks then
+ * (closed by the server, whose lying Content-Length is the usual reason, or
+ * reset) leaves the body short: IMG_ERR_TRUNCATED, saying how much arrived.
+ * As a close and a reset can look alike on the wire (a RST after a FIN is
+ * reported either way), both get this one code. Anything else is classified
+ * as usual by classifyDownloadError.
+ */
+export function bodyReadError(error: unknown, url: string, received: number, declared: number | undefined): unknown {
+  if (error instanceof ImageLoaderError) return error;
+  const how = BROKEN_MID_BODY[errorCode(error) ?? ''];
+  if (how === undefined) return error;
+  const arrived = declared === undefined ? `${received} bytes, before the end of the body` : `${received} of the ${declared} bytes its Content-Length declared`;
+  return new ImageLoaderError(ErrorCode.Truncated, `body truncated: ${how} after ${arrived}`, { url, retryable: true, cause: error });
+}
+
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, name } = error as { code?: unknown; name?: unknown };

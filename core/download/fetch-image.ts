@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
-import { classifyDownloadError } from './classify-error.js';
+import { bodyReadError, classifyDownloadError } from './classify-error.js';
 import { FileSink } from './file-sink.js';
 import { freshUntil } from './freshness.js';
 import type { ImageType } from './image-types.js';
@@ -179,7 +179,7 @@ async function saveBody(url: string, response: Dispatcher.ResponseData, openSink
     await sink.finish(options.fsync);
   } catch (error) {
     await sink.abandon();
-    throw error;
+    throw bodyReadError(error, url, bytes, Number.isFinite(declared) ? declared : undefined);
   }
   return { kind: 'downloaded', sha256: hash.digest('hex'), bytes, type: type!, ...cacheInfo(response.headers) };
 }

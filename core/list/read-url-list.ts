@@ -3,6 +3,8 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
+import { judgeListProbe, LIST_PROBE_BYTES } from './judge-list-probe.js';
+import { bytesPreview, linePreview } from './line-preview.js';
 import { splitLines } from './line-splitter.js';
 import { openRemoteList } from './open-remote-list.js';
 import { parseListLine } from './parse-list-line.js';
@@ -24,9 +26,6 @@ export interface ListSource {
   chunks: AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
-
-const BINARY_PROBE_BYTES = 8000;
-const RAW_PREVIEW_CHARS = 200;
 
 /**
  * Opens a list file, standard input for `-`, or an http(s):// URL. Fails at once, with
@@ -56,8 +55,11 @@ export async function openListSource(path: string, stdin: Readable = process.std
  * order. Memory is bounded by the longest accepted line plus one small
  * fingerprint per distinct URL (for deduplication), never by the file size.
  * Throws IMG_ERR_LIST_BINARY before yielding anything when the file's first
- * bytes contain NUL (it is not a text list), and IMG_ERR_LIST_UNREADABLE when
- * reading fails midway.
+ * bytes show it is not a text list at all (see judgeListProbe: a binary
+ * signature, UTF-16, mostly NUL); a stray NUL or garbage line in a text list
+ * is only that line's error. Throws IMG_ERR_LIST_UNREADABLE when reading
+ * fails midway. An invalid line's `raw` is a display-safe preview (cut,
+ * control characters escaped).
  */
 export async function* readUrlList(source: ListSource, options: ReadUrlListOptions = {}): AsyncGenerator<ListEntry> {
   const maxLineBytes = options.maxLineBytes ?? 8192;
@@ -71,7 +73,7 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
         yield {
           kind: 'invalid',
           line: raw.number,
-          raw: preview(raw.bytes),
+          raw: bytesPreview(raw.bytes),
           code: ErrorCode.LineTooLong,
           reason: `line is longer than ${maxLineBytes} bytes`,
         };
@@ -81,13 +83,13 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
       try {
         text = decoder.decode(raw.bytes);
       } catch {
-        yield { kind: 'invalid', line: raw.number, raw: preview(raw.bytes), code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' };
+        yield { kind: 'invalid', line: raw.number, raw: bytesPreview(raw.bytes), code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' };
         continue;
       }
       const parsed = parseListLine(text);
       if (parsed.kind === 'skip') continue;
       if (parsed.kind === 'invalid') {
-        yield { kind: 'invalid', line: raw.number, raw: truncate(text.trim()), code: parsed.code, reason: parsed.reason };
+        yield { kind: 'invalid', line: raw.number, raw: linePreview(text.trim()), code: parsed.code, reason: parsed.reason };
         continue;
       }
       const key = fingerprint(parsed.url);
@@ -109,39 +111,41 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
   }
 }
 
+/** Passes the source's chunks through once its first bytes have been judged a text list. */
 async function* probeBinary(source: ListSource): AsyncGenerator<Buffer> {
   let probed = 0;
-  // Chunks are held back until the probe is done, so no line of a binary file is ever yielded.
-  const held: Buffer[] = [];
+  // Chunks are held back until the probe is judged, so no line of a refused file is ever yielded.
+  let held: Buffer[] | undefined = [];
+  const judge = (): void => {
+    const verdict = judgeListProbe(Buffer.concat(held!).subarray(0, LIST_PROBE_BYTES));
+    if (verdict.kind === 'binary') {
+      throw new ImageLoaderError(
+        ErrorCode.ListBinary,
+        verdict.wideText
+          ? `URL list ${source.name} looks like ${verdict.reason}, which is not supported: a list must be UTF-8 (save it as UTF-8)`
+          : `URL list ${source.name} looks like a binary file (${verdict.reason}), not a text list of URLs`,
+      );
+    }
+  };
   for await (const chunk of source.chunks) {
-    if (probed < BINARY_PROBE_BYTES) {
-      const probe = chunk.subarray(0, BINARY_PROBE_BYTES - probed);
-      if (probe.includes(0)) {
-        throw new ImageLoaderError(
-          ErrorCode.ListBinary,
-          `URL list ${source.name} looks like a binary file (NUL byte in its first ${BINARY_PROBE_BYTES} bytes), not a text list of URLs`,
-        );
-      }
-      probed += probe.length;
-      held.push(chunk);
-      if (probed < BINARY_PROBE_BYTES) continue;
-      yield* held.splice(0);
+    if (held === undefined) {
+      yield chunk;
       continue;
     }
-    yield chunk;
+    held.push(chunk);
+    probed += chunk.length;
+    if (probed < LIST_PROBE_BYTES) continue;
+    judge();
+    yield* held;
+    held = undefined;
   }
-  yield* held;
+  if (held !== undefined) {
+    judge();
+    yield* held;
+  }
 }
 
 /** 96 bits of SHA-256: collisions are out of reach for any list, and a key costs ~16 bytes, not a URL's length. */
 function fingerprint(url: string): string {
   return createHash('sha256').update(url).digest('base64').slice(0, 16);
-}
-
-function preview(bytes: Buffer): string {
-  return truncate(bytes.subarray(0, RAW_PREVIEW_CHARS * 4).toString('utf8'));
-}
-
-function truncate(text: string): string {
-  return text.length > RAW_PREVIEW_CHARS ? `${text.slice(0, RAW_PREVIEW_CHARS)}…` : text;
 }

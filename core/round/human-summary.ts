@@ -26,7 +26,9 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): s
       lines.push(`    line ${entry.line}: ${entry.url}: ${entry.error?.message.replace(/^line \d+: /, '')}`);
     }
     const shown = Math.min(failed.length, SHOWN_PER_CODE);
-    if (count > shown) lines.push(`    ... and ${count - shown} more (--json lists every one)`);
+    // Past the cap of listed invalid lines (ListProblemCap) even --json holds only the first ones.
+    const inJson = failed.length < count ? `--json lists the first ${failed.length}, the rest are counted only` : '--json lists every one';
+    if (count > shown) lines.push(`    ... and ${count - shown} more (${inJson})`);
   }
   if (storeRoot !== undefined) lines.push(`Store: ${storeRoot}`);
   return `${lines.join('\n')}\n`;

@@ -35,14 +35,14 @@ export interface RoundSummary {
   finishedAt: string;
   durationMs: number;
   counts: {
-    /** Entries below: distinct URLs plus invalid lines. */
+    /** Distinct URLs plus invalid lines (every one, listed in `entries` or not). */
     total: number;
     downloaded: number;
     unchanged: number;
     failed: number;
     /** Of `failed`, how many were invalid list lines. */
     invalidLines: number;
-    /** Repeated URLs dropped (not in `entries`; listed in `duplicates`). */
+    /** Repeated URLs dropped (not in `entries`; listed in `duplicates`, up to the cap). */
     duplicates: number;
   };
   /** Body bytes received this round. */
@@ -55,6 +55,11 @@ export interface RoundSummary {
   trigger?: 'schedule' | 'manual';
   /** Fleet mode: scheduled or requested starts that came while this round ran and were skipped (rounds never overlap). */
   skippedStarts?: number;
+  /**
+   * Invalid lines and duplicates past the first LISTED_LIST_PROBLEMS of a round: counted in `counts`
+   * and `failuresByCode`, not listed in `entries` / `duplicates`. Absent when nothing was left out.
+   */
+  omitted?: { invalidLines: number; duplicates: number };
   /** Fleet mode: the list could not be read (whole or to its end); entries hold what was read before. */
   listError?: { code: string; message: string };
   entries: UrlEntry[];
@@ -69,12 +74,24 @@ export function summarizeRound(parts: {
   entries: UrlEntry[];
   duplicates: DuplicateEntry[];
   invalidLines: number;
+  /** Invalid lines (by code) and duplicates counted but not listed (see ListProblemCap). */
+  omitted?: { invalidLinesByCode: Record<string, number>; duplicates: number };
   bytesTransferred: number;
   aborted: boolean;
 }): RoundSummary {
   const entries = [...parts.entries].sort((a, b) => a.line - b.line);
-  const counts = { total: entries.length, downloaded: 0, unchanged: 0, failed: 0, invalidLines: parts.invalidLines, duplicates: parts.duplicates.length };
-  const failuresByCode: Record<string, number> = {};
+  const omittedByCode = parts.omitted?.invalidLinesByCode ?? {};
+  const omittedInvalid = Object.values(omittedByCode).reduce((sum, count) => sum + count, 0);
+  const omittedDuplicates = parts.omitted?.duplicates ?? 0;
+  const counts = {
+    total: entries.length + omittedInvalid,
+    downloaded: 0,
+    unchanged: 0,
+    failed: omittedInvalid,
+    invalidLines: parts.invalidLines,
+    duplicates: parts.duplicates.length + omittedDuplicates,
+  };
+  const failuresByCode: Record<string, number> = { ...omittedByCode };
   for (const entry of entries) {
     counts[entry.status]++;
     if (entry.status === 'failed') {
@@ -93,6 +110,7 @@ export function summarizeRound(parts: {
     bytesTransferred: parts.bytesTransferred,
     failuresByCode,
     ...(parts.aborted ? { aborted: true } : {}),
+    ...(omittedInvalid + omittedDuplicates > 0 ? { omitted: { invalidLines: omittedInvalid, duplicates: omittedDuplicates } } : {}),
     entries,
     duplicates: parts.duplicates,
   };

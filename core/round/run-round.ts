@@ -4,14 +4,16 @@ import { retryDelayMs } from '../download/retry-delay.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { asImageLoaderError, ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ListEntry } from '../list/read-url-list.js';
+import { ListProblemCap } from './list-problem-cap.js';
 import { newRoundId } from './round-id.js';
 import { errorEntry, summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from './round-summary.js';
 import { Slots } from './slots.js';
 
 export type RoundEvent =
   | { type: 'entry'; entry: UrlEntry; transferred: number }
-  | { type: 'invalid-line'; line: number; raw: string; code: string; reason: string }
-  | { type: 'duplicate'; duplicate: DuplicateEntry }
+  /** `listed`: false once the round's cap of listed invalid lines is reached (counted, not reported one by one). */
+  | { type: 'invalid-line'; line: number; raw: string; code: string; reason: string; listed: boolean }
+  | { type: 'duplicate'; duplicate: DuplicateEntry; listed: boolean }
   | { type: 'retry'; url: string; attempt: number; delayMs: number; error: ImageLoaderError }
   /** The whole list has been read: `entries` is the final count of entries the summary will have. */
   | { type: 'list-read'; entries: number };
@@ -31,6 +33,8 @@ export interface RunRoundOptions {
   signal?: AbortSignal | undefined;
   onEvent?(event: RoundEvent): void;
   random?: () => number;
+  /** How many invalid lines and duplicates are listed one by one; the rest are counted. @defaultValue LISTED_LIST_PROBLEMS */
+  listedProblems?: number;
 }
 
 /**
@@ -47,6 +51,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
   const signal = options.signal ?? new AbortController().signal;
   const random = options.random ?? Math.random;
   const slots = new Slots(options.concurrency);
+  const cap = new ListProblemCap(options.listedProblems);
   const entries: UrlEntry[] = [];
   const duplicates: DuplicateEntry[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -55,8 +60,8 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
   let urls = 0;
 
   const emit = (event: RoundEvent): void => options.onEvent?.(event);
-  const settle = (entry: UrlEntry, transferred: number): void => {
-    entries.push(entry);
+  const settle = (entry: UrlEntry, transferred: number, listed = true): void => {
+    if (listed) entries.push(entry);
     bytesTransferred += transferred;
     emit({ type: 'entry', entry, transferred });
   };
@@ -109,14 +114,16 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
   for await (const item of options.entries) {
     if (item.kind === 'invalid') {
       invalidLines++;
-      emit({ type: 'invalid-line', line: item.line, raw: item.raw, code: item.code, reason: item.reason });
-      settle({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } }, 0);
+      const listed = cap.admitInvalid(item.code);
+      emit({ type: 'invalid-line', line: item.line, raw: item.raw, code: item.code, reason: item.reason, listed });
+      settle({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } }, 0, listed);
       continue;
     }
     if (item.kind === 'duplicate') {
       const duplicate = { url: item.url, line: item.line, firstLine: item.firstLine };
-      duplicates.push(duplicate);
-      emit({ type: 'duplicate', duplicate });
+      const listed = cap.admitDuplicate();
+      if (listed) duplicates.push(duplicate);
+      emit({ type: 'duplicate', duplicate, listed });
       continue;
     }
     if (signal.aborted) break;
@@ -136,6 +143,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     entries,
     duplicates,
     invalidLines,
+    omitted: { invalidLinesByCode: cap.omittedByCode, duplicates: cap.omittedDuplicates },
     bytesTransferred,
     aborted: signal.aborted,
   });

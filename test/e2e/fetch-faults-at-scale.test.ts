@@ -19,7 +19,7 @@ describe('origin faults at scale', () => {
       const faults: Array<[make: () => Behavior, code: string]> = [
         [() => ({ kind: 'status', status: 404 }), 'IMG_ERR_HTTP_STATUS'],
         [() => ({ kind: 'status', status: 500 }), 'IMG_ERR_HTTP_STATUS'],
-        [() => ({ kind: 'reset', sent: jpeg.subarray(0, 3000), contentLength: jpeg.length }), 'IMG_ERR_CONNECTION'],
+        [() => ({ kind: 'reset', sent: jpeg.subarray(0, 3000), contentLength: jpeg.length }), 'IMG_ERR_TRUNCATED'],
         [() => ({ kind: 'stall', sent: jpeg.subarray(0, 3000), contentLength: jpeg.length }), 'IMG_ERR_BODY_TIMEOUT'],
         [() => ({ kind: 'image', body: Buffer.from('<!DOCTYPE html><html><body>not an image</body></html>'), contentType: 'image/jpeg' }), 'IMG_ERR_NOT_AN_IMAGE'],
         [() => ({ kind: 'stream', head: jpeg.subarray(0, 100), length: 3_000_000, declareLength: false }), 'IMG_ERR_TOO_LARGE'],

@@ -76,10 +76,14 @@ describe('SSRF guard', () => {
       permitted.set('/to-loopback', { kind: 'redirect', location: `${origin.url}/a.png` });
       permitted.set('/to-metadata', { kind: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' });
       permitted.set('/to-localhost', { kind: 'redirect', location: `http://localhost:${origin.port}/a.png` });
+      // Every other spelling of this machine that a Location header can carry (none of them leaves it;
+      // the private ranges that are not on this machine are tested in an isolated namespace: hostile-hosts.test.ts).
+      const spellings = ['[::1]', '0.0.0.0', '2130706433', '0177.0.0.1', '0x7f.1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '127.1.2.3'];
+      for (const [i, host] of spellings.entries()) permitted.set(`/to-form-${i}`, { kind: 'redirect', location: `http://${host}:${origin.port}/a.png` });
 
       const ok = await downloader.download(`${permitted.url}/ok.png`, undefined);
       assert.equal(ok.image.status, 'downloaded', 'the permitted host itself works');
-      for (const path of ['/to-loopback', '/to-metadata', '/to-localhost']) {
+      for (const path of ['/to-loopback', '/to-metadata', '/to-localhost', ...spellings.map((_, i) => `/to-form-${i}`)]) {
         await assert.rejects(downloader.download(`${permitted.url}${path}`, undefined), (error: unknown) => {
           assert.ok(error instanceof ImageLoaderError);
           assert.equal(error.code, 'IMG_ERR_BLOCKED_ADDRESS', `${path}: ${error.message}`);

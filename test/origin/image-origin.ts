@@ -13,6 +13,13 @@ export type Behavior =
   | { kind: 'reset'; sent: Buffer; contentLength: number }
   /** Streams `length` bytes starting with `head`, with or without a Content-Length. */
   | { kind: 'stream'; head: Buffer; length: number; declareLength: boolean }
+  /**
+   * Declares a Content-Length of `contentLength` and sends `body`, then: `close` ends the connection,
+   * `hang` goes silent forever, `overflow` writes `extraBytes` more bytes on the socket past the declared body.
+   */
+  | { kind: 'lie'; contentLength: number; body: Buffer; then: 'close' | 'hang' | 'overflow'; extraBytes?: number }
+  /** Sends headers without a Content-Length and `head`, then `chunkBytes` every `intervalMs`, forever. */
+  | { kind: 'trickle'; head: Buffer; chunkBytes: number; intervalMs: number }
   /** Waits `ms` before answering as `then` (a slow server for one path). */
   | { kind: 'delay'; ms: number; then: Behavior }
   /** The n-th request (0-based) gets steps[n]; the last step repeats. */
@@ -32,6 +39,8 @@ export interface OriginStats {
   arrivals: Map<string, number[]>;
   /** Request headers of the most recent request per path. */
   lastHeaders: Map<string, IncomingMessage['headers']>;
+  /** When each response per path was closed: finished, or the client hung up (ms since epoch). */
+  closedAt: Map<string, number[]>;
 }
 
 export interface ImageOrigin {
@@ -77,6 +86,7 @@ export async function startImageOrigin(options: ImageOriginOptions = {}): Promis
       if (!ended) {
         ended = true;
         stats.inFlight--;
+        stats.closedAt.set(path, [...(stats.closedAt.get(path) ?? []), Date.now()]);
       }
     };
     response.on('close', end);
@@ -157,6 +167,29 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
       stats.bodyBytes += behavior.sent.length;
       if (behavior.kind === 'reset') setTimeout(() => response.socket?.resetAndDestroy(), 20);
       return;
+    case 'lie': {
+      response.writeHead(200, { 'content-type': 'image/png', 'content-length': String(behavior.contentLength) });
+      stats.bodyBytes += behavior.body.length;
+      if (behavior.then === 'overflow') {
+        // Past the declared length Node would refuse to write; the socket takes the excess.
+        response.end(behavior.body, () => response.socket?.write(Buffer.alloc(behavior.extraBytes ?? 0, 0x42)));
+      } else {
+        response.write(behavior.body, () => {
+          if (behavior.then === 'close') response.socket?.end();
+        });
+      }
+      return;
+    }
+    case 'trickle': {
+      response.writeHead(200, { 'content-type': 'image/jpeg' });
+      response.write(behavior.head);
+      const timer = setInterval(() => {
+        stats.bodyBytes += behavior.chunkBytes;
+        response.write(Buffer.alloc(behavior.chunkBytes, 0x41));
+      }, behavior.intervalMs);
+      response.on('close', () => clearInterval(timer));
+      return;
+    }
     case 'stream': {
       const headers: Record<string, string> = { 'content-type': 'image/jpeg' };
       if (behavior.declareLength) headers['content-length'] = String(behavior.length);
@@ -183,7 +216,7 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
 }
 
 function freshStats(): OriginStats {
-  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, connections: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map() };
+  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, connections: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map(), closedAt: new Map() };
 }
 
 const etags = new WeakMap<Buffer, string>();

@@ -19,6 +19,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Run as this user and group, with no supplementary groups (needs root): permission faults root would not see. */
   user?: { uid: number; gid: number };
+  /** An argv that runs the command in a namespace (nsenter ...): it must exec in place, so `child` is the CLI itself. */
+  prefix?: string[];
 }
 
 /** A running `image-loader` process: a real child process, killed for real in fault tests. */
@@ -31,7 +33,8 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+  const child = spawn(command!, rest, {
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
     // libuv drops supplementary groups when it switches ids, as `setpriv --clear-groups` does.

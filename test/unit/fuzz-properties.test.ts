@@ -51,7 +51,7 @@ describe('fuzz: the URL-list reader never throws on any byte sequence', () => {
           assert.ok(entries.length <= lines, `${entries.length} entries from ${lines} lines`);
           for (const entry of entries) assert.ok(entry.line >= 1 && entry.line <= lines);
         } catch (error) {
-          // A NUL in the first 8000 bytes means "not a text list": the one documented refusal of the whole input.
+          // A first 8000 bytes that are clearly not a text list (judgeListProbe): the one documented refusal of the whole input.
           assert.ok(error instanceof ImageLoaderError && error.code === ErrorCode.ListBinary, `unexpected ${String(error)}`);
         }
       }),

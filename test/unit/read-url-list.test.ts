@@ -196,14 +196,19 @@ describe('readUrlList', () => {
     });
   }
 
-  const binaryCases: Array<[name: string, pieces: () => Buffer[], binary: boolean]> = [
-    ['NUL in the first byte', () => [Buffer.from([0x00, 0x0a])], true],
-    ['NUL after a valid line, same chunk', () => [Buffer.from(`${A}\n\u0000\n`)], true],
-    ['NUL after a valid line, next chunk', () => [Buffer.from(`${A}\n`), Buffer.from([0x00])], true],
-    ['NUL at byte 7999, list in 13-byte chunks', () => inChunks(withNulAt(7999), 13), true],
-    ['NUL at byte 7999, list in one chunk', () => [withNulAt(7999)], true],
+  // A file is refused whole only when its first 8000 bytes show it is not a text list (judgeListProbe has
+  // the full table); a stray NUL in a text list costs its line only.
+  const binaryCases: Array<[name: string, pieces: () => Buffer[], binary: RegExp | false]> = [
+    ['NUL in the first byte (the whole file)', () => [Buffer.from([0x00, 0x0a])], /looks like a binary file \(1 of its first 2 bytes are NUL\)/],
+    ['a PNG given as the list, in 3-byte chunks', () => inChunks(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), 3), /looks like a binary file \(a PNG image\)/],
+    ['gzip, after 8000 bytes a text line', () => [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(8000, 0x41), Buffer.from(`\n${A}\n`)], /\(gzip data\)/],
+    ['UTF-16LE with BOM', () => [Buffer.from([0xff, 0xfe]), Buffer.from(`${A}\n${B}\n`, 'utf16le')], /looks like UTF-16 text \(little-endian, byte order mark FF FE\), which is not supported: a list must be UTF-8/],
+    ['UTF-16LE without BOM, byte by byte', () => byteByByte(Buffer.from(`${A}\n`, 'utf16le')), /UTF-16 text \(little-endian, no byte order mark\)/],
+    ['mostly NUL, in 13-byte chunks', () => inChunks(Buffer.concat([Buffer.from(`${A}\n`), Buffer.alloc(9000)]), 13), /\(7976 of its first 8000 bytes are NUL\)/],
+    ['NUL after a valid line, same chunk', () => [Buffer.from(`${A}\n\u0000\n${B}\n`)], false],
+    ['NUL after a valid line, next chunk', () => [Buffer.from(`${A}\n`), Buffer.from([0x00, 0x0a]), Buffer.from(`${B}\n`)], false],
+    ['NUL at byte 7999, list in 13-byte chunks', () => inChunks(withNulAt(7999), 13), false],
     ['NUL at byte 8000 is past the probe', () => [withNulAt(8000)], false],
-    ['NUL at byte 8000, a chunk spanning the probe\'s end', () => inChunks(withNulAt(8000), 13), false],
   ];
   for (const [name, pieces, binary] of binaryCases) {
     test(name, async () => {
@@ -212,17 +217,34 @@ describe('readUrlList', () => {
       if (binary) {
         assert.ok(error instanceof ImageLoaderError, `expected IMG_ERR_LIST_BINARY, got ${String(error)}`);
         assert.equal(error.code, ErrorCode.ListBinary);
-        assert.match(error.message, /test-list/);
+        assert.match(error.message, /^URL list test-list /);
+        assert.match(error.message, binary);
         assert.deepEqual(entries, [], 'nothing may be yielded before a binary list is refused');
       } else {
         assert.equal(error, undefined);
-        const last = entries.at(-1);
-        assert.ok(last?.kind === 'invalid', JSON.stringify(last));
-        assert.equal(last.code, ErrorCode.InvalidUrl);
+        const nul = entries.find((entry) => entry.kind === 'invalid');
+        assert.ok(nul?.kind === 'invalid', JSON.stringify(entries));
+        assert.equal(nul.code, ErrorCode.InvalidUrl);
+        assert.equal(nul.reason, 'contains control characters (NUL, escape or similar)');
+        assert.equal(nul.raw, '\\x00', 'the NUL is shown escaped');
+        assert.deepEqual(entries.filter((entry) => entry.kind !== 'invalid'), entries.filter((entry) => entry.kind === 'url'), 'the other lines are URLs');
       }
       assert.equal(source.closed, 1);
     });
   }
+
+  test('a text list with garbage lines: each is its own error, every URL around them is read', async () => {
+    const garbage = Buffer.from([0x00, 0x01, 0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x80]);
+    const entries = await readAll([`${A}\n`, garbage, Buffer.from(`\n${B}\nhttp://x.example/a\u0000b.jpg\n\u001b]0;title\u0007\n${C}\n`)]);
+    assert.deepEqual(entries, [
+      { kind: 'url', url: A, line: 1 },
+      { kind: 'invalid', line: 2, raw: '\\x00\\x01\uFFFD\\x1b[2J\uFFFD', code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' },
+      { kind: 'url', url: B, line: 3 },
+      { kind: 'invalid', line: 4, raw: 'http://x.example/a\\x00b.jpg', code: ErrorCode.InvalidUrl, reason: 'contains control characters (NUL, escape or similar)' },
+      { kind: 'invalid', line: 5, raw: '\\x1b]0;title\\x07', code: ErrorCode.InvalidUrl, reason: 'contains control characters (NUL, escape or similar)' },
+      { kind: 'url', url: C, line: 6 },
+    ]);
+  });
 
   test('the source is closed once when the reader stops early', async () => {
     const source = sourceOf([`${A}\n${B}\n${C}\n`]);
