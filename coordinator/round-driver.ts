@@ -9,6 +9,7 @@ import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
+import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
@@ -108,15 +109,21 @@ export class RoundDriver {
   private async enqueue(state: RoundState, stop: AbortSignal): Promise<void> {
     const { ledger, log } = this.parts;
     const resumeAfter = state.enqueuedThroughLine;
-    let batch: EnqueuedBatch = { pending: [], invalid: [], duplicates: [], throughLine: resumeAfter, urls: 0, invalidLines: 0 };
+    const emptyBatch = (throughLine: number): EnqueuedBatch => ({ pending: [], invalid: [], duplicates: [], throughLine, urls, invalidLines, omitted: { invalidLinesByCode: {}, duplicates: 0 } });
     let urls = 0;
     let invalidLines = 0;
+    let batch = emptyBatch(resumeAfter);
+    let omittedInBatch = 0;
+    // The same cap as fetch's: a million garbage lines are counted, and only the first thousand listed.
+    // It sees every line, also those before a takeover's resume point, so it lists the same ones.
+    const cap = new ListProblemCap();
     const flush = async (): Promise<void> => {
       batch.urls = urls;
       batch.invalidLines = invalidLines;
       await ledger.recordBatch(state.roundId, batch);
       await this.addJobs(state.roundId, batch.pending);
-      batch = { pending: [], invalid: [], duplicates: [], throughLine: batch.throughLine, urls, invalidLines };
+      batch = emptyBatch(batch.throughLine);
+      omittedInBatch = 0;
     };
     let listError: { code: string; message: string } | undefined;
     try {
@@ -126,14 +133,20 @@ export class RoundDriver {
           if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping');
           if (item.kind === 'url') urls++;
           if (item.kind === 'invalid') invalidLines++;
+          const listed = item.kind === 'url' || (item.kind === 'invalid' ? cap.admitInvalid(item.code) : cap.admitDuplicate());
           // Lines up to the resume point were enqueued by the coordinator that started the round.
           if (item.line <= resumeAfter) continue;
           if (item.kind === 'url') batch.pending.push({ jobId: jobIdForUrl(item.url), url: item.url, line: item.line });
-          else if (item.kind === 'invalid') {
+          else if (!listed) {
+            omittedInBatch++;
+            if (item.kind === 'invalid') batch.omitted.invalidLinesByCode[item.code] = (batch.omitted.invalidLinesByCode[item.code] ?? 0) + 1;
+            else batch.omitted.duplicates++;
+          } else if (item.kind === 'invalid') {
             batch.invalid.push({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } });
           } else batch.duplicates.push({ url: item.url, line: item.line, firstLine: item.firstLine });
           batch.throughLine = item.line;
-          if (batch.pending.length + batch.invalid.length + batch.duplicates.length >= BATCH_SIZE) await flush();
+          // Omitted lines count too: the resume point must move past them, or a takeover would count them twice.
+          if (batch.pending.length + batch.invalid.length + batch.duplicates.length + omittedInBatch >= BATCH_SIZE) await flush();
         }
       } finally {
         await source.close();
@@ -204,7 +217,7 @@ export class RoundDriver {
     const { ledger, log, store, rounds } = this.parts;
     const state = await ledger.read(roundId);
     if (state === undefined) throw new Error(`round ${roundId} vanished from Redis`);
-    const summary = fleetRoundSummary(state, await ledger.entries(roundId), await ledger.duplicates(roundId), Date.now());
+    const summary = fleetRoundSummary(state, await ledger.entries(roundId), await ledger.duplicates(roundId), Date.now(), await ledger.omitted(roundId));
     if (store) {
       // Before the round is marked finished in Redis: a crash in between only means it is written again on takeover.
       await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary)).catch((error: NodeJS.ErrnoException) => {

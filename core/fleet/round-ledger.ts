@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { DuplicateEntry, RoundSummary, UrlEntry } from '../round/round-summary.js';
+import type { DuplicateEntry, OmittedListProblems, RoundSummary, UrlEntry } from '../round/round-summary.js';
 import type { FleetKeys } from './fleet-keys.js';
 import { RedisScript } from './redis-script.js';
 import { decodeSettledEntry, encodeSettledEntry, parseRoundState, roundStateFields, type RoundState } from './round-state.js';
@@ -20,9 +20,12 @@ export interface EnqueuedBatch {
   throughLine: number;
   urls: number;
   invalidLines: number;
+  /** Invalid lines (by code) and duplicates of this batch past the round's listing cap: counted, not listed. */
+  omitted: OmittedListProblems;
 }
 
-const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':duplicates', ':failures'];
+
+const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':duplicates', ':failures', ':omitted'];
 const HISTORY_LENGTH = 100;
 
 // Starts a round only if none is in progress: the current-round key is the lock that keeps rounds from overlapping.
@@ -121,6 +124,12 @@ export class RoundLedger {
       for (const entry of batch.invalid) multi.hincrby(`${base}:failures`, entry.error?.code ?? 'unknown', 1);
     }
     if (batch.duplicates.length > 0) multi.rpush(`${base}:duplicates`, ...batch.duplicates.map((duplicate) => JSON.stringify(duplicate)));
+    for (const [code, count] of Object.entries(batch.omitted.invalidLinesByCode)) {
+      multi.hincrby(base, 'failed', count);
+      multi.hincrby(`${base}:failures`, code, count);
+      multi.hincrby(`${base}:omitted`, code, count);
+    }
+    if (batch.omitted.duplicates > 0) multi.hincrby(base, 'omittedDuplicates', batch.omitted.duplicates);
     multi.hset(base, 'enqueuedThroughLine', String(batch.throughLine), 'urls', String(batch.urls), 'invalidLines', String(batch.invalidLines));
     await multi.exec();
   }
@@ -173,6 +182,12 @@ export class RoundLedger {
   async failuresByCode(roundId: string): Promise<Record<string, number>> {
     const flat = await this.redis.hgetall(`${this.keys.round(roundId)}:failures`);
     return Object.fromEntries(Object.entries(flat).map(([code, count]) => [code, Number(count)]));
+  }
+
+  async omitted(roundId: string): Promise<OmittedListProblems> {
+    const base = this.keys.round(roundId);
+    const [byCode, duplicates] = await Promise.all([this.redis.hgetall(`${base}:omitted`), this.redis.hget(base, 'omittedDuplicates')]);
+    return { invalidLinesByCode: Object.fromEntries(Object.entries(byCode).map(([code, count]) => [code, Number(count)])), duplicates: Number(duplicates ?? 0) };
   }
 
   async entries(roundId: string): Promise<UrlEntry[]> {

@@ -1,4 +1,4 @@
-import { summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from '../round/round-summary.js';
+import { summarizeRound, type DuplicateEntry, type OmittedListProblems, type RoundSummary, type UrlEntry } from '../round/round-summary.js';
 
 /** What started a round. */
 export type RoundTrigger = 'schedule' | 'manual';
@@ -104,8 +104,15 @@ export function parseRoundState(fields: Record<string, string>): RoundState | un
 }
 
 /** A finished round's summary: the same shape as `fetch --json`, plus what only a fleet round has. */
-export function fleetRoundSummary(state: RoundState, entries: UrlEntry[], duplicates: DuplicateEntry[], finishedAt: number): RoundSummary {
+export function fleetRoundSummary(
+  state: RoundState,
+  entries: UrlEntry[],
+  duplicates: DuplicateEntry[],
+  finishedAt: number,
+  omitted?: OmittedListProblems,
+): RoundSummary {
   const summary = summarizeRound({
+    ...(omitted === undefined ? {} : { omitted }),
     roundId: state.roundId,
     list: state.list,
     startedAt: state.startedAt,

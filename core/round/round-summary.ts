@@ -66,6 +66,12 @@ export interface RoundSummary {
   duplicates: DuplicateEntry[];
 }
 
+/** What a round counted of its list's problems without listing them (see ListProblemCap). */
+export interface OmittedListProblems {
+  invalidLinesByCode: Record<string, number>;
+  duplicates: number;
+}
+
 export function summarizeRound(parts: {
   roundId: string;
   list: string;
@@ -75,7 +81,7 @@ export function summarizeRound(parts: {
   duplicates: DuplicateEntry[];
   invalidLines: number;
   /** Invalid lines (by code) and duplicates counted but not listed (see ListProblemCap). */
-  omitted?: { invalidLinesByCode: Record<string, number>; duplicates: number };
+  omitted?: OmittedListProblems;
   bytesTransferred: number;
   aborted: boolean;
 }): RoundSummary {

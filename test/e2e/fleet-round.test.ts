@@ -129,4 +129,21 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     assert.equal(result.code, 0, result.stderr);
     assert.equal(redis.cli('HLEN', 'image-loader:fleet:metadata'), '(integer) 10');
   });
+
+  it('a list of 1,500 bad lines: the first 1,000 are listed, the rest counted, the good URLs downloaded', async () => {
+    const good = [...images.keys()].slice(0, 5).map((path) => `${origin.url}${path}`);
+    const lines = [...good];
+    for (let i = 0; i < 1_500; i++) lines.push(i % 2 === 0 ? `not a url ${i}` : `ftp://example.com/${i}.png`);
+    await writeFile(join(dir.path, 'list.txt'), `${lines.join('\n')}\n`);
+    const result = await runCli(['round', '--wait'], { env: fleetEnv() });
+    assert.equal(result.code, 1, result.stderr);
+    const summary = JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    assert.deepEqual(summary.omitted, { invalidLines: 500, duplicates: 0 });
+    assert.equal(summary.counts.failed, 1_500);
+    assert.equal(summary.counts.total, 1_505);
+    assert.deepEqual(summary.failuresByCode, { IMG_ERR_INVALID_URL: 750, IMG_ERR_UNSUPPORTED_SCHEME: 750 });
+    assert.equal(summary.entries.filter((entry) => entry.status === 'failed').length, 1_000);
+    assert.equal(Math.max(...summary.entries.filter((entry) => entry.status === 'failed').map((entry) => entry.line)), 1_005, 'the first 1,000 are the ones listed');
+    assert.deepEqual(summary.entries.filter((entry) => entry.status !== 'failed').map((entry) => entry.url), good);
+  });
 });
