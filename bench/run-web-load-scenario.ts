@@ -12,12 +12,15 @@ import { startScenarioOrigin } from './scenario-origin.js';
 import type { WebLoadScenario } from './scenarios.js';
 import { freshDir, removeDir } from './scratch-dir.js';
 import { verifyImageLoaderStore, verifyServedImages, type Verification } from './verify.js';
+import { describeLoadRun } from './web-load-report.js';
 import { parseWrkOutput, wrkErrorCount, type WrkFigures } from './wrk-output.js';
 import { requestSequence, writeWrkScript, type RequestSequence } from './wrk-script.js';
 
 /** One server under one timed wrk run. */
 export interface LoadRun {
   server: LoadServerKind;
+  /** The name of the scenario's request mix. */
+  mix: string;
   run: number;
   figures: WrkFigures | undefined;
   /** The server's resident set (summed over its processes), sampled from the end of the warm-up to the end of the load. */
@@ -36,8 +39,8 @@ export interface WebLoadResult {
   scenario: WebLoadScenario;
   durationSecs: number;
   connections: number;
-  /** The requests the wrk script cycles through. */
-  sequence: RequestSequence | undefined;
+  /** The requests each mix's wrk script cycles through, by mix name. */
+  sequences: Record<string, RequestSequence>;
   /** The store: a `fetch` round from the origin, verified before any load. */
   store: { images: number; bytes: number; fetchWallMs: number; verification: Verification } | undefined;
   /** Servers of the scenario left out, and why (a peer not installed). */
@@ -52,13 +55,14 @@ const WRK_EXTRA_TIMEOUT_MS = 60_000;
 /**
  * Scenario 10: a store filled by a real `fetch` round from the synthetic
  * origin (then stopped: it takes no CPU from the load), then, each run,
- * every server in turn on that store: started, warmed up with an untimed
- * wrk run, then `wrk --latency` for --load-secs at --load-connections with
- * the same request sequence, its resident set sampled every second, its
- * images fetched and hashed once after the load, stopped.
+ * for each request mix, every server in turn on that store: started,
+ * warmed up with an untimed wrk run, then `wrk --latency` for --load-secs
+ * at --load-connections with the mix's request sequence, its resident set
+ * sampled every second, its images fetched and hashed once after the
+ * load, stopped.
  */
 export async function runWebLoadScenario(scenario: WebLoadScenario, options: BenchOptions): Promise<WebLoadResult> {
-  const result: WebLoadResult = { kind: 'web-load', scenario, durationSecs: options.loadSecs, connections: options.loadConnections, sequence: undefined, store: undefined, skipped: [], runs: [], failure: undefined };
+  const result: WebLoadResult = { kind: 'web-load', scenario, durationSecs: options.loadSecs, connections: options.loadConnections, sequences: {}, store: undefined, skipped: [], runs: [], failure: undefined };
   const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const store = join(dir, 'store');
   try {
@@ -74,9 +78,14 @@ export async function runWebLoadScenario(scenario: WebLoadScenario, options: Ben
     const summary = JSON.parse(await readFile(built.stdoutFile, 'utf8')) as RoundSummary;
     const images = summary.entries.map((entry) => ({ path: `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`, sha256: entry.sha256!, bytes: entry.bytes ?? 0 }));
     result.store = { images: images.length, bytes: images.reduce((total, image) => total + image.bytes, 0), fetchWallMs: built.wallMs, verification };
-    result.sequence = requestSequence(scenario.mix, images.map((image) => image.path), folderPaths(images.map((image) => image.path)));
-    const script = join(dir, 'requests.lua');
-    await writeWrkScript(script, result.sequence.paths);
+    const scripts = new Map<string, string>();
+    for (const mix of scenario.mixes) {
+      const sequence = requestSequence(mix.shares, images.map((image) => image.path), folderPaths(images.map((image) => image.path)));
+      result.sequences[mix.name] = sequence;
+      const script = join(dir, `requests-${scripts.size + 1}.lua`);
+      await writeWrkScript(script, sequence.paths);
+      scripts.set(mix.name, script);
+    }
 
     const servers = scenario.servers.filter((server) => {
       if (server !== 'nginx' || nginxAvailable()) return true;
@@ -85,7 +94,9 @@ export async function runWebLoadScenario(scenario: WebLoadScenario, options: Ben
       return false;
     });
     for (let run = 1; run <= options.runs; run++) {
-      for (const server of servers) result.runs.push(await loadOnce({ scenario, options, store, script, images, dir }, server, run));
+      for (const [mix, script] of scripts) {
+        for (const server of servers) result.runs.push(await loadOnce({ scenario, options, store, mix, script, images, dir }, server, run));
+      }
     }
   } catch (error) {
     result.failure = (error as Error).message;
@@ -100,16 +111,17 @@ interface LoadContext {
   scenario: WebLoadScenario;
   options: BenchOptions;
   store: string;
+  mix: string;
   script: string;
   images: { path: string; sha256: string }[];
   dir: string;
 }
 
 async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number): Promise<LoadRun> {
-  const { scenario, options, store, script, images } = context;
+  const { scenario, options, store, mix, script, images } = context;
   const runDir = freshDir(join(context.dir, `${kind}-run${run}`));
-  const prefix = `[${scenario.id}] ${LOAD_SERVER_LABELS[kind]} run ${run}/${options.runs}`;
-  const empty: LoadRun = { server: kind, run, figures: undefined, rss: undefined, serverCpuMs: undefined, wrkCpuMs: undefined, served: undefined, failure: undefined };
+  const prefix = `[${scenario.id}] ${LOAD_SERVER_LABELS[kind]}, ${mix}, run ${run}/${options.runs}`;
+  const empty: LoadRun = { server: kind, mix, run, figures: undefined, rss: undefined, serverCpuMs: undefined, wrkCpuMs: undefined, served: undefined, failure: undefined };
   let server;
   try {
     server = await startLoadServer(kind, store, runDir);
@@ -139,7 +151,7 @@ async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number)
     if (failure === undefined && figures !== undefined && wrkErrorCount(figures) > 0) failure = `${wrkErrorCount(figures)} errors (socket errors or non-2xx/3xx responses)`;
     if (failure === undefined && !served.ok) failure = `served images: ${served.verified} good: ${served.problems.join('; ')}`;
     const result: LoadRun = { ...empty, figures, rss, serverCpuMs: before && after ? after.cpuMs - before.cpuMs : undefined, wrkCpuMs: timed.cpuMs, served, failure };
-    logRun(options, prefix, result);
+    options.log(`${prefix}: ${describeLoadRun(result)}`);
     return result;
   } finally {
     await server.stop();
@@ -160,12 +172,4 @@ function folderPaths(imagePaths: readonly string[]): string[] {
     for (let depth = 1; depth <= segments.length; depth++) folders.add(`/${segments.slice(0, depth).join('/')}/`);
   }
   return [...folders];
-}
-
-function logRun(options: BenchOptions, prefix: string, run: LoadRun): void {
-  const mib = (kib: number | undefined): string => (kib === undefined ? '?' : (kib / 1024).toFixed(0));
-  const figures = run.figures;
-  const load = figures === undefined ? '' : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
-  const rss = run.rss === undefined ? '' : `RSS MiB ${mib(run.rss.startKib)} / ${mib(run.rss.peakKib)} / ${mib(run.rss.endKib)}; `;
-  options.log(`${prefix}: ${load}${rss}${run.failure === undefined ? 'served images verified' : `FAILED: ${run.failure}`}`);
 }
