@@ -1,3 +1,4 @@
+import { readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { withFleet } from './fleet-harness.js';
@@ -129,10 +130,10 @@ async function runFetch(context: RssContext, run: number): Promise<RssRun> {
     flushDisk();
     await origin.reset();
     const timed = await measure(imageLoaderCommand(lists, store, scenario.concurrency, scenario.concurrency), runDir, 'fetch', options.runTimeoutMs, (timePid) => {
-      // GNU time's only child is fetch's node process; it appears a moment after time itself.
+      // GNU time's only child becomes fetch's node process a moment after time starts; before its exec it is a copy of time.
       let pid: number | undefined;
       sampler = sampleRss(() => {
-        pid ??= processTree(timePid)[1];
+        pid ??= processTree(timePid).slice(1).find(runsNode);
         return pid === undefined ? undefined : readProcessUsage(pid)?.rssKib;
       }, scenario.rssSampleIntervalMs);
     });
@@ -144,6 +145,14 @@ async function runFetch(context: RssContext, run: number): Promise<RssRun> {
   } finally {
     sampler?.stop();
     removeDir(runDir);
+  }
+}
+
+function runsNode(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
   }
 }
 
