@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SCENARIO_IDS, type ScenarioId } from './scenarios.js';
+import { DEFAULT_SCENARIO_IDS, SCENARIO_IDS, type ScenarioId } from './scenarios.js';
 
 export interface BenchArgs {
   scenarios: ScenarioId[];
@@ -13,21 +13,27 @@ export interface BenchArgs {
   runTimeoutSecs: number;
   /** Fleet scenarios: Redis with AOF (`appendfsync everysec`, as fleet mode ships) instead of no persistence. @defaultValue false */
   redisAof: boolean;
+  /** web-load: how long each server is under load (wrk -d). @defaultValue 60 */
+  loadSecs: number;
+  /** web-load: connections kept open (wrk -c). @defaultValue 64 */
+  loadConnections: number;
 }
 
-export const BENCH_USAGE = `usage: npm run bench -- [--scenarios ${SCENARIO_IDS.join(',')}] [--runs 3] [--concurrency 16] [--per-host N] [--run-timeout-secs 600] [--redis-aof]\n`;
+export const BENCH_USAGE = `usage: npm run bench -- [--scenarios ${SCENARIO_IDS.join(',')}] [--runs 3] [--concurrency 16] [--per-host N] [--run-timeout-secs 600] [--redis-aof] [--load-secs 60] [--load-connections 64]\n(without --scenarios: ${DEFAULT_SCENARIO_IDS.join(',')}; web-load and worker-rss are run when named)\n`;
 
 /** Parses the bench's arguments; throws with a message naming the bad option, what was expected and what was given. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
-      scenarios: { type: 'string', default: SCENARIO_IDS.join(',') },
+      scenarios: { type: 'string', default: DEFAULT_SCENARIO_IDS.join(',') },
       runs: { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '16' },
       'per-host': { type: 'string' },
       'run-timeout-secs': { type: 'string', default: '600' },
       'redis-aof': { type: 'boolean', default: false },
+      'load-secs': { type: 'string', default: '60' },
+      'load-connections': { type: 'string', default: '64' },
     },
     strict: true,
   });
@@ -44,6 +50,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     perHost: values['per-host'] === undefined ? concurrency : integer('--per-host', values['per-host'], 1, 256),
     runTimeoutSecs: integer('--run-timeout-secs', values['run-timeout-secs'], 1, 3600),
     redisAof: values['redis-aof'],
+    loadSecs: integer('--load-secs', values['load-secs'], 1, 3600),
+    loadConnections: integer('--load-connections', values['load-connections'], 1, 10_000),
   };
 }
 

@@ -29,6 +29,16 @@ export function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL
   }
 }
 
+/** SIGTERM (a clean stop), then SIGKILL to the group if it has not exited after `timeoutMs`; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  killChild(child, 'SIGTERM');
+  const timer = setTimeout(() => killChild(child), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export function killAllChildren(): void {
   for (const child of children) killChild(child);
   children.clear();

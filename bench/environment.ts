@@ -14,6 +14,9 @@ export interface Environment {
   aria2c: string;
   /** `redis-server --version`, for the fleet scenarios. */
   redis: string;
+  /** `wrk -v` and `nginx -v`, for the web-load scenario. */
+  wrk: string;
+  nginx: string;
   tmpdir: string;
   tmpdirFilesystem: string;
   /** `git describe --always --dirty` of the project: the code the figures belong to. */
@@ -37,6 +40,8 @@ export function describeEnvironment(): Environment {
     curl: firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' '),
     aria2c: firstLine('aria2c', ['--version']),
     redis: firstLine('redis-server', ['--version']).split(' ').slice(0, 3).join(' '),
+    wrk: versionLine('wrk', ['-v']).split(' ').slice(0, 2).join(' '),
+    nginx: versionLine('nginx', ['-v']).replace(/^nginx version: /, ''),
     tmpdir: tmpdir(),
     tmpdirFilesystem: lastLine('df', ['--output=fstype', tmpdir()]),
     commit: firstLine('git', ['-C', PROJECT_ROOT, 'describe', '--always', '--dirty', '--exclude', '*']),
@@ -60,6 +65,18 @@ export function checkTools(timeBinary: string): void {
 export function checkRedisTools(): void {
   const missing = ['redis-server', 'redis-cli'].filter((command) => spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 10_000 }).status !== 0);
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: on Debian, apt-get install -y redis-server (the fleet scenarios start their own on 127.0.0.1)`);
+}
+
+/** Throws, with the command that installs it, unless wrk can run (the web-load scenario drives the web node with it). */
+export function checkLoadTools(): void {
+  if (versionLine('wrk', ['-v']) === 'unknown') throw new Error('missing wrk: on Debian, apt-get install -y wrk (the web-load scenario loads the web node with it; nginx, its peer, is optional: apt-get install -y nginx-light)');
+}
+
+/** The first line a command prints on stdout or stderr, whatever its exit code (`wrk -v` exits 1, `nginx -v` writes to stderr); 'unknown' when it cannot run. */
+function versionLine(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  if (result.error !== undefined) return 'unknown';
+  return ((result.stdout || result.stderr).split('\n')[0] ?? '').trim() || 'unknown';
 }
 
 function lastLine(command: string, args: string[]): string {

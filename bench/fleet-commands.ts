@@ -43,6 +43,11 @@ export function coordinatorArgs(fleet: FleetTarget, listFile: string, storeDir: 
   return ['coordinator', '--list', listFile, '--every', EVERY, '--redis', fleet.redisUrl, '--prefix', fleet.prefix, ...(storeDir === undefined ? [] : ['--store', storeDir])];
 }
 
+/** `image-loader web` on loopback, on any free port (its "web server listening" line says which); an hour's interval, so /healthz does not call a store of a few minutes stale. */
+export function webArgs(storeDir: string): string[] {
+  return ['web', '--store', storeDir, '--host', '127.0.0.1', '--port', '0', '--every', '1h'];
+}
+
 /** `image-loader round --wait`: asks for a round now and exits when it has completed. */
 export function roundWaitCommand(fleet: FleetTarget): Command {
   return { command: process.execPath, args: [IMAGE_LOADER_CLI, 'round', '--wait', '--redis', fleet.redisUrl, '--prefix', fleet.prefix] };

@@ -1,7 +1,7 @@
 import type { EnqueueResult, EnqueueRun } from './run-enqueue-scenario.js';
 import { variantLabel, type FleetResult, type FleetRunResult, type FleetVariant } from './run-fleet-scenario.js';
 import type { MemoryResult } from './run-memory-scenario.js';
-import type { TargetOutcome } from './targets.js';
+import { targetTable, type TargetOutcome } from './targets.js';
 import { median } from './tool-summary.js';
 
 export type FleetModeResult = FleetResult | EnqueueResult | MemoryResult;
@@ -21,11 +21,7 @@ export function formatFleetReport(results: readonly FleetModeResult[], redisVers
     lines.push('');
     for (const outcome of targetsOf(result)) outcomes.push({ scenario: result.scenario.title, outcome });
   }
-  if (outcomes.length > 0) {
-    lines.push('| scenario | target (issue 3) | measured | met |', '|---|---|---|:-:|');
-    for (const { scenario, outcome } of outcomes) lines.push(`| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? '?' : outcome.met ? 'yes' : '**no**'} |`);
-    lines.push('');
-  }
+  lines.push(...targetTable('issue 3', outcomes));
   const failures = results.flatMap(failuresOf);
   lines.push(...(failures.length === 0 ? ['All fleet runs passed verification.'] : ['Failed fleet runs (not timed):', '', ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`)]));
   return lines;

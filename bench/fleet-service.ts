@@ -1,24 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killChild, trackChild } from './child-processes.js';
+import { readProcessUsage, type ProcessUsage } from './process-usage.js';
 
 /** One parsed line of a fleet process's JSON log (`time` is ISO 8601). */
 export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
 
-/** CPU and memory a process has used so far, read from /proc while it still runs. */
-export interface ProcessUsage {
-  /** User plus system CPU time. */
-  cpuMs: number;
-  /** VmHWM: the process's peak resident set. */
-  peakRssKib: number;
-  /** VmRSS: its resident set now. */
-  rssKib: number;
-}
-
 /**
- * A long-running image-loader process (worker or coordinator) as the bench
+ * A long-running image-loader process (worker, coordinator, web node) as the bench
  * drives it: stdout and stderr go to files, as for the tools of the other
  * scenarios, so the bench reads no pipe while the fleet works; its log is
  * read from the file only while the bench waits for a line (a worker logs a
@@ -42,7 +33,6 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const POLL_MS = 20;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 500;
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** Spawns `node dist/cli/main.js ARGS` with its log in `logDir/label.stdout`; only the flags configure it (no IMAGE_LOADER_* from the bench's environment). */
 export function startFleetService(args: string[], logDir: string, label: string): FleetService {
@@ -100,7 +90,7 @@ export function startFleetService(args: string[], logDir: string, label: string)
       readNewLines();
       return lines;
     },
-    usage: () => (child.pid === undefined || hasExited() ? undefined : readUsage(child.pid)),
+    usage: () => (child.pid === undefined || hasExited() ? undefined : readProcessUsage(child.pid)),
     stop: async (timeoutMs) => {
       if (hasExited()) return child.exitCode;
       killChild(child, 'SIGTERM');
@@ -110,18 +100,4 @@ export function startFleetService(args: string[], logDir: string, label: string)
       return code;
     },
   };
-}
-
-/** utime and stime are fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name (which may hold spaces). */
-function readUsage(pid: number): ProcessUsage | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, peakRssKib: kib('VmHWM'), rssKib: kib('VmRSS') };
-  } catch {
-    return undefined;
-  }
 }

@@ -34,6 +34,37 @@ export function benchImage(index: number, bytes: number): Buffer {
   return makeJpegLike(bytes, `bench-image:${bytes}:${index}`);
 }
 
+/**
+ * A set of images of different sizes: from the set's `bytes` (the smallest)
+ * up to `maxBytes`, spread log-uniformly (many small images, few near the
+ * top, as on real sites), and optionally a run of `large.count` consecutive
+ * images of `large.bytes` from index `large.first`: in list order, so that
+ * a client working through the list holds as many large bodies at once as
+ * the run is long.
+ */
+export interface SizeSpread {
+  maxBytes: number;
+  large?: { first: number; count: number; bytes: number } | undefined;
+}
+
+/** `5120-204800 B, 64 of 5242880 B`: a set's sizes, for logs and reports. */
+export function describeSizes(bytes: number, spread: SizeSpread | undefined): string {
+  if (spread === undefined) return `${bytes} B`;
+  return `${bytes}-${spread.maxBytes} B${spread.large === undefined ? '' : `, ${spread.large.count} of ${spread.large.bytes} B`}`;
+}
+
+/** The golden ratio's fractional part: index x this, modulo 1, spreads indexes evenly over [0, 1) in no particular order. */
+const GOLDEN_FRACTION = 0.6180339887498949;
+
+/** Size of image `index` of a set whose images are `bytes` long, or spread from there by `spread`. */
+export function imageBytes(index: number, bytes: number, spread: SizeSpread | undefined): number {
+  if (spread === undefined) return bytes;
+  const { large } = spread;
+  if (large !== undefined && index >= large.first && index < large.first + large.count) return large.bytes;
+  const fraction = ((index + 1) * GOLDEN_FRACTION) % 1;
+  return Math.round(bytes * (spread.maxBytes / bytes) ** fraction);
+}
+
 /** The first bytes of the floor file; the origin's `stream` behaviour pads them with 0x41 up to the length. */
 export function floorHead(): Buffer {
   return makeJpegLike(FLOOR_HEAD_BYTES, 'bench-floor-head');

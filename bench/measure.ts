@@ -30,8 +30,10 @@ export const TIME_BINARY = '/usr/bin/time';
  * Runs `command` under GNU time (`/usr/bin/time -f '%M %U %S' -o FILE`) in its own
  * process group, stdout and stderr to files in `logDir` (so the bench reads
  * no pipe while the tool runs), and kills the whole group after `timeoutMs`.
+ * `onSpawn` gets GNU time's pid (the tool is its child), to watch the tool
+ * while it runs.
  */
-export async function measure(command: Command, logDir: string, label: string, timeoutMs: number): Promise<Measurement> {
+export async function measure(command: Command, logDir: string, label: string, timeoutMs: number, onSpawn?: (timePid: number) => void): Promise<Measurement> {
   const stdoutFile = join(logDir, `${label}.stdout`);
   const stderrFile = join(logDir, `${label}.stderr`);
   const timeFile = join(logDir, `${label}.time`);
@@ -42,6 +44,7 @@ export async function measure(command: Command, logDir: string, label: string, t
   try {
     const child = spawn(TIME_BINARY, ['-f', '%M %U %S', '-o', timeFile, command.command, ...command.args], { stdio: ['ignore', out, err], detached: true });
     trackChild(child);
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
       killChild(child);

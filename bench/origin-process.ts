@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startImageOrigin, type Behavior } from '../test/origin/image-origin.js';
-import { benchImage, FLOOR_PATH, floorHead, parseImagePath } from './image-set.js';
+import { benchImage, describeSizes, FLOOR_PATH, floorHead, imageBytes, parseImagePath, type SizeSpread } from './image-set.js';
 import type { OriginCounters } from './origin-counters.js';
 
 /**
  * The benchmark's synthetic origin, in its own process so the client under
  * test never shares an event loop with it. Serves `--count` images of
- * `--bytes` bytes at /img/NNNNNN.jpg with `--latency-ms` before every answer,
+ * `--bytes` bytes (or sizes spread from there by `--spread`, a SizeSpread as
+ * JSON) at /img/NNNNNN.jpg with `--latency-ms` before every answer,
  * ETag/Last-Modified/304, and optionally `--cache-control`; `--floor-bytes`
  * adds one streamed file of that size at FLOOR_PATH. Prints `{"url":...}` on
  * stdout once listening; exits when its stdin closes (the bench died) or on
@@ -24,14 +25,16 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '0' },
     'cache-control': { type: 'string' },
     'floor-bytes': { type: 'string', default: '0' },
+    spread: { type: 'string' },
   },
 });
 const count = Number(values.count);
 const bytes = Number(values.bytes);
 const latencyMs = Number(values['latency-ms']);
 const floorBytes = Number(values['floor-bytes']);
-if (![count, bytes, latencyMs, floorBytes].every((n) => Number.isInteger(n) && n >= 0) || bytes < 16) {
-  process.stderr.write('origin-process: --count, --bytes (>= 16), --latency-ms and --floor-bytes must be non-negative integers\n');
+const spread = values.spread === undefined ? undefined : (JSON.parse(values.spread) as SizeSpread);
+if (![count, bytes, latencyMs, floorBytes].every((n) => Number.isInteger(n) && n >= 0) || bytes < 16 || (spread !== undefined && !(spread.maxBytes >= bytes))) {
+  process.stderr.write('origin-process: --count, --bytes (>= 16), --latency-ms and --floor-bytes must be non-negative integers, and --spread\'s maxBytes at least --bytes\n');
   process.exit(2);
 }
 
@@ -40,7 +43,7 @@ const started = Date.now();
 const images: Buffer[] = [];
 const etags: string[] = [];
 for (let index = 0; index < count; index++) {
-  const body = benchImage(index, bytes);
+  const body = benchImage(index, imageBytes(index, bytes, spread));
   images.push(body);
   etags.push(`"${createHash('sha1').update(body).digest('hex')}"`);
   if ((index + 1) % progressEvery === 0) process.stderr.write(`  origin: generated ${index + 1}/${count} images\n`);
@@ -102,5 +105,5 @@ process.stdin.on('end', shutdown);
 process.stdin.on('close', shutdown);
 process.stdin.resume();
 
-process.stderr.write(`  origin: ${count} images of ${bytes} B ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${origin.url}\n`);
+process.stderr.write(`  origin: ${count} images of ${describeSizes(bytes, spread)} ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${origin.url}\n`);
 process.stdout.write(`${JSON.stringify({ url: origin.url })}\n`);

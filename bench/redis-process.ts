@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { killChild, trackChild } from './child-processes.js';
+import { killChild, stopChild, trackChild } from './child-processes.js';
 import { freePort, pingRedis } from '../test/support/redis-server.js';
 
 /**
@@ -104,13 +104,6 @@ export async function startBenchRedis(options: BenchRedisOptions): Promise<Bench
     },
     cli,
     cliBatch,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      killChild(child, 'SIGTERM');
-      const timer = setTimeout(() => killChild(child), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, STOP_TIMEOUT_MS),
   };
 }

@@ -1,13 +1,14 @@
 import type { BenchArgs } from './bench-args.js';
 import type { Environment } from './environment.js';
 import { fleetResultFailed, formatFleetReport, type FleetModeResult } from './fleet-report.js';
+import { formatLoadReport, loadResultFailed, type LoadResult } from './load-report.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult } from './run-download-scenario.js';
 import type { ParseResult } from './run-parse-scenario.js';
 import { evaluateTargets, type TargetOutcome } from './targets.js';
 import { median, summarizeTool, type ToolSummary } from './tool-summary.js';
 
-export type ScenarioResult = DownloadResult | ParseResult | FleetModeResult;
+export type ScenarioResult = DownloadResult | ParseResult | FleetModeResult | LoadResult;
 
 const MIB = 1024 ** 2;
 
@@ -16,6 +17,7 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
   const downloads = results.filter((result): result is DownloadResult => result.kind === 'download');
   const parses = results.filter((result): result is ParseResult => result.kind === 'parse');
   const fleets = results.filter((result): result is FleetModeResult => result.kind === 'fleet' || result.kind === 'enqueue' || result.kind === 'memory');
+  const loads = results.filter((result): result is LoadResult => result.kind === 'web-load' || result.kind === 'worker-rss');
   const lines: string[] = [
     `## Benchmark, ${environment.date.slice(0, 10)}`,
     '',
@@ -51,6 +53,7 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
   }
   if (downloads.length > 0 || parses.length > 0) lines.push(...failureNotes(downloads, parses));
   if (fleets.length > 0) lines.push('', ...formatFleetReport(fleets, environment.redis));
+  if (loads.length > 0) lines.push('', ...formatLoadReport(loads, environment));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
@@ -62,6 +65,9 @@ export function anyRunFailed(results: readonly ScenarioResult[]): boolean {
         return result.runs.some((run) => run.failure);
       case 'parse':
         return result.lists.some((list) => list.runs.some((run) => run.failure));
+      case 'web-load':
+      case 'worker-rss':
+        return loadResultFailed(result);
       default:
         return fleetResultFailed(result);
     }

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './bench-args.js';
 import { killAllChildren } from './child-processes.js';
-import { checkRedisTools, checkTools, describeEnvironment } from './environment.js';
+import { checkLoadTools, checkRedisTools, checkTools, describeEnvironment } from './environment.js';
 import { TIME_BINARY } from './measure.js';
 import { anyRunFailed, formatReport, type ScenarioResult } from './report.js';
 import { runDownloadScenario, type BenchOptions } from './run-download-scenario.js';
@@ -9,6 +9,8 @@ import { runEnqueueScenario } from './run-enqueue-scenario.js';
 import { runFleetScenario } from './run-fleet-scenario.js';
 import { runMemoryScenario } from './run-memory-scenario.js';
 import { runParseScenario } from './run-parse-scenario.js';
+import { runWebLoadScenario } from './run-web-load-scenario.js';
+import { runWorkerRssScenario } from './run-worker-rss-scenario.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { createScratchRoot } from './scratch-dir.js';
 
@@ -16,7 +18,9 @@ import { createScratchRoot } from './scratch-dir.js';
  * `npm run bench -- [--scenarios small,large] [--runs 3]`: image-loader
  * against curl and aria2c on a loopback origin (issue 2's benchmark), and
  * fleet mode against `fetch` on its own Redis (issue 3's: fleet, enqueue,
- * memory). The Markdown report goes to stdout, progress to stderr.
+ * memory), and the web node and one worker under load (issue 6's:
+ * web-load, worker-rss). The Markdown report goes to stdout, progress to
+ * stderr.
  */
 async function main(argv: string[]): Promise<number> {
   let args: BenchArgs;
@@ -26,9 +30,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: ${(error as Error).message}\n${BENCH_USAGE}`);
     return 2;
   }
-  checkTools(TIME_BINARY);
   const selected = SCENARIOS.filter((candidate) => args.scenarios.includes(candidate.id));
-  if (selected.some((scenario) => scenario.kind === 'fleet' || scenario.kind === 'enqueue' || scenario.kind === 'memory')) checkRedisTools();
+  try {
+    checkTools(TIME_BINARY);
+    if (selected.some((scenario) => scenario.kind === 'fleet' || scenario.kind === 'enqueue' || scenario.kind === 'memory' || scenario.kind === 'worker-rss')) checkRedisTools();
+    if (selected.some((scenario) => scenario.kind === 'web-load')) checkLoadTools();
+  } catch (error) {
+    // A missing tool is the operator's to install: its message says how; a stack trace would only hide it.
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return 2;
+  }
   const environment = describeEnvironment();
   const started = Date.now();
   const options: BenchOptions = {
@@ -37,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     perHost: args.perHost,
     runTimeoutMs: args.runTimeoutSecs * 1000,
     redisAof: args.redisAof,
+    loadSecs: args.loadSecs,
+    loadConnections: args.loadConnections,
     scratchRoot: createScratchRoot(),
     log: (message) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s  ${message}\n`),
   };
@@ -63,6 +76,10 @@ async function runScenario(scenario: Scenario, options: BenchOptions): Promise<S
       return await runEnqueueScenario(scenario, options);
     case 'memory':
       return await runMemoryScenario(scenario, options);
+    case 'web-load':
+      return await runWebLoadScenario(scenario, options);
+    case 'worker-rss':
+      return await runWorkerRssScenario(scenario, options);
   }
 }
 

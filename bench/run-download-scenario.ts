@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
-import { measure, type Command } from './measure.js';
+import { measure, type Command, type Measurement } from './measure.js';
 import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
 import { aria2cCommand, curlCommand, curlFloorCommand, imageLoaderCommand, writeListFiles, type ListFiles, type ToolName } from './peers.js';
@@ -18,6 +18,9 @@ export interface BenchOptions {
   runTimeoutMs: number;
   /** Fleet scenarios: run Redis with AOF (appendfsync everysec, the shipped configuration) instead of no persistence. */
   redisAof: boolean;
+  /** web-load: seconds each server is under load, and wrk's connections. */
+  loadSecs: number;
+  loadConnections: number;
   scratchRoot: string;
   log(message: string): void;
 }
@@ -132,7 +135,8 @@ async function verifyOutput(context: RunContext, tool: ToolName, output: string,
   }
 }
 
-async function failureOf(measured: Awaited<ReturnType<typeof measure>>, verification: Verification, timeoutMs: number): Promise<string | undefined> {
+/** Why a measured image-loader or peer run does not count (killed, a non-zero exit with its stderr's end, failed verification); undefined when it passed. */
+export async function failureOf(measured: Measurement, verification: Verification, timeoutMs: number): Promise<string | undefined> {
   if (measured.timedOut) return `killed after ${timeoutMs / 1000} s`;
   if (measured.exitCode !== 0) {
     const stderr = await readFile(measured.stderrFile, 'utf8').catch(() => '');

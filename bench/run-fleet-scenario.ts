@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { withFleet } from './fleet-harness.js';
@@ -9,7 +8,7 @@ import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
 import { imageLoaderCommand, writeListFiles, type ListFiles } from './peers.js';
 import type { BenchRedis } from './redis-process.js';
-import type { BenchOptions } from './run-download-scenario.js';
+import { failureOf, type BenchOptions } from './run-download-scenario.js';
 import type { FleetScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { verifyImageLoaderStore, type Verification } from './verify.js';
@@ -115,10 +114,7 @@ async function runFetch(context: FleetContext, run: number): Promise<FleetRunRes
     const timed = await measure(imageLoaderCommand(lists, store, options.concurrency, options.perHost), dir, `fetch-run${run}`, options.runTimeoutMs);
     const counters = await origin.counters();
     const verification = await verifyImageLoaderStore(store, timed.stdoutFile, urls, expected);
-    let failure: string | undefined;
-    if (timed.timedOut) failure = `killed after ${options.runTimeoutMs / 1000} s`;
-    else if (timed.exitCode !== 0) failure = `exit code ${timed.exitCode}: ${(await readFile(timed.stderrFile, 'utf8').catch(() => '')).trim().slice(-300)}`;
-    else if (!verification.ok) failure = `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`;
+    const failure = await failureOf(timed, verification, options.runTimeoutMs);
     return {
       variant: { kind: 'fetch' },
       run,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expectedHashes } from './expected-hashes.js';
+import { describeSizes } from './image-set.js';
 import { startBenchOrigin, type BenchOrigin, type OriginSpec } from './origin-client.js';
 import type { BenchOptions } from './run-download-scenario.js';
 import { freshDir } from './scratch-dir.js';
@@ -21,9 +22,9 @@ export interface ScenarioOrigin {
  */
 export async function startScenarioOrigin(id: string, spec: OriginSpec, options: BenchOptions): Promise<ScenarioOrigin> {
   const dir = freshDir(join(options.scratchRoot, id));
-  options.log(`[${id}] starting origin (${spec.count} x ${spec.bytes} B, ${spec.latencyMs} ms) and computing expected hashes`);
+  options.log(`[${id}] starting origin (${spec.count} x ${describeSizes(spec.bytes, spec.spread)}, ${spec.latencyMs} ms) and computing expected hashes`);
   const starting = startBenchOrigin(spec, ORIGIN_START_TIMEOUT_MS);
   starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
-  const expected = expectedHashes(spec.count, spec.bytes, (done) => options.log(`[${id}] expected hashes ${done}/${spec.count}`));
+  const expected = expectedHashes(spec.count, spec.bytes, spec.spread, (done) => options.log(`[${id}] expected hashes ${done}/${spec.count}`));
   return { dir, origin: await starting, expected };
 }

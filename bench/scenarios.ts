@@ -1,12 +1,14 @@
 import type { OriginSpec } from './origin-client.js';
+import type { LoadServerKind } from './load-servers.js';
 import type { ToolName } from './peers.js';
+import type { RequestMix } from './wrk-script.js';
 
 /**
  * The benchmark's scenarios, as data: what the origin serves, which tools
- * run, and the targets from issue 2 (fetch) and issue 3 (fleet mode) that
- * image-loader is held to.
+ * run, and the targets from issue 2 (fetch), issue 3 (fleet mode) and
+ * issue 6 (load) that image-loader is held to.
  */
-export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million' | 'fleet' | 'enqueue' | 'memory';
+export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million' | 'fleet' | 'enqueue' | 'memory' | 'web-load' | 'worker-rss';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
@@ -84,7 +86,48 @@ export interface MemoryScenario {
 
 export type FleetModeScenario = FleetScenario | EnqueueScenario | MemoryScenario;
 
-export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario;
+/**
+ * Issue 6: wrk against `image-loader web` on a store built by a real
+ * `fetch` round, and against peer servers on the same store in the same
+ * run. Duration and connections come from --load-secs and
+ * --load-connections.
+ */
+export interface WebLoadScenario {
+  kind: 'web-load';
+  id: 'web-load';
+  title: string;
+  origin: OriginSpec;
+  /** Each run loads every server with each of these request mixes in turn. */
+  mixes: { name: string; shares: RequestMix }[];
+  /** wrk's -t: wrk shares the machine's cores with the server under test. */
+  threads: number;
+  /** An untimed wrk run first, so the JIT, the page cache and the server's pools are warm when RSS is first read. */
+  warmupSecs: number;
+  /** Each run measures these in this order; nginx is left out, with a note, when it is not installed. */
+  servers: LoadServerKind[];
+  rssSampleIntervalMs: number;
+}
+
+/**
+ * Issue 6: one worker at a high concurrency through a large round with some
+ * large images, its resident set sampled throughout; `fetch` at the same
+ * concurrency on the same list as the single-process peer.
+ */
+export interface WorkerRssScenario {
+  kind: 'worker-rss';
+  id: 'worker-rss';
+  title: string;
+  origin: OriginSpec;
+  /** The worker's --concurrency (and --per-host, --fleet-per-host: the origin is the only host), and fetch's. */
+  concurrency: number;
+  rssSampleIntervalMs: number;
+  /** The bound stated in bench/RESULTS.md, from measured runs: the worker's peak RSS (VmHWM) must stay under it. */
+  maxPeakRssMib: number | undefined;
+}
+
+export type LoadScenario = WebLoadScenario | WorkerRssScenario;
+
+export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario | LoadScenario;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -187,6 +230,37 @@ export const SCENARIOS: readonly Scenario[] = [
     baselineRound: 2,
     maxDrift: 0.1,
   },
+  {
+    kind: 'web-load',
+    id: 'web-load',
+    title: '10. load: wrk against `image-loader web` on 1,000 stored images of 5-200 KiB',
+    origin: { count: 1000, bytes: 5 * KIB, latencyMs: 0, spread: { maxBytes: 200 * KIB } },
+    mixes: [
+      { name: 'images', shares: { images: 0.99, listings: 0, healthz: 0.01 } },
+      // The human tree's img/ folder holds all 1,000 images: serve-index stats every entry of it per listing.
+      { name: 'images and listings', shares: { images: 0.97, listings: 0.02, healthz: 0.01 } },
+    ],
+    threads: 2,
+    warmupSecs: 5,
+    servers: ['image-loader', 'nginx', 'node-http'],
+    rssSampleIntervalMs: 1000,
+  },
+  {
+    kind: 'worker-rss',
+    id: 'worker-rss',
+    title: '11. load: one worker at --concurrency 64 on 10,000 URLs of 5-200 KiB and 64 of 5 MiB',
+    // 20 ms before each answer keeps all 64 slots busy; the 64 large images come one after another in the list,
+    // so at one point every slot holds a 5 MiB body: 320 MiB if bodies were buffered.
+    origin: { count: 10_000, bytes: 5 * KIB, latencyMs: 20, spread: { maxBytes: 200 * KIB, large: { first: 5000, count: 64, bytes: 5 * MIB } } },
+    concurrency: 64,
+    rssSampleIntervalMs: 200,
+    // 2026-11-28: VmHWM 150-192 MiB over 10 runs (5 under a load average of 7-9, 5 under 1-3), 80-88 MiB idle;
+    // the bound leaves a third on top of the highest.
+    maxPeakRssMib: 256,
+  },
 ];
 
 export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);
+
+/** What runs without --scenarios: the load scenarios need wrk and take minutes each, so they are asked for by name. */
+export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter((scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss').map((scenario) => scenario.id);

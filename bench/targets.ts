@@ -40,3 +40,14 @@ function evaluate(target: Target, result: DownloadResult, loader: ToolSummary | 
       return outcome(wall === undefined ? undefined : wall / 1000, (value) => `${value.toFixed(2)} s`);
   }
 }
+
+/** A Markdown table of targets held against their scenarios' figures; `unknown` marks a target whose figure is missing or that has no threshold. */
+export function targetTable(issue: string, outcomes: readonly { scenario: string; outcome: TargetOutcome }[], unknown = '?'): string[] {
+  if (outcomes.length === 0) return [];
+  return [
+    `| scenario | target (${issue}) | measured | met |`,
+    '|---|---|---|:-:|',
+    ...outcomes.map(({ scenario, outcome }) => `| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? unknown : outcome.met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+}

@@ -64,26 +64,45 @@ export async function verifySingleFile(file: string, sha256: string): Promise<Ve
   return verifyFiles([{ file, sha256, what: file }]);
 }
 
+/** Every image as a server sends it: GET `baseUrl + path` must answer 200 with exactly the bytes of `sha256`. */
+export async function verifyServedImages(baseUrl: string, images: readonly { path: string; sha256: string }[]): Promise<Verification> {
+  return verifyFiles(images.map((image) => ({ file: `${baseUrl}${image.path}`, sha256: image.sha256, what: image.path })), hashResponse);
+}
+
 interface FileCheck {
+  /** A path, or a URL for verifyServedImages. */
   file: string;
   sha256: string;
   what: string;
 }
 
-async function verifyFiles(checks: readonly FileCheck[]): Promise<Verification> {
+async function verifyFiles(checks: readonly FileCheck[], hash: (file: string) => Promise<string> = hashFile): Promise<Verification> {
   const problems: string[] = [];
   let verified = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < checks.length) {
       const check = checks[next++]!;
-      const actual = await hashFile(check.file).catch((error: NodeJS.ErrnoException) => `unreadable (${error.code ?? error.message})`);
+      const actual = await hash(check.file).catch((error: NodeJS.ErrnoException) => `unreadable (${error.code ?? error.message})`);
       if (actual === check.sha256) verified++;
       else if (problems.length < MAX_PROBLEMS) problems.push(`${check.what}: ${actual.length === 64 ? 'content differs' : actual}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, checks.length) }, worker));
   return { ok: verified === checks.length, verified, problems };
+}
+
+const RESPONSE_TIMEOUT_MS = 30_000;
+
+async function hashResponse(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS) });
+  if (response.status !== 200 || response.body === null) {
+    await response.body?.cancel();
+    return `HTTP ${response.status}`;
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of response.body) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 async function hashFile(file: string): Promise<string> {

@@ -1,0 +1,47 @@
+import { webArgs } from './fleet-commands.js';
+import { startFleetService } from './fleet-service.js';
+import { startNginx } from './nginx-server.js';
+import { startNodeHttpServer } from './node-http-server.js';
+import type { ProcessUsage } from './process-usage.js';
+
+/** `image-loader web`, and the peers it is compared with under the same load. */
+export type LoadServerKind = 'image-loader' | 'nginx' | 'node-http';
+
+/** A static server on 127.0.0.1 serving a store's human tree, as the load scenario drives it. */
+export interface LoadServer {
+  kind: LoadServerKind;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** CPU and memory summed over the server's processes (nginx: master and worker); undefined once it has gone. */
+  usage(): ProcessUsage | undefined;
+  stop(): Promise<void>;
+}
+
+export const LOAD_SERVER_LABELS: Record<LoadServerKind, string> = {
+  'image-loader': 'image-loader web',
+  nginx: 'nginx (1 worker process)',
+  'node-http': 'node:http static server',
+};
+
+const WEB_START_TIMEOUT_MS = 30_000;
+const WEB_STOP_TIMEOUT_MS = 10_000;
+
+/** Starts one server on the store, its logs and files in `dir`, and waits until it answers. */
+export async function startLoadServer(kind: LoadServerKind, storeDir: string, dir: string): Promise<LoadServer> {
+  switch (kind) {
+    case 'image-loader': {
+      const web = startFleetService(webArgs(storeDir), dir, 'web');
+      try {
+        const listening = await web.waitForLog((line) => line.msg === 'web server listening', WEB_START_TIMEOUT_MS, '"web server listening" line');
+        return { kind, url: `http://127.0.0.1:${String(listening.port)}`, usage: () => web.usage(), stop: async () => void (await web.stop(WEB_STOP_TIMEOUT_MS)) };
+      } catch (error) {
+        await web.stop(WEB_STOP_TIMEOUT_MS);
+        throw error;
+      }
+    }
+    case 'nginx':
+      return { kind, ...(await startNginx(storeDir, dir)) };
+    case 'node-http':
+      return { kind, ...(await startNodeHttpServer(storeDir, dir)) };
+  }
+}
