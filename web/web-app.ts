@@ -1,12 +1,13 @@
 import { STATUS_CODES } from 'node:http';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import serveIndex from 'serve-index';
 import { IMAGE_TYPES } from '../core/download/image-types.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
-import { renderGalleryPage } from './gallery-page.js';
+import { negotiateListingView, renderGallery, renderServeIndex, type FolderListing } from './folder-listing.js';
+import { folderVersion, ListingCache } from './listing-cache.js';
 import { sendStoredFile } from './stored-file-response.js';
 import { parseRequestPath } from './request-path.js';
 import type { StoreProbe } from './store-probe.js';
@@ -74,8 +75,14 @@ export function createWebApp(parts: WebAppParts): Express {
   });
 
   const listing = serveIndex(layout.root, { view: 'details', hidden: false, icons: false });
+  const listings = new ListingCache<FolderListing>({
+    sizeOf: (page) => (page.kind === 'page' ? page.body.length : undefined),
+    onBytes: (bytes) => metrics.listingCacheBytes.set(bytes),
+  });
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
+    // Before the folder is looked at: a listing rendered from then on shows every change made before this request.
+    const arrival = listings.tick();
     const [pathname = '/', query = ''] = req.originalUrl.split(/\?(.*)/s);
     const parsed = parseRequestPath(pathname);
     if (!parsed.ok) {
@@ -108,13 +115,27 @@ export function createWebApp(parts: WebAppParts): Express {
           res.redirect(301, `${pathname}/${query === '' ? '' : `?${query}`}`);
           return;
         }
-        if (new URLSearchParams(query).get('view') === 'gallery') {
-          const entries = (await readdir(real, { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.'));
-          res.type('html').setHeader('Cache-Control', 'no-cache').send(renderGalleryPage(parsed.segments.join('/'), entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }))));
+        const view = new URLSearchParams(query).get('view') === 'gallery' ? 'gallery' : negotiateListingView(req);
+        if (view === undefined) {
+          // Nothing serve-index offers is acceptable: its 406, uncached.
+          res.setHeader('Cache-Control', 'no-cache');
+          listing(req, res, next);
           return;
         }
-        res.setHeader('Cache-Control', 'no-cache');
-        listing(req, res, next);
+        // The key is the folder as the page shows it (serve-index prints the decoded URL path) and the answer's type.
+        const page = await listings.get(`${view} ${decodeURIComponent(pathname)}`, { tick: arrival, version: folderVersion(info) }, () => {
+          metrics.listingRenders.inc({ view });
+          return view === 'gallery' ? renderGallery(real, parsed.segments.join('/')) : renderServeIndex(listing, pathname, view);
+        });
+        if (page.kind === 'pass') next(page.error);
+        else if (page.view === 'gallery') res.type('html').setHeader('Cache-Control', 'no-cache').send(page.body);
+        else {
+          // As serve-index answers (its `send`), with the web node's Cache-Control first.
+          res.setHeader('Cache-Control', 'no-cache');
+          res.setHeader('Content-Type', page.contentType);
+          res.setHeader('Content-Length', page.body.length);
+          res.end(page.body);
+        }
         return;
       }
       if (!info.isFile()) {
