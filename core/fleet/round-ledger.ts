@@ -24,7 +24,6 @@ export interface EnqueuedBatch {
   omitted: OmittedListProblems;
 }
 
-
 const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':duplicates', ':failures', ':omitted'];
 const HISTORY_LENGTH = 100;
 
@@ -180,14 +179,13 @@ export class RoundLedger {
   }
 
   async failuresByCode(roundId: string): Promise<Record<string, number>> {
-    const flat = await this.redis.hgetall(`${this.keys.round(roundId)}:failures`);
-    return Object.fromEntries(Object.entries(flat).map(([code, count]) => [code, Number(count)]));
+    return countsByCode(await this.redis.hgetall(`${this.keys.round(roundId)}:failures`));
   }
 
   async omitted(roundId: string): Promise<OmittedListProblems> {
     const base = this.keys.round(roundId);
     const [byCode, duplicates] = await Promise.all([this.redis.hgetall(`${base}:omitted`), this.redis.hget(base, 'omittedDuplicates')]);
-    return { invalidLinesByCode: Object.fromEntries(Object.entries(byCode).map(([code, count]) => [code, Number(count)])), duplicates: Number(duplicates ?? 0) };
+    return { invalidLinesByCode: countsByCode(byCode), duplicates: Number(duplicates ?? 0) };
   }
 
   async entries(roundId: string): Promise<UrlEntry[]> {
@@ -233,4 +231,9 @@ export class RoundLedger {
       if (texts.length < chunk) return;
     }
   }
+}
+
+/** A Redis hash of error code to count, as numbers. */
+function countsByCode(flat: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(flat).map(([code, count]) => [code, Number(count)]));
 }
