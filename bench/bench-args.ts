@@ -37,10 +37,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
     strict: true,
   });
-  const scenarios = values.scenarios.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const scenarios = values.scenarios
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   const unknown = scenarios.filter((id) => !SCENARIO_IDS.includes(id as ScenarioId));
   if (scenarios.length === 0 || unknown.length > 0) {
-    throw new Error(`--scenarios: expected a comma-separated list of ${SCENARIO_IDS.join(', ')}, got "${values.scenarios}"`);
+    throw new Error(
+      `--scenarios: expected a comma-separated list of ${SCENARIO_IDS.join(', ')}, got "${values.scenarios}"`,
+    );
   }
   const concurrency = integer('--concurrency', values.concurrency, 1, 1024);
   return {
@@ -57,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 
 function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new Error(`${name}: expected an integer from ${min} to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max)
+    throw new Error(`${name}: expected an integer from ${min} to ${max}, got "${text}"`);
   return value;
 }

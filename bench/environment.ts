@@ -55,21 +55,34 @@ export function checkTools(timeBinary: string): void {
     ['curl', ['--version']],
     ['aria2c', ['--version']],
     [timeBinary, ['-f', '%M', 'true']],
-  ].filter(([command, args]) => spawnSync(command as string, args as string[], { stdio: 'ignore', timeout: 10_000 }).status !== 0);
+  ].filter(
+    ([command, args]) =>
+      spawnSync(command as string, args as string[], { stdio: 'ignore', timeout: 10_000 }).status !== 0,
+  );
   if (missing.length > 0) {
-    throw new Error(`missing ${missing.map(([command]) => command).join(', ')}: on Debian, apt-get install -y curl aria2 time`);
+    throw new Error(
+      `missing ${missing.map(([command]) => command).join(', ')}: on Debian, apt-get install -y curl aria2 time`,
+    );
   }
 }
 
 /** Throws unless redis-server and redis-cli can run (the fleet scenarios start their own Redis). */
 export function checkRedisTools(): void {
-  const missing = ['redis-server', 'redis-cli'].filter((command) => spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 10_000 }).status !== 0);
-  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: on Debian, apt-get install -y redis-server (the fleet scenarios start their own on 127.0.0.1)`);
+  const missing = ['redis-server', 'redis-cli'].filter(
+    (command) => spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 10_000 }).status !== 0,
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `missing ${missing.join(', ')}: on Debian, apt-get install -y redis-server (the fleet scenarios start their own on 127.0.0.1)`,
+    );
 }
 
 /** Throws, with the command that installs it, unless wrk can run (the web-load scenario drives the web node with it). */
 export function checkLoadTools(): void {
-  if (versionLine('wrk', ['-v']) === 'unknown') throw new Error('missing wrk: on Debian, apt-get install -y wrk (the web-load scenario loads the web node with it; nginx, its peer, is optional: apt-get install -y nginx-light)');
+  if (versionLine('wrk', ['-v']) === 'unknown')
+    throw new Error(
+      'missing wrk: on Debian, apt-get install -y wrk (the web-load scenario loads the web node with it; nginx, its peer, is optional: apt-get install -y nginx-light)',
+    );
 }
 
 /** The first line a command prints on stdout or stderr, whatever its exit code (`wrk -v` exits 1, `nginx -v` writes to stderr); 'unknown' when it cannot run. */

@@ -4,7 +4,12 @@ import { benchImage, imageBytes, type SizeSpread } from './image-set.js';
 const cache = new Map<string, string[]>();
 
 /** SHA-256 of every image of a set, computed here from image-set.ts (not asked of the origin); cached per set. */
-export function expectedHashes(count: number, bytes: number, spread: SizeSpread | undefined, onProgress: (done: number) => void): string[] {
+export function expectedHashes(
+  count: number,
+  bytes: number,
+  spread: SizeSpread | undefined,
+  onProgress: (done: number) => void,
+): string[] {
   const key = `${count}:${bytes}:${JSON.stringify(spread ?? null)}`;
   let hashes = cache.get(key);
   if (hashes === undefined) {

@@ -28,19 +28,36 @@ const IMAGE_LOADER_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url
 export function workerArgs(fleet: FleetTarget, storeDir: string, shape: WorkerShape): string[] {
   return [
     'worker',
-    '--store', storeDir,
-    '--redis', fleet.redisUrl,
-    '--prefix', fleet.prefix,
+    '--store',
+    storeDir,
+    '--redis',
+    fleet.redisUrl,
+    '--prefix',
+    fleet.prefix,
     '--allow-private',
-    '--concurrency', String(shape.concurrency),
-    '--per-host', String(shape.perHost),
-    '--fleet-per-host', String(shape.fleetPerHost),
+    '--concurrency',
+    String(shape.concurrency),
+    '--per-host',
+    String(shape.perHost),
+    '--fleet-per-host',
+    String(shape.fleetPerHost),
   ];
 }
 
 /** Without `storeDir` the coordinator writes no summary (the enqueue scenario needs none). */
 export function coordinatorArgs(fleet: FleetTarget, listFile: string, storeDir: string | undefined): string[] {
-  return ['coordinator', '--list', listFile, '--every', EVERY, '--redis', fleet.redisUrl, '--prefix', fleet.prefix, ...(storeDir === undefined ? [] : ['--store', storeDir])];
+  return [
+    'coordinator',
+    '--list',
+    listFile,
+    '--every',
+    EVERY,
+    '--redis',
+    fleet.redisUrl,
+    '--prefix',
+    fleet.prefix,
+    ...(storeDir === undefined ? [] : ['--store', storeDir]),
+  ];
 }
 
 /** `image-loader web` on loopback, on any free port (its "web server listening" line says which); an hour's interval, so /healthz does not call a store of a few minutes stale. */
@@ -50,5 +67,8 @@ export function webArgs(storeDir: string): string[] {
 
 /** `image-loader round --wait`: asks for a round now and exits when it has completed. */
 export function roundWaitCommand(fleet: FleetTarget): Command {
-  return { command: process.execPath, args: [IMAGE_LOADER_CLI, 'round', '--wait', '--redis', fleet.redisUrl, '--prefix', fleet.prefix] };
+  return {
+    command: process.execPath,
+    args: [IMAGE_LOADER_CLI, 'round', '--wait', '--redis', fleet.redisUrl, '--prefix', fleet.prefix],
+  };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { coordinatorArgs, workerArgs, type FleetTarget, type WorkerShape } from './fleet-commands.js';
-import { startFleetService, type FleetService } from './fleet-service.js';
-import { startBenchRedis, type BenchRedis } from './redis-process.js';
+import { coordinatorArgs, type FleetTarget, type WorkerShape, workerArgs } from './fleet-commands.js';
+import { type FleetService, startFleetService } from './fleet-service.js';
+import { type BenchRedis, startBenchRedis } from './redis-process.js';
 import { freshDir } from './scratch-dir.js';
 
 /** A fleet for one run: its own redis-server, and the workers and coordinator started on it. */
@@ -31,13 +31,23 @@ export async function withFleet<T>(dir: string, appendonly: boolean, body: (flee
     redis,
     target,
     startWorkers: async (count, storeDir, shape) => {
-      const started = Array.from({ length: count }, (_, index) => startFleetService(workerArgs(target, storeDir, shape), dir, `worker-${index + 1}`));
+      const started = Array.from({ length: count }, (_, index) =>
+        startFleetService(workerArgs(target, storeDir, shape), dir, `worker-${index + 1}`),
+      );
       workers.push(...started);
-      await Promise.all(started.map((worker) => worker.waitForLog((line) => line.msg === 'worker started', WORKER_START_TIMEOUT_MS, '"worker started" line')));
+      await Promise.all(
+        started.map((worker) =>
+          worker.waitForLog((line) => line.msg === 'worker started', WORKER_START_TIMEOUT_MS, '"worker started" line'),
+        ),
+      );
       return started;
     },
     startCoordinator: (listFile, storeDir) => {
-      const coordinator = startFleetService(coordinatorArgs(target, listFile, storeDir), dir, `coordinator-${coordinators.length + 1}`);
+      const coordinator = startFleetService(
+        coordinatorArgs(target, listFile, storeDir),
+        dir,
+        `coordinator-${coordinators.length + 1}`,
+      );
       coordinators.push(coordinator);
       return coordinator;
     },

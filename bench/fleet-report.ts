@@ -1,7 +1,7 @@
 import type { EnqueueResult, EnqueueRun } from './run-enqueue-scenario.js';
-import { variantLabel, type FleetResult, type FleetRunResult, type FleetVariant } from './run-fleet-scenario.js';
+import { type FleetResult, type FleetRunResult, type FleetVariant, variantLabel } from './run-fleet-scenario.js';
 import type { MemoryResult } from './run-memory-scenario.js';
-import { targetTable, type TargetOutcome } from './targets.js';
+import { type TargetOutcome, targetTable } from './targets.js';
 import { median } from './tool-summary.js';
 
 export type FleetModeResult = FleetResult | EnqueueResult | MemoryResult;
@@ -12,9 +12,17 @@ const MIB = 1024 ** 2;
 export function formatFleetReport(results: readonly FleetModeResult[], redisVersion: string): string[] {
   const lines: string[] = [];
   const outcomes: { scenario: string; outcome: TargetOutcome }[] = [];
-  const persistence = (aof: boolean): string => (aof ? 'AOF on (`appendonly yes`, `appendfsync everysec`: the configuration fleet mode ships with)' : 'no persistence (`--save \'\' --appendonly no`; fleet mode ships with AOF)');
+  const persistence = (aof: boolean): string =>
+    aof
+      ? 'AOF on (`appendonly yes`, `appendfsync everysec`: the configuration fleet mode ships with)'
+      : "no persistence (`--save '' --appendonly no`; fleet mode ships with AOF)";
   for (const result of results) {
-    lines.push(`### ${result.scenario.title}`, '', `${redisVersion} on 127.0.0.1, a fresh server for every run, ${persistence(result.redisAof)}.`, '');
+    lines.push(
+      `### ${result.scenario.title}`,
+      '',
+      `${redisVersion} on 127.0.0.1, a fresh server for every run, ${persistence(result.redisAof)}.`,
+      '',
+    );
     if (result.kind === 'fleet') lines.push(...fleetTables(result));
     if (result.kind === 'enqueue') lines.push(...enqueueTable(result));
     if (result.kind === 'memory') lines.push(...memoryTables(result));
@@ -23,7 +31,15 @@ export function formatFleetReport(results: readonly FleetModeResult[], redisVers
   }
   lines.push(...targetTable('issue 3', outcomes));
   const failures = results.flatMap(failuresOf);
-  lines.push(...(failures.length === 0 ? ['All fleet runs passed verification.'] : ['Failed fleet runs (not timed):', '', ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`)]));
+  lines.push(
+    ...(failures.length === 0
+      ? ['All fleet runs passed verification.']
+      : [
+          'Failed fleet runs (not timed):',
+          '',
+          ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`),
+        ]),
+  );
   return lines;
 }
 
@@ -73,12 +89,15 @@ function fleetTables(result: FleetResult): string[] {
   for (const summary of summaries) {
     const run = summary.medianRun;
     const isFleet = summary.variant.kind === 'fleet';
-    const ratio = (ms: number | undefined): string => (isFleet && ms !== undefined && fetchMs !== undefined ? `${(ms / fetchMs).toFixed(2)}x` : '');
+    const ratio = (ms: number | undefined): string =>
+      isFleet && ms !== undefined && fetchMs !== undefined ? `${(ms / fetchMs).toFixed(2)}x` : '';
     lines.push(
       row([
         variantLabel(summary.variant),
         isFleet ? seconds(summary.timedMs) : '',
-        isFleet ? summary.runs.map((each) => (each.failure === undefined ? seconds(each.roundMs) : 'FAIL')).join(' / ') : '',
+        isFleet
+          ? summary.runs.map((each) => (each.failure === undefined ? seconds(each.roundMs) : 'FAIL')).join(' / ')
+          : '',
         seconds(summary.wallMs),
         summary.runs.map((each) => (each.failure === undefined ? seconds(each.wallMs) : 'FAIL')).join(' / '),
         ratio(summary.timedMs),
@@ -101,11 +120,24 @@ function fleetTables(result: FleetResult): string[] {
   for (const summary of summaries) {
     const phases = summary.medianRun?.phases;
     if (phases === undefined) continue;
-    lines.push(row([variantLabel(summary.variant), seconds(phases.startupMs), seconds(phases.enqueueMs), seconds(phases.firstUrlMs), seconds(phases.lastUrlMs), seconds(summary.medianRun?.roundMs)]));
+    lines.push(
+      row([
+        variantLabel(summary.variant),
+        seconds(phases.startupMs),
+        seconds(phases.enqueueMs),
+        seconds(phases.firstUrlMs),
+        seconds(phases.lastUrlMs),
+        seconds(summary.medianRun?.roundMs),
+      ]),
+    );
   }
   const mixes = summaries.filter((summary) => summary.medianRun?.redisCommandMix !== undefined);
   if (mixes.length > 0) {
-    lines.push('', 'Redis commands per URL by name (median run, INFO commandstats, the bench\'s own INFO calls left out; commands run inside Lua scripts are counted, so `evalsha` is the scripts and most others are what they ran):', '');
+    lines.push(
+      '',
+      "Redis commands per URL by name (median run, INFO commandstats, the bench's own INFO calls left out; commands run inside Lua scripts are counted, so `evalsha` is the scripts and most others are what they ran):",
+      '',
+    );
     for (const summary of mixes) {
       const mix = Object.entries(summary.medianRun!.redisCommandMix!)
         .filter(([name, perUrl]) => name !== 'info' && perUrl >= 0.05)
@@ -147,8 +179,10 @@ function enqueueTable(result: EnqueueResult): string[] {
 
 function memoryTables(result: MemoryResult): string[] {
   const lines = [
-    `One worker (\`--concurrency ${result.concurrency}\`) and one coordinator on one Redis and one store for the whole sequence; the job scheduler fires round 1, \`round --wait\` each later one as soon as the previous one has completed. ${result.scenario.origin.count.toLocaleString('en')} images of ${result.scenario.origin.bytes} B, ${result.scenario.origin.latencyMs} ms latency, with ETags. used_memory, used_memory_dataset, DBSIZE and the worker\'s and coordinator\'s VmRSS are read right after each round's "round completed" line. One sequence whatever --runs says.${
-      result.workerPeakRssKib === undefined ? '' : ` Worker peak RSS over the ${result.rounds.length} rounds: ${(result.workerPeakRssKib / 1024).toFixed(0)} MiB.`
+    `One worker (\`--concurrency ${result.concurrency}\`) and one coordinator on one Redis and one store for the whole sequence; the job scheduler fires round 1, \`round --wait\` each later one as soon as the previous one has completed. ${result.scenario.origin.count.toLocaleString('en')} images of ${result.scenario.origin.bytes} B, ${result.scenario.origin.latencyMs} ms latency, with ETags. used_memory, used_memory_dataset, DBSIZE and the worker's and coordinator's VmRSS are read right after each round's "round completed" line. One sequence whatever --runs says.${
+      result.workerPeakRssKib === undefined
+        ? ''
+        : ` Worker peak RSS over the ${result.rounds.length} rounds: ${(result.workerPeakRssKib / 1024).toFixed(0)} MiB.`
     }`,
     '',
     '| round | duration (s) | `round --wait` wall (s) | downloaded | unchanged | failed | requests | 304s | used_memory (MiB) | used_memory_dataset (MiB) | keys | RSS MiB: worker / coordinator |',
@@ -173,16 +207,35 @@ function memoryTables(result: MemoryResult): string[] {
     );
   }
   const later = result.rounds.filter((round) => round.round > 1).map((round) => round.roundMs);
-  if (later.length > 0) lines.push('', `Rounds 2 to ${result.rounds.length}: median ${seconds(median(later))} s, fastest ${seconds(Math.min(...later))} s, slowest ${seconds(Math.max(...later))} s.`);
+  if (later.length > 0)
+    lines.push(
+      '',
+      `Rounds 2 to ${result.rounds.length}: median ${seconds(median(later))} s, fastest ${seconds(Math.min(...later))} s, slowest ${seconds(Math.max(...later))} s.`,
+    );
   const [first, last] = result.breakdowns;
   if (first !== undefined && last !== undefined) {
-    lines.push('', `Redis's keys by shape after round ${first.round} and after round ${last.round} (MEMORY USAGE ... SAMPLES 0, summed; ids replaced by placeholders), largest first:`, '');
-    lines.push(`| key shape | keys after ${first.round} | KiB after ${first.round} | keys after ${last.round} | KiB after ${last.round} |`, '|---|--:|--:|--:|--:|');
+    lines.push(
+      '',
+      `Redis's keys by shape after round ${first.round} and after round ${last.round} (MEMORY USAGE ... SAMPLES 0, summed; ids replaced by placeholders), largest first:`,
+      '',
+    );
+    lines.push(
+      `| key shape | keys after ${first.round} | KiB after ${first.round} | keys after ${last.round} | KiB after ${last.round} |`,
+      '|---|--:|--:|--:|--:|',
+    );
     const patterns = [...new Set([...last.groups, ...first.groups].map((group) => group.pattern))];
     for (const pattern of patterns) {
       const before = first.groups.find((group) => group.pattern === pattern);
       const after = last.groups.find((group) => group.pattern === pattern);
-      lines.push(row([`\`${pattern}\``, String(before?.keys ?? 0), ((before?.bytes ?? 0) / 1024).toFixed(1), String(after?.keys ?? 0), ((after?.bytes ?? 0) / 1024).toFixed(1)]));
+      lines.push(
+        row([
+          `\`${pattern}\``,
+          String(before?.keys ?? 0),
+          ((before?.bytes ?? 0) / 1024).toFixed(1),
+          String(after?.keys ?? 0),
+          ((after?.bytes ?? 0) / 1024).toFixed(1),
+        ]),
+      );
     }
   }
   return lines;
@@ -198,7 +251,12 @@ function targetsOf(result: FleetModeResult): TargetOutcome[] {
       return summaries
         .filter((summary) => summary.variant.kind === 'fleet')
         .map((summary) => {
-          if (summary.timedMs === undefined || fetch?.timedMs === undefined) return { label: `${variantLabel(summary.variant)}: ${label}`, measured: 'n/a (no passing run)', met: undefined };
+          if (summary.timedMs === undefined || fetch?.timedMs === undefined)
+            return {
+              label: `${variantLabel(summary.variant)}: ${label}`,
+              measured: 'n/a (no passing run)',
+              met: undefined,
+            };
           const ratio = summary.timedMs / fetch.timedMs;
           const wallRatio = summary.wallMs! / fetch.timedMs;
           return {
@@ -209,21 +267,39 @@ function targetsOf(result: FleetModeResult): TargetOutcome[] {
         });
     }
     case 'enqueue': {
-      const times = result.runs.filter((run) => run.failure === undefined && run.enqueueMs !== undefined).map((run) => run.enqueueMs!);
-      const perJobs = result.runs.filter((run) => run.failure === undefined).map(perJob).filter((value): value is number => value !== undefined);
+      const times = result.runs
+        .filter((run) => run.failure === undefined && run.enqueueMs !== undefined)
+        .map((run) => run.enqueueMs!);
+      const perJobs = result.runs
+        .filter((run) => run.failure === undefined)
+        .map(perJob)
+        .filter((value): value is number => value !== undefined);
       const label = `${result.scenario.urls.toLocaleString('en')} URLs enqueued in under ${result.scenario.maxEnqueueMs / 1000} s`;
       if (times.length === 0) return [{ label, measured: 'n/a (no passing run)', met: undefined }];
       const memory = perJobs.length === 0 ? '' : `; Redis ${median(perJobs).toFixed(0)} bytes per waiting job`;
-      return [{ label, measured: `median ${seconds(median(times))} s (runs ${times.map((ms) => seconds(ms)).join(' / ')})${memory}`, met: median(times) < result.scenario.maxEnqueueMs }];
+      return [
+        {
+          label,
+          measured: `median ${seconds(median(times))} s (runs ${times.map((ms) => seconds(ms)).join(' / ')})${memory}`,
+          met: median(times) < result.scenario.maxEnqueueMs,
+        },
+      ];
     }
     case 'memory': {
       const { baselineRound, rounds, maxDrift } = result.scenario;
       const label = `used_memory after round ${rounds} within ${(maxDrift * 100).toFixed(0)}% of after round ${baselineRound}`;
       const base = result.rounds.find((round) => round.round === baselineRound);
       const last = result.rounds.find((round) => round.round === rounds);
-      if (base === undefined || last === undefined || result.failure !== undefined) return [{ label, measured: 'n/a (the sequence failed)', met: undefined }];
+      if (base === undefined || last === undefined || result.failure !== undefined)
+        return [{ label, measured: 'n/a (the sequence failed)', met: undefined }];
       const drift = last.usedMemory / base.usedMemory - 1;
-      return [{ label, measured: `${mib(base.usedMemory, 2)} MiB -> ${mib(last.usedMemory, 2)} MiB (${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(1)}%)`, met: Math.abs(drift) <= maxDrift }];
+      return [
+        {
+          label,
+          measured: `${mib(base.usedMemory, 2)} MiB -> ${mib(last.usedMemory, 2)} MiB (${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(1)}%)`,
+          met: Math.abs(drift) <= maxDrift,
+        },
+      ];
     }
   }
 }
@@ -232,16 +308,22 @@ function failuresOf(result: FleetModeResult): string[] {
   const title = result.scenario.title;
   switch (result.kind) {
     case 'fleet':
-      return result.runs.filter((run) => run.failure !== undefined).map((run) => `${title}, ${variantLabel(run.variant)} run ${run.run}: ${run.failure}`);
+      return result.runs
+        .filter((run) => run.failure !== undefined)
+        .map((run) => `${title}, ${variantLabel(run.variant)} run ${run.run}: ${run.failure}`);
     case 'enqueue':
-      return result.runs.filter((run) => run.failure !== undefined).map((run) => `${title}, run ${run.run}: ${run.failure}`);
+      return result.runs
+        .filter((run) => run.failure !== undefined)
+        .map((run) => `${title}, run ${run.run}: ${run.failure}`);
     case 'memory':
       return result.failure === undefined ? [] : [`${title}: ${result.failure}`];
   }
 }
 
 function perJob(run: EnqueueRun): number | undefined {
-  return run.usedMemoryAfter === undefined || run.usedMemoryBefore === undefined || !run.waitingJobs ? undefined : (run.usedMemoryAfter - run.usedMemoryBefore) / run.waitingJobs;
+  return run.usedMemoryAfter === undefined || run.usedMemoryBefore === undefined || !run.waitingJobs
+    ? undefined
+    : (run.usedMemoryAfter - run.usedMemoryBefore) / run.waitingJobs;
 }
 
 function cpuCell(run: FleetRunResult): string {

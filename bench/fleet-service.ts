@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killChild, trackChild } from './child-processes.js';
-import { readProcessUsage, type ProcessUsage } from './process-usage.js';
+import { type ProcessUsage, readProcessUsage } from './process-usage.js';
 
 /** One parsed line of a fleet process's JSON log (`time` is ISO 8601). */
 export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
@@ -80,7 +80,9 @@ export function startFleetService(args: string[], logDir: string, label: string)
         for (; searched < lines.length; searched++) if (predicate(lines[searched]!)) return lines[searched]!;
         if (gone || Date.now() > deadline) {
           const stderr = readFileSync(stderrFile, 'utf8').trim().slice(-STDERR_TAIL_CHARS);
-          const why = gone ? `it exited (code ${child.exitCode}, signal ${child.signalCode})` : `${timeoutMs / 1000} s passed`;
+          const why = gone
+            ? `it exited (code ${child.exitCode}, signal ${child.signalCode})`
+            : `${timeoutMs / 1000} s passed`;
           throw new Error(`${label}: no ${what}: ${why}; stderr: ${stderr || '(empty)'}`);
         }
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -75,6 +75,7 @@ export function floorSha256(length: number): string {
   const head = floorHead();
   const hash = createHash('sha256').update(head);
   const filler = Buffer.alloc(FLOOR_FILLER_BYTES, 0x41);
-  for (let left = length - head.length; left > 0; left -= filler.length) hash.update(filler.subarray(0, Math.min(filler.length, left)));
+  for (let left = length - head.length; left > 0; left -= filler.length)
+    hash.update(filler.subarray(0, Math.min(filler.length, left)));
   return hash.digest('hex');
 }

@@ -1,7 +1,7 @@
 import { LOAD_SERVER_LABELS } from './load-servers.js';
 import type { WebLoadResult } from './run-web-load-scenario.js';
 import type { WorkerRssResult } from './run-worker-rss-scenario.js';
-import { targetTable, type TargetOutcome } from './targets.js';
+import { type TargetOutcome, targetTable } from './targets.js';
 import { webLoadTables, webLoadTargets } from './web-load-report.js';
 import { workerRssTables, workerRssTargets } from './worker-rss-report.js';
 
@@ -14,11 +14,16 @@ export function formatLoadReport(results: readonly LoadResult[], versions: { wrk
   for (const result of results) {
     lines.push(`### ${result.scenario.title}`, '');
     lines.push(...(result.kind === 'web-load' ? webLoadTables(result, versions) : workerRssTables(result)), '');
-    for (const outcome of result.kind === 'web-load' ? webLoadTargets(result) : workerRssTargets(result)) outcomes.push({ scenario: result.scenario.title, outcome });
+    for (const outcome of result.kind === 'web-load' ? webLoadTargets(result) : workerRssTargets(result))
+      outcomes.push({ scenario: result.scenario.title, outcome });
   }
   lines.push(...targetTable('issue 6', outcomes, '-'));
   const failures = results.flatMap(failuresOf);
-  lines.push(...(failures.length === 0 ? ['All load runs passed (no errors, every served or stored image byte-exact).'] : ['Failed load runs:', '', ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`)]));
+  lines.push(
+    ...(failures.length === 0
+      ? ['All load runs passed (no errors, every served or stored image byte-exact).']
+      : ['Failed load runs:', '', ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`)]),
+  );
   return lines;
 }
 
@@ -30,8 +35,12 @@ export function loadResultFailed(result: LoadResult): boolean {
 function failuresOf(result: LoadResult): string[] {
   const title = result.scenario.title;
   if (result.kind === 'web-load') {
-    const runs = result.runs.filter((run) => run.failure !== undefined).map((run) => `${title}, ${LOAD_SERVER_LABELS[run.server]}, "${run.mix}", run ${run.run}: ${run.failure}`);
+    const runs = result.runs
+      .filter((run) => run.failure !== undefined)
+      .map((run) => `${title}, ${LOAD_SERVER_LABELS[run.server]}, "${run.mix}", run ${run.run}: ${run.failure}`);
     return [...(result.failure === undefined ? [] : [`${title}: ${result.failure}`]), ...runs];
   }
-  return result.runs.filter((run) => run.failure !== undefined).map((run) => `${title}, ${run.variant} run ${run.run}: ${run.failure}`);
+  return result.runs
+    .filter((run) => run.failure !== undefined)
+    .map((run) => `${title}, ${run.variant} run ${run.run}: ${run.failure}`);
 }

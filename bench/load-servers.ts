@@ -32,8 +32,17 @@ export async function startLoadServer(kind: LoadServerKind, storeDir: string, di
     case 'image-loader': {
       const web = startFleetService(webArgs(storeDir), dir, 'web');
       try {
-        const listening = await web.waitForLog((line) => line.msg === 'web server listening', WEB_START_TIMEOUT_MS, '"web server listening" line');
-        return { kind, url: `http://127.0.0.1:${String(listening.port)}`, usage: () => web.usage(), stop: async () => void (await web.stop(WEB_STOP_TIMEOUT_MS)) };
+        const listening = await web.waitForLog(
+          (line) => line.msg === 'web server listening',
+          WEB_START_TIMEOUT_MS,
+          '"web server listening" line',
+        );
+        return {
+          kind,
+          url: `http://127.0.0.1:${String(listening.port)}`,
+          usage: () => web.usage(),
+          stop: async () => void (await web.stop(WEB_STOP_TIMEOUT_MS)),
+        };
       } catch (error) {
         await web.stop(WEB_STOP_TIMEOUT_MS);
         throw error;

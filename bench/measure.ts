@@ -33,7 +33,13 @@ export const TIME_BINARY = '/usr/bin/time';
  * `onSpawn` gets GNU time's pid (the tool is its child), to watch the tool
  * while it runs.
  */
-export async function measure(command: Command, logDir: string, label: string, timeoutMs: number, onSpawn?: (timePid: number) => void): Promise<Measurement> {
+export async function measure(
+  command: Command,
+  logDir: string,
+  label: string,
+  timeoutMs: number,
+  onSpawn?: (timePid: number) => void,
+): Promise<Measurement> {
   const stdoutFile = join(logDir, `${label}.stdout`);
   const stderrFile = join(logDir, `${label}.stderr`);
   const timeFile = join(logDir, `${label}.time`);
@@ -42,7 +48,10 @@ export async function measure(command: Command, logDir: string, label: string, t
   let timedOut = false;
   const started = performance.now();
   try {
-    const child = spawn(TIME_BINARY, ['-f', '%M %U %S', '-o', timeFile, command.command, ...command.args], { stdio: ['ignore', out, err], detached: true });
+    const child = spawn(TIME_BINARY, ['-f', '%M %U %S', '-o', timeFile, command.command, ...command.args], {
+      stdio: ['ignore', out, err],
+      detached: true,
+    });
     trackChild(child);
     if (child.pid !== undefined) onSpawn?.(child.pid);
     const timer = setTimeout(() => {
@@ -65,5 +74,7 @@ export async function measure(command: Command, logDir: string, label: string, t
 async function readTimeFile(file: string): Promise<{ peakRssKib: number | undefined; cpuMs: number | undefined }> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const match = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(text.trim().split('\n').pop() ?? '');
-  return match === null ? { peakRssKib: undefined, cpuMs: undefined } : { peakRssKib: Number(match[1]), cpuMs: (Number(match[2]) + Number(match[3])) * 1000 };
+  return match === null
+    ? { peakRssKib: undefined, cpuMs: undefined }
+    : { peakRssKib: Number(match[1]), cpuMs: (Number(match[2]) + Number(match[3])) * 1000 };
 }

@@ -55,12 +55,18 @@ http {
 }
 `,
   );
-  const child = spawn('nginx', ['-p', prefix, '-c', config, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore', detached: true });
+  const child = spawn('nginx', ['-p', prefix, '-c', config, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'], {
+    stdio: 'ignore',
+    detached: true,
+  });
   trackChild(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const answered = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((response) => response.ok, () => false);
+    const answered = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (answered) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       killChild(child);

@@ -22,7 +22,13 @@ if (values.root === undefined || values.log === undefined) {
 }
 const root = values.root;
 const log = createWriteStream(values.log, { flags: 'a' });
-const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+};
 
 const server = createServer((req, res) => {
   const pathname = (req.url ?? '/').split('?')[0]!;
@@ -33,7 +39,10 @@ const server = createServer((req, res) => {
   }
   let segments: string[];
   try {
-    segments = pathname.split('/').filter((segment) => segment !== '').map(decodeURIComponent);
+    segments = pathname
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map(decodeURIComponent);
   } catch {
     res.writeHead(400).end();
     return;
@@ -48,11 +57,18 @@ const server = createServer((req, res) => {
       const info = await stat(file);
       if (info.isDirectory()) {
         const names = (await readdir(file)).filter((name) => !name.startsWith('.'));
-        const links = names.map((name) => `<li><a href="${encodeURIComponent(name)}">${name.replace(/[<&]/g, '')}</a></li>`).join('\n');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!DOCTYPE html><ul>\n${links}\n</ul>\n`);
+        const links = names
+          .map((name) => `<li><a href="${encodeURIComponent(name)}">${name.replace(/[<&]/g, '')}</a></li>`)
+          .join('\n');
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(`<!DOCTYPE html><ul>\n${links}\n</ul>\n`);
         return;
       }
-      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': info.size });
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'content-length': info.size,
+      });
       await pipeline(createReadStream(file), res);
     } catch {
       if (!res.headersSent) res.writeHead(404).end();

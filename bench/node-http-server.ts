@@ -9,6 +9,15 @@ const START_TIMEOUT_MS = 30_000;
 
 /** The plainest Node static server (node-http-server-process.ts) on the store: what Node itself costs, without express and the web node's checks. */
 export async function startNodeHttpServer(storeDir: string, dir: string): Promise<Omit<LoadServer, 'kind'>> {
-  const server = await startUrlProcess(SCRIPT, ['--root', storeDir, '--log', join(dir, 'node-http-access.log')], START_TIMEOUT_MS, 'node:http static server');
-  return { url: server.url, usage: () => (server.child.pid === undefined ? undefined : readProcessUsage(server.child.pid)), stop: server.close };
+  const server = await startUrlProcess(
+    SCRIPT,
+    ['--root', storeDir, '--log', join(dir, 'node-http-access.log')],
+    START_TIMEOUT_MS,
+    'node:http static server',
+  );
+  return {
+    url: server.url,
+    usage: () => (server.child.pid === undefined ? undefined : readProcessUsage(server.child.pid)),
+    stop: server.close,
+  };
 }

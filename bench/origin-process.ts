@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { startImageOrigin, type Behavior } from '../test/origin/image-origin.js';
-import { benchImage, describeSizes, FLOOR_PATH, floorHead, imageBytes, parseImagePath, type SizeSpread } from './image-set.js';
+import { type Behavior, startImageOrigin } from '../test/origin/image-origin.js';
+import {
+  benchImage,
+  describeSizes,
+  FLOOR_PATH,
+  floorHead,
+  imageBytes,
+  parseImagePath,
+  type SizeSpread,
+} from './image-set.js';
 import type { OriginCounters } from './origin-counters.js';
 
 /**
@@ -33,8 +41,14 @@ const bytes = Number(values.bytes);
 const latencyMs = Number(values['latency-ms']);
 const floorBytes = Number(values['floor-bytes']);
 const spread = values.spread === undefined ? undefined : (JSON.parse(values.spread) as SizeSpread);
-if (![count, bytes, latencyMs, floorBytes].every((n) => Number.isInteger(n) && n >= 0) || bytes < 16 || (spread !== undefined && !(spread.maxBytes >= bytes))) {
-  process.stderr.write('origin-process: --count, --bytes (>= 16), --latency-ms and --floor-bytes must be non-negative integers, and --spread\'s maxBytes at least --bytes\n');
+if (
+  ![count, bytes, latencyMs, floorBytes].every((n) => Number.isInteger(n) && n >= 0) ||
+  bytes < 16 ||
+  (spread !== undefined && !(spread.maxBytes >= bytes))
+) {
+  process.stderr.write(
+    "origin-process: --count, --bytes (>= 16), --latency-ms and --floor-bytes must be non-negative integers, and --spread's maxBytes at least --bytes\n",
+  );
   process.exit(2);
 }
 
@@ -51,7 +65,9 @@ for (let index = 0; index < count; index++) {
 // Same value test/origin/image-origin.ts sends for a body of this length.
 const lastModifiedMs = Date.UTC(2026, 0, 1) + bytes * 1000;
 const lastModified = new Date(lastModifiedMs).toUTCString();
-const cacheHeaders: Record<string, string> = values['cache-control'] ? { 'cache-control': values['cache-control'] } : {};
+const cacheHeaders: Record<string, string> = values['cache-control']
+  ? { 'cache-control': values['cache-control'] }
+  : {};
 const head = floorBytes > 0 ? floorHead() : Buffer.alloc(0);
 
 const origin = await startImageOrigin({ latencyMs });
@@ -74,7 +90,12 @@ origin.fallback((path): Behavior | undefined => {
       notModified: origin.stats.notModified + sinceModified304,
       maxInFlight: origin.stats.maxInFlight,
     };
-    return { kind: 'status', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(counters) };
+    return {
+      kind: 'status',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(counters),
+    };
   }
   if (path === FLOOR_PATH && floorBytes > 0) return { kind: 'stream', head, length: floorBytes, declareLength: true };
   const index = parseImagePath(path);
@@ -88,7 +109,11 @@ origin.fallback((path): Behavior | undefined => {
   const since = request?.['if-modified-since'];
   if (request?.['if-none-match'] === undefined && since !== undefined && Date.parse(since) >= lastModifiedMs) {
     sinceModified304++;
-    return { kind: 'status', status: 304, headers: { etag: etags[index]!, 'last-modified': lastModified, ...cacheHeaders } };
+    return {
+      kind: 'status',
+      status: 304,
+      headers: { etag: etags[index]!, 'last-modified': lastModified, ...cacheHeaders },
+    };
   }
   return { kind: 'image', body: images[index]!, contentType: 'image/jpeg', headers: cacheHeaders };
 });
@@ -105,5 +130,7 @@ process.stdin.on('end', shutdown);
 process.stdin.on('close', shutdown);
 process.stdin.resume();
 
-process.stderr.write(`  origin: ${count} images of ${describeSizes(bytes, spread)} ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${origin.url}\n`);
+process.stderr.write(
+  `  origin: ${count} images of ${describeSizes(bytes, spread)} ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${origin.url}\n`,
+);
 process.stdout.write(`${JSON.stringify({ url: origin.url })}\n`);

@@ -31,20 +31,54 @@ export async function writeListFiles(urls: string[], dir: string): Promise<ListF
 export function imageLoaderCommand(lists: ListFiles, storeDir: string, concurrency: number, perHost: number): Command {
   return {
     command: process.execPath,
-    args: [IMAGE_LOADER_CLI, 'fetch', lists.listFile, '--store', storeDir, '--allow-private', '--concurrency', String(concurrency), '--per-host', String(perHost), '--json', '--quiet'],
+    args: [
+      IMAGE_LOADER_CLI,
+      'fetch',
+      lists.listFile,
+      '--store',
+      storeDir,
+      '--allow-private',
+      '--concurrency',
+      String(concurrency),
+      '--per-host',
+      String(perHost),
+      '--json',
+      '--quiet',
+    ],
   };
 }
 
 export function curlCommand(lists: ListFiles, outputDir: string, concurrency: number): Command {
   return {
     command: 'curl',
-    args: ['-s', '-Z', '--parallel-max', String(concurrency), '--remote-name-all', '--output-dir', outputDir, '--config', lists.curlConfigFile],
+    args: [
+      '-s',
+      '-Z',
+      '--parallel-max',
+      String(concurrency),
+      '--remote-name-all',
+      '--output-dir',
+      outputDir,
+      '--config',
+      lists.curlConfigFile,
+    ],
   };
 }
 
 /** aria2c; `conditional` re-runs on an existing directory with If-Modified-Since (its file's mtime). */
 export function aria2cCommand(lists: ListFiles, outputDir: string, concurrency: number, conditional: boolean): Command {
-  const args = [`-j${concurrency}`, '-x1', '-i', lists.listFile, '-d', outputDir, '--auto-file-renaming=false', '--allow-overwrite=true', '--console-log-level=warn', '--summary-interval=0'];
+  const args = [
+    `-j${concurrency}`,
+    '-x1',
+    '-i',
+    lists.listFile,
+    '-d',
+    outputDir,
+    '--auto-file-renaming=false',
+    '--allow-overwrite=true',
+    '--console-log-level=warn',
+    '--summary-interval=0',
+  ];
   if (conditional) args.unshift('--conditional-get=true');
   return { command: 'aria2c', args };
 }

@@ -50,7 +50,11 @@ export function processTree(pid: number): number[] {
 export function sumUsage(pids: readonly number[]): ProcessUsage | undefined {
   const usages = pids.map(readProcessUsage).filter((usage): usage is ProcessUsage => usage !== undefined);
   if (usages.length === 0) return undefined;
-  return usages.reduce((total, usage) => ({ cpuMs: total.cpuMs + usage.cpuMs, peakRssKib: total.peakRssKib + usage.peakRssKib, rssKib: total.rssKib + usage.rssKib }));
+  return usages.reduce((total, usage) => ({
+    cpuMs: total.cpuMs + usage.cpuMs,
+    peakRssKib: total.peakRssKib + usage.peakRssKib,
+    rssKib: total.rssKib + usage.rssKib,
+  }));
 }
 
 /** The fields of /proc/PID/stat after the command name: [0] is the state, [1] the parent's pid. */

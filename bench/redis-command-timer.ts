@@ -31,10 +31,16 @@ interface TimedCommand {
 const outputDir = process.env.BENCH_REDIS_TIMES_DIR;
 if (outputDir !== undefined && outputDir !== '') {
   const require = createRequire(import.meta.url);
-  const { Redis } = require('ioredis') as { Redis: { prototype: { sendCommand(command: TimedCommand, stream?: unknown): unknown } } };
+  const { Redis } = require('ioredis') as {
+    Redis: { prototype: { sendCommand(command: TimedCommand, stream?: unknown): unknown } };
+  };
   const times = new Map<string, CommandTimes>();
   const original = Redis.prototype.sendCommand;
-  Redis.prototype.sendCommand = function timedSendCommand(this: unknown, command: TimedCommand, stream?: unknown): unknown {
+  Redis.prototype.sendCommand = function timedSendCommand(
+    this: unknown,
+    command: TimedCommand,
+    stream?: unknown,
+  ): unknown {
     const started = performance.now();
     const name = commandLabel(command);
     const record = (): void => {
@@ -53,8 +59,13 @@ if (outputDir !== undefined && outputDir !== '') {
   process.on('exit', () => {
     const rows = [...times]
       .sort((a, b) => b[1].totalMs - a[1].totalMs)
-      .map(([name, entry]) => `${name.padEnd(36)} calls ${String(entry.calls).padStart(7)}  mean ${(entry.totalMs / entry.calls).toFixed(2)} ms  max ${entry.maxMs.toFixed(1)} ms  total ${(entry.totalMs / 1000).toFixed(2)} s`);
-    rows.push(`event loop delay (1 ms resolution): mean ${(loop.mean / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
+      .map(
+        ([name, entry]) =>
+          `${name.padEnd(36)} calls ${String(entry.calls).padStart(7)}  mean ${(entry.totalMs / entry.calls).toFixed(2)} ms  max ${entry.maxMs.toFixed(1)} ms  total ${(entry.totalMs / 1000).toFixed(2)} s`,
+      );
+    rows.push(
+      `event loop delay (1 ms resolution): mean ${(loop.mean / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+    );
     writeFileSync(`${outputDir}/redis-times-${process.pid}.txt`, `${rows.join('\n')}\n`);
   });
 }
@@ -63,5 +74,10 @@ function commandLabel(command: TimedCommand): string {
   if (command.name !== 'evalsha' && command.name !== 'eval') return command.name;
   const keys = Number(command.args[1]);
   const firstKey = keys > 0 ? String(command.args[2]) : '';
-  return `${command.name}[${keys} keys, ${firstKey.split(':').pop()?.replace(/^u[0-9a-f]{40}$/, '<job id>') ?? ''}]`;
+  return `${command.name}[${keys} keys, ${
+    firstKey
+      .split(':')
+      .pop()
+      ?.replace(/^u[0-9a-f]{40}$/, '<job id>') ?? ''
+  }]`;
 }

@@ -24,7 +24,10 @@ const ID_PATTERNS: [RegExp, string][] = [
  * for the moments between rounds, not during one.
  */
 export function redisKeyBreakdown(redis: BenchRedis): KeyGroup[] {
-  const keys = redis.cli('--scan').split('\n').filter((key) => key !== '');
+  const keys = redis
+    .cli('--scan')
+    .split('\n')
+    .filter((key) => key !== '');
   const sizes = redis.cliBatch(keys.map((key) => ['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
   const groups = new Map<string, KeyGroup>();
   keys.forEach((key, index) => {

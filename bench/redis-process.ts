@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { killChild, stopChild, trackChild } from './child-processes.js';
 import { freePort, pingRedis } from '../test/support/redis-server.js';
+import { killChild, stopChild, trackChild } from './child-processes.js';
 
 /**
  * A `redis-server` of the bench's own, one per fleet run, so that every run
@@ -41,15 +41,24 @@ const CLI_TIMEOUT_MS = 30_000;
 export async function startBenchRedis(options: BenchRedisOptions): Promise<BenchRedis> {
   const port = await freePort();
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', options.dir,
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--appendfsync', 'everysec',
-    '--maxmemory-policy', 'noeviction',
-    '--logfile', join(options.dir, 'redis.log'),
-    '--daemonize', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    options.dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--logfile',
+    join(options.dir, 'redis.log'),
+    '--daemonize',
+    'no',
   ];
   const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
   trackChild(child);
@@ -63,15 +72,25 @@ export async function startBenchRedis(options: BenchRedisOptions): Promise<Bench
   }
 
   const cli = (...command: string[]): string => {
-    const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...command], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
-    if (result.status !== 0) throw new Error(`redis-cli ${command.join(' ')}: exit ${result.status}: ${result.stderr.trim()}`);
+    const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...command], {
+      encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
+    });
+    if (result.status !== 0)
+      throw new Error(`redis-cli ${command.join(' ')}: exit ${result.status}: ${result.stderr.trim()}`);
     return result.stdout.trim();
   };
   const cliBatch = (commands: string[][]): string[] => {
     if (commands.length === 0) return [];
     const input = commands.map((command) => command.join(' ')).join('\n');
-    const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], { input, encoding: 'utf8', timeout: CLI_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
-    if (result.status !== 0) throw new Error(`redis-cli (${commands.length} commands): exit ${result.status}: ${result.stderr.trim()}`);
+    const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], {
+      input,
+      encoding: 'utf8',
+      timeout: CLI_TIMEOUT_MS,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (result.status !== 0)
+      throw new Error(`redis-cli (${commands.length} commands): exit ${result.status}: ${result.stderr.trim()}`);
     return result.stdout.replace(/\n$/, '').split('\n');
   };
   const info = (section: string): Record<string, string> => {

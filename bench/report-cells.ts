@@ -15,7 +15,9 @@ export function mibOfKib(kib: number | undefined): string {
 
 /** `start / peak / end` in MiB. */
 export function traceCell(trace: RssTrace | undefined): string {
-  return trace === undefined ? '' : `${mibOfKib(trace.startKib)} / ${mibOfKib(trace.peakKib)} / ${mibOfKib(trace.endKib)}`;
+  return trace === undefined
+    ? ''
+    : `${mibOfKib(trace.startKib)} / ${mibOfKib(trace.peakKib)} / ${mibOfKib(trace.endKib)}`;
 }
 
 /** A trace's readings in MiB: the first, then the first at or after each further `everyMs`, and the last. */

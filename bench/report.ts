@@ -1,7 +1,7 @@
 import type { BenchArgs } from './bench-args.js';
 import type { Environment } from './environment.js';
-import { fleetResultFailed, formatFleetReport, type FleetModeResult } from './fleet-report.js';
-import { formatLoadReport, loadResultFailed, type LoadResult } from './load-report.js';
+import { type FleetModeResult, fleetResultFailed, formatFleetReport } from './fleet-report.js';
+import { formatLoadReport, type LoadResult, loadResultFailed } from './load-report.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult } from './run-download-scenario.js';
 import type { ParseResult } from './run-parse-scenario.js';
@@ -16,8 +16,13 @@ const MIB = 1024 ** 2;
 export function formatReport(results: readonly ScenarioResult[], args: BenchArgs, environment: Environment): string {
   const downloads = results.filter((result): result is DownloadResult => result.kind === 'download');
   const parses = results.filter((result): result is ParseResult => result.kind === 'parse');
-  const fleets = results.filter((result): result is FleetModeResult => result.kind === 'fleet' || result.kind === 'enqueue' || result.kind === 'memory');
-  const loads = results.filter((result): result is LoadResult => result.kind === 'web-load' || result.kind === 'worker-rss');
+  const fleets = results.filter(
+    (result): result is FleetModeResult =>
+      result.kind === 'fleet' || result.kind === 'enqueue' || result.kind === 'memory',
+  );
+  const loads = results.filter(
+    (result): result is LoadResult => result.kind === 'web-load' || result.kind === 'worker-rss',
+  );
   const lines: string[] = [
     `## Benchmark, ${environment.date.slice(0, 10)}`,
     '',
@@ -34,9 +39,12 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
       '|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     );
     for (const result of downloads) {
-      const summaries = new Map<ToolName, ToolSummary>(result.scenario.tools.map((tool) => [tool, summarizeTool(result, tool)]));
+      const summaries = new Map<ToolName, ToolSummary>(
+        result.scenario.tools.map((tool) => [tool, summarizeTool(result, tool)]),
+      );
       for (const summary of summaries.values()) lines.push(downloadRow(result, summary, summaries));
-      for (const outcome of evaluateTargets(result, summaries)) outcomes.push({ scenario: result.scenario.title, outcome });
+      for (const outcome of evaluateTargets(result, summaries))
+        outcomes.push({ scenario: result.scenario.title, outcome });
     }
     lines.push(
       '',
@@ -48,7 +56,10 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
   if (parses.length > 0) lines.push(...parseTable(parses), '');
   if (outcomes.length > 0) {
     lines.push('| scenario | target (issue 2) | image-loader measured | met |', '|---|---|---|:-:|');
-    for (const { scenario, outcome } of outcomes) lines.push(`| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? '?' : outcome.met ? 'yes' : '**no**'} |`);
+    for (const { scenario, outcome } of outcomes)
+      lines.push(
+        `| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? '?' : outcome.met ? 'yes' : '**no**'} |`,
+      );
     lines.push('');
   }
   if (downloads.length > 0 || parses.length > 0) lines.push(...failureNotes(downloads, parses));
@@ -74,7 +85,11 @@ export function anyRunFailed(results: readonly ScenarioResult[]): boolean {
   });
 }
 
-function downloadRow(result: DownloadResult, summary: ToolSummary, summaries: ReadonlyMap<ToolName, ToolSummary>): string {
+function downloadRow(
+  result: DownloadResult,
+  summary: ToolSummary,
+  summaries: ReadonlyMap<ToolName, ToolSummary>,
+): string {
   const { medianMs, counters } = summary;
   const floorMs = result.latencyFloorMs ?? summaries.get('curl-floor')?.medianMs;
   const isLoader = summary.tool === 'image-loader';
@@ -82,7 +97,12 @@ function downloadRow(result: DownloadResult, summary: ToolSummary, summaries: Re
     const peerMs = summaries.get(peer)?.medianMs;
     return isLoader && medianMs !== undefined && peerMs !== undefined ? `${(medianMs / peerMs).toFixed(2)}x` : '';
   };
-  const tool = result.scenario.rerun && summary.tool === 'aria2c' ? 'aria2c --conditional-get' : summary.tool === 'curl-floor' ? 'floor: one `curl -o` of 1000 MiB' : summary.tool;
+  const tool =
+    result.scenario.rerun && summary.tool === 'aria2c'
+      ? 'aria2c --conditional-get'
+      : summary.tool === 'curl-floor'
+        ? 'floor: one `curl -o` of 1000 MiB'
+        : summary.tool;
   const statuses = isLoader && summary.statuses ? ` (${describeStatuses(summary.statuses)})` : '';
   return [
     result.scenario.title,
@@ -94,14 +114,21 @@ function downloadRow(result: DownloadResult, summary: ToolSummary, summaries: Re
     counters ? (counters.bodyBytes / MIB).toFixed(1) : '',
     counters ? String(counters.notModified) : '',
     counters ? String(counters.maxInFlight) : '',
-    floorMs !== undefined && medianMs !== undefined && summary.tool !== 'curl-floor' ? `${(medianMs / floorMs).toFixed(2)}x` : '',
+    floorMs !== undefined && medianMs !== undefined && summary.tool !== 'curl-floor'
+      ? `${(medianMs / floorMs).toFixed(2)}x`
+      : '',
     ratioTo('curl'),
     ratioTo('aria2c'),
-  ].join(' | ').replace(/^/, '| ').concat(' |');
+  ]
+    .join(' | ')
+    .replace(/^/, '| ')
+    .concat(' |');
 }
 
 function describeStatuses(statuses: Record<string, number>): string {
-  const parts = ['downloaded', 'unchanged', 'failed'].filter((status) => (statuses[status] ?? 0) > 0).map((status) => `${statuses[status]} ${status}`);
+  const parts = ['downloaded', 'unchanged', 'failed']
+    .filter((status) => (statuses[status] ?? 0) > 0)
+    .map((status) => `${statuses[status]} ${status}`);
   if ((statuses.fresh ?? 0) > 0) parts.push(`${statuses.fresh} not asked: fresh`);
   return parts.join(', ');
 }
@@ -109,9 +136,15 @@ function describeStatuses(statuses: Record<string, number>): string {
 function floorNotes(downloads: readonly DownloadResult[], args: BenchArgs): string {
   const notes = downloads
     .filter((result) => result.latencyFloorMs !== undefined)
-    .map((result) => `${result.scenario.title}: ${result.scenario.origin.count} x ${result.scenario.origin.latencyMs} ms / ${args.concurrency} = ${seconds(result.latencyFloorMs!)} s`);
+    .map(
+      (result) =>
+        `${result.scenario.title}: ${result.scenario.origin.count} x ${result.scenario.origin.latencyMs} ms / ${args.concurrency} = ${seconds(result.latencyFloorMs!)} s`,
+    );
   const hasCurlFloor = downloads.some((result) => result.scenario.tools.includes('curl-floor'));
-  if (hasCurlFloor) notes.push('scenario 2: the floor is one `curl -s -o FILE` of a single streamed file of the same total bytes from the same origin, measured in the same runs');
+  if (hasCurlFloor)
+    notes.push(
+      'scenario 2: the floor is one `curl -s -o FILE` of a single streamed file of the same total bytes from the same origin, measured in the same runs',
+    );
   return notes.length === 0 ? '' : `"vs floor": ${notes.join('; ')}.`;
 }
 
@@ -139,10 +172,22 @@ function parseTable(parses: readonly ParseResult[]): string[] {
 
 function failureNotes(downloads: readonly DownloadResult[], parses: readonly ParseResult[]): string[] {
   const failures = [
-    ...downloads.flatMap((result) => result.runs.filter((run) => run.failure !== undefined).map((run) => `- ${result.scenario.title}, ${run.tool} run ${run.run}: ${run.failure}`)),
-    ...parses.flatMap((parse) => parse.lists.flatMap((list) => list.runs.filter((run) => run.failure !== undefined).map((run) => `- ${parse.scenario.title}, ${list.shape.name} run ${run.run}: ${run.failure}`))),
+    ...downloads.flatMap((result) =>
+      result.runs
+        .filter((run) => run.failure !== undefined)
+        .map((run) => `- ${result.scenario.title}, ${run.tool} run ${run.run}: ${run.failure}`),
+    ),
+    ...parses.flatMap((parse) =>
+      parse.lists.flatMap((list) =>
+        list.runs
+          .filter((run) => run.failure !== undefined)
+          .map((run) => `- ${parse.scenario.title}, ${list.shape.name} run ${run.run}: ${run.failure}`),
+      ),
+    ),
   ];
-  return failures.length === 0 ? ['All runs passed verification.'] : ['Failed runs (not timed):', '', ...failures.map((line) => line.replace(/\s+/g, ' ').replace(/\|/g, '\\|'))];
+  return failures.length === 0
+    ? ['All runs passed verification.']
+    : ['Failed runs (not timed):', '', ...failures.map((line) => line.replace(/\s+/g, ' ').replace(/\|/g, '\\|'))];
 }
 
 function seconds(ms: number): string {

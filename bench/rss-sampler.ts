@@ -40,7 +40,12 @@ export function sampleRss(read: () => number | undefined, intervalMs: number): R
       clearInterval(timer);
       take();
       const values = samples.map((sample) => sample.rssKib);
-      return { startKib: values[0], peakKib: values.length === 0 ? undefined : Math.max(...values), endKib: values.at(-1), samples };
+      return {
+        startKib: values[0],
+        peakKib: values.length === 0 ? undefined : Math.max(...values),
+        endKib: values.at(-1),
+        samples,
+      };
     },
   };
 }

@@ -1,10 +1,10 @@
 import { loadavg } from 'node:os';
-import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './bench-args.js';
+import { BENCH_USAGE, type BenchArgs, parseBenchArgs } from './bench-args.js';
 import { killAllChildren } from './child-processes.js';
 import { checkLoadTools, checkRedisTools, checkTools, describeEnvironment } from './environment.js';
 import { TIME_BINARY } from './measure.js';
 import { anyRunFailed, formatReport, type ScenarioResult } from './report.js';
-import { runDownloadScenario, type BenchOptions } from './run-download-scenario.js';
+import { type BenchOptions, runDownloadScenario } from './run-download-scenario.js';
 import { runEnqueueScenario } from './run-enqueue-scenario.js';
 import { runFleetScenario } from './run-fleet-scenario.js';
 import { runMemoryScenario } from './run-memory-scenario.js';
@@ -33,7 +33,16 @@ async function main(argv: string[]): Promise<number> {
   const selected = SCENARIOS.filter((candidate) => args.scenarios.includes(candidate.id));
   try {
     checkTools(TIME_BINARY);
-    if (selected.some((scenario) => scenario.kind === 'fleet' || scenario.kind === 'enqueue' || scenario.kind === 'memory' || scenario.kind === 'worker-rss')) checkRedisTools();
+    if (
+      selected.some(
+        (scenario) =>
+          scenario.kind === 'fleet' ||
+          scenario.kind === 'enqueue' ||
+          scenario.kind === 'memory' ||
+          scenario.kind === 'worker-rss',
+      )
+    )
+      checkRedisTools();
     if (selected.some((scenario) => scenario.kind === 'web-load')) checkLoadTools();
   } catch (error) {
     // A missing tool is the operator's to install: its message says how; a stack trace would only hide it.

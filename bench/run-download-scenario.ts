@@ -1,14 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
-import { measure, type Command, type Measurement } from './measure.js';
+import { type Command, type Measurement, measure } from './measure.js';
 import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
-import { aria2cCommand, curlCommand, curlFloorCommand, imageLoaderCommand, writeListFiles, type ListFiles, type ToolName } from './peers.js';
+import {
+  aria2cCommand,
+  curlCommand,
+  curlFloorCommand,
+  imageLoaderCommand,
+  type ListFiles,
+  type ToolName,
+  writeListFiles,
+} from './peers.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 import type { DownloadScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
-import { verifyImageLoaderStore, verifyPlainDir, verifySingleFile, type Verification } from './verify.js';
-import { startScenarioOrigin } from './scenario-origin.js';
+import { type Verification, verifyImageLoaderStore, verifyPlainDir, verifySingleFile } from './verify.js';
 
 export interface BenchOptions {
   runs: number;
@@ -62,7 +70,16 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
   const runs: RunResult[] = [];
   try {
     const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
-    const context: RunContext = { scenario, options, origin, urls, expected, floorSha, lists: await writeListFiles(urls, dir), dir };
+    const context: RunContext = {
+      scenario,
+      options,
+      origin,
+      urls,
+      expected,
+      floorSha,
+      lists: await writeListFiles(urls, dir),
+      dir,
+    };
     for (let run = 1; run <= options.runs; run++) {
       for (const tool of scenario.tools) runs.push(await runTool(context, tool, run));
     }
@@ -93,9 +110,27 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
   try {
     if (scenario.rerun) {
       options.log(`${prefix}: priming a fresh directory (untimed)`);
-      const prime = await measure(commandFor(context, tool, output, false), dir, `${label}-prime`, options.runTimeoutMs);
-      const failure = await failureOf(prime, await verifyOutput(context, tool, output, prime.stdoutFile), options.runTimeoutMs);
-      if (failure !== undefined) return report(context, prefix, { tool, run, wallMs: prime.wallMs, peakRssKib: undefined, counters: undefined, verification: undefined, failure: `priming run: ${failure}` });
+      const prime = await measure(
+        commandFor(context, tool, output, false),
+        dir,
+        `${label}-prime`,
+        options.runTimeoutMs,
+      );
+      const failure = await failureOf(
+        prime,
+        await verifyOutput(context, tool, output, prime.stdoutFile),
+        options.runTimeoutMs,
+      );
+      if (failure !== undefined)
+        return report(context, prefix, {
+          tool,
+          run,
+          wallMs: prime.wallMs,
+          peakRssKib: undefined,
+          counters: undefined,
+          verification: undefined,
+          failure: `priming run: ${failure}`,
+        });
     }
     flushDisk();
     await origin.reset();
@@ -103,7 +138,15 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
     const counters = await origin.counters();
     const verification = await verifyOutput(context, tool, output, timed.stdoutFile);
     const failure = await failureOf(timed, verification, options.runTimeoutMs);
-    return report(context, prefix, { tool, run, wallMs: timed.wallMs, peakRssKib: timed.peakRssKib, counters, verification, failure });
+    return report(context, prefix, {
+      tool,
+      run,
+      wallMs: timed.wallMs,
+      peakRssKib: timed.peakRssKib,
+      counters,
+      verification,
+      failure,
+    });
   } finally {
     removeDir(output);
   }
@@ -123,7 +166,12 @@ function commandFor(context: RunContext, tool: ToolName, output: string, conditi
   }
 }
 
-async function verifyOutput(context: RunContext, tool: ToolName, output: string, stdoutFile: string): Promise<Verification> {
+async function verifyOutput(
+  context: RunContext,
+  tool: ToolName,
+  output: string,
+  stdoutFile: string,
+): Promise<Verification> {
   switch (tool) {
     case 'image-loader':
       return verifyImageLoaderStore(output, stdoutFile, context.urls, context.expected);
@@ -136,19 +184,26 @@ async function verifyOutput(context: RunContext, tool: ToolName, output: string,
 }
 
 /** Why a measured image-loader or peer run does not count (killed, a non-zero exit with its stderr's end, failed verification); undefined when it passed. */
-export async function failureOf(measured: Measurement, verification: Verification, timeoutMs: number): Promise<string | undefined> {
+export async function failureOf(
+  measured: Measurement,
+  verification: Verification,
+  timeoutMs: number,
+): Promise<string | undefined> {
   if (measured.timedOut) return `killed after ${timeoutMs / 1000} s`;
   if (measured.exitCode !== 0) {
     const stderr = await readFile(measured.stderrFile, 'utf8').catch(() => '');
     return `exit code ${measured.exitCode}: ${stderr.trim().slice(-STDERR_TAIL_CHARS) || '(no stderr)'}`;
   }
-  if (!verification.ok) return `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`;
+  if (!verification.ok)
+    return `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`;
   return undefined;
 }
 
 function report(context: RunContext, prefix: string, result: RunResult): RunResult {
   const rss = result.peakRssKib === undefined ? '?' : `${(result.peakRssKib / 1024).toFixed(0)} MiB`;
-  const served = result.counters ? `, ${result.counters.requests} req, ${(result.counters.bodyBytes / 1024 ** 2).toFixed(1)} MiB body, ${result.counters.notModified} x 304, max ${result.counters.maxInFlight} in flight` : '';
+  const served = result.counters
+    ? `, ${result.counters.requests} req, ${(result.counters.bodyBytes / 1024 ** 2).toFixed(1)} MiB body, ${result.counters.notModified} x 304, max ${result.counters.maxInFlight} in flight`
+    : '';
   const outcome = result.failure === undefined ? 'verified' : `FAILED: ${result.failure}`;
   context.options.log(`${prefix}: ${(result.wallMs / 1000).toFixed(2)} s, ${rss}${served}; ${outcome}`);
   return result;

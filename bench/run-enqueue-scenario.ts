@@ -51,7 +51,10 @@ const UNFETCHED_ORIGIN = 'http://127.0.0.1:9';
 export async function runEnqueueScenario(scenario: EnqueueScenario, options: BenchOptions): Promise<EnqueueResult> {
   const dir = freshDir(join(options.scratchRoot, scenario.id));
   const listFile = join(dir, 'urls.txt');
-  await writeFile(listFile, Array.from({ length: scenario.urls }, (_, index) => `${UNFETCHED_ORIGIN}${imagePath(index)}\n`).join(''));
+  await writeFile(
+    listFile,
+    Array.from({ length: scenario.urls }, (_, index) => `${UNFETCHED_ORIGIN}${imagePath(index)}\n`).join(''),
+  );
   const runs: EnqueueRun[] = [];
   try {
     for (let run = 1; run <= options.runs; run++) {
@@ -69,9 +72,28 @@ export async function runEnqueueScenario(scenario: EnqueueScenario, options: Ben
   return { kind: 'enqueue', scenario, redisAof: options.redisAof, runs };
 }
 
-async function runOnce(scenario: EnqueueScenario, options: BenchOptions, listFile: string, runDir: string, run: number): Promise<EnqueueRun> {
+async function runOnce(
+  scenario: EnqueueScenario,
+  options: BenchOptions,
+  listFile: string,
+  runDir: string,
+  run: number,
+): Promise<EnqueueRun> {
   freshDir(runDir);
-  const empty: EnqueueRun = { run, enqueueMs: undefined, wallMs: undefined, usedMemoryBefore: undefined, usedMemoryAfter: undefined, waitingJobs: undefined, pendingHashBytes: undefined, eventStreamBytes: undefined, coordinatorCpuMs: undefined, redisCpuMs: undefined, coordinatorPeakRssKib: undefined, failure: undefined };
+  const empty: EnqueueRun = {
+    run,
+    enqueueMs: undefined,
+    wallMs: undefined,
+    usedMemoryBefore: undefined,
+    usedMemoryAfter: undefined,
+    waitingJobs: undefined,
+    pendingHashBytes: undefined,
+    eventStreamBytes: undefined,
+    coordinatorCpuMs: undefined,
+    redisCpuMs: undefined,
+    coordinatorPeakRssKib: undefined,
+    failure: undefined,
+  };
   try {
     return await withFleet(runDir, options.redisAof, async (fleet) => {
       const usedMemoryBefore = fleet.redis.infoNumber('memory', 'used_memory');
@@ -80,8 +102,16 @@ async function runOnce(scenario: EnqueueScenario, options: BenchOptions, listFil
       let started;
       let enqueued;
       try {
-        started = await coordinator.waitForLog((line) => line.msg === 'round started', options.runTimeoutMs, '"round started" line');
-        enqueued = await coordinator.waitForLog((line) => line.msg === 'round enqueued', options.runTimeoutMs, '"round enqueued" line');
+        started = await coordinator.waitForLog(
+          (line) => line.msg === 'round started',
+          options.runTimeoutMs,
+          '"round started" line',
+        );
+        enqueued = await coordinator.waitForLog(
+          (line) => line.msg === 'round enqueued',
+          options.runTimeoutMs,
+          '"round enqueued" line',
+        );
       } catch (error) {
         return { ...empty, usedMemoryBefore, failure: (error as Error).message };
       }
@@ -95,7 +125,11 @@ async function runOnce(scenario: EnqueueScenario, options: BenchOptions, listFil
         return /^\d+$/.test(reply) ? Number(reply) : undefined;
       };
       const failure =
-        enqueued.urls !== scenario.urls ? `the coordinator enqueued ${String(enqueued.urls)} URLs, expected ${scenario.urls}` : waitingJobs !== scenario.urls ? `${waitingJobs} jobs waiting, expected ${scenario.urls}` : undefined;
+        enqueued.urls !== scenario.urls
+          ? `the coordinator enqueued ${String(enqueued.urls)} URLs, expected ${scenario.urls}`
+          : waitingJobs !== scenario.urls
+            ? `${waitingJobs} jobs waiting, expected ${scenario.urls}`
+            : undefined;
       return {
         run,
         enqueueMs: Date.parse(enqueued.time) - Date.parse(started.time),

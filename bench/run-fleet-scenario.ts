@@ -6,13 +6,13 @@ import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
 import type { BenchOrigin } from './origin-client.js';
 import type { OriginCounters } from './origin-counters.js';
-import { imageLoaderCommand, writeListFiles, type ListFiles } from './peers.js';
+import { imageLoaderCommand, type ListFiles, writeListFiles } from './peers.js';
 import type { BenchRedis } from './redis-process.js';
-import { failureOf, type BenchOptions } from './run-download-scenario.js';
+import { type BenchOptions, failureOf } from './run-download-scenario.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 import type { FleetScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
-import { verifyImageLoaderStore, type Verification } from './verify.js';
-import { startScenarioOrigin } from './scenario-origin.js';
+import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 /** `fetch`, or a fleet of `workers` processes at `concurrencyPerWorker` each. */
 export type FleetVariant = { kind: 'fetch' } | { kind: 'fleet'; workers: number; concurrencyPerWorker: number };
@@ -73,7 +73,14 @@ const SETTLED_MESSAGES = new Set(['url downloaded', 'url unchanged', 'url failed
  */
 export async function runFleetScenario(scenario: FleetScenario, options: BenchOptions): Promise<FleetResult> {
   const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
-  const variants: FleetVariant[] = [{ kind: 'fetch' }, ...scenario.workerCounts.map((workers) => ({ kind: 'fleet' as const, workers, concurrencyPerWorker: Math.floor(options.concurrency / workers) }))];
+  const variants: FleetVariant[] = [
+    { kind: 'fetch' },
+    ...scenario.workerCounts.map((workers) => ({
+      kind: 'fleet' as const,
+      workers,
+      concurrencyPerWorker: Math.floor(options.concurrency / workers),
+    })),
+  ];
 
   const runs: FleetRunResult[] = [];
   try {
@@ -93,7 +100,9 @@ export async function runFleetScenario(scenario: FleetScenario, options: BenchOp
 }
 
 export function variantLabel(variant: FleetVariant): string {
-  return variant.kind === 'fetch' ? 'fetch' : `fleet: ${variant.workers} worker${variant.workers === 1 ? '' : 's'} x --concurrency ${variant.concurrencyPerWorker}`;
+  return variant.kind === 'fetch'
+    ? 'fetch'
+    : `fleet: ${variant.workers} worker${variant.workers === 1 ? '' : 's'} x --concurrency ${variant.concurrencyPerWorker}`;
 }
 
 interface FleetContext {
@@ -111,7 +120,12 @@ async function runFetch(context: FleetContext, run: number): Promise<FleetRunRes
   try {
     flushDisk();
     await origin.reset();
-    const timed = await measure(imageLoaderCommand(lists, store, options.concurrency, options.perHost), dir, `fetch-run${run}`, options.runTimeoutMs);
+    const timed = await measure(
+      imageLoaderCommand(lists, store, options.concurrency, options.perHost),
+      dir,
+      `fetch-run${run}`,
+      options.runTimeoutMs,
+    );
     const counters = await origin.counters();
     const verification = await verifyImageLoaderStore(store, timed.stdoutFile, urls, expected);
     const failure = await failureOf(timed, verification, options.runTimeoutMs);
@@ -137,7 +151,11 @@ async function runFetch(context: FleetContext, run: number): Promise<FleetRunRes
   }
 }
 
-async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { kind: 'fleet' }>, run: number): Promise<FleetRunResult> {
+async function runFleet(
+  context: FleetContext,
+  variant: Extract<FleetVariant, { kind: 'fleet' }>,
+  run: number,
+): Promise<FleetRunResult> {
   const { options, origin, dir, lists, urls, expected } = context;
   const runDir = freshDir(join(dir, `fleet-${variant.workers}w-run${run}`));
   const store = join(runDir, 'store');
@@ -152,7 +170,11 @@ async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { 
       const coordinator = fleet.startCoordinator(lists.listFile, store);
       let completed: LogLine;
       try {
-        completed = await coordinator.waitForLog((line) => line.msg === 'round completed', options.runTimeoutMs, '"round completed" line');
+        completed = await coordinator.waitForLog(
+          (line) => line.msg === 'round completed',
+          options.runTimeoutMs,
+          '"round completed" line',
+        );
       } catch (error) {
         return failedRun(variant, run, Date.now() - coordinator.spawnedAt, (error as Error).message);
       }
@@ -163,7 +185,10 @@ async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { 
       const logs = coordinator.logs();
       const at = (line: LogLine | undefined): number => (line === undefined ? Number.NaN : Date.parse(line.time));
       const startedAt = at(logs.find((line) => line.msg === 'round started'));
-      const settled = workers.flatMap((worker) => worker.logs()).filter((line) => SETTLED_MESSAGES.has(line.msg)).map(at);
+      const settled = workers
+        .flatMap((worker) => worker.logs())
+        .filter((line) => SETTLED_MESSAGES.has(line.msg))
+        .map(at);
       const phases: FleetPhases = {
         startupMs: startedAt - coordinator.spawnedAt,
         enqueueMs: at(logs.find((line) => line.msg === 'round enqueued')) - startedAt,
@@ -171,7 +196,10 @@ async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { 
         lastUrlMs: Math.max(...settled) - startedAt,
       };
       const verification = await verifyImageLoaderStore(store, new StoreLayout(store).lastRoundFile, urls, expected);
-      const sum = (values: (number | undefined)[]): number | undefined => (values.some((value) => value === undefined) ? undefined : values.reduce<number>((total, value) => total + value!, 0));
+      const sum = (values: (number | undefined)[]): number | undefined =>
+        values.some((value) => value === undefined)
+          ? undefined
+          : values.reduce<number>((total, value) => total + value!, 0);
       return {
         variant,
         run,
@@ -183,11 +211,15 @@ async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { 
         coordinatorCpuMs: coordinatorUsage?.cpuMs,
         redisCpuMs: after.cpuMs - before.cpuMs,
         redisCommandsPerUrl: (after.commands - before.commands) / urls.length,
-        redisCommandMix: Object.fromEntries(Object.entries(after.calls).map(([name, calls]) => [name, (calls - (before.calls[name] ?? 0)) / urls.length])),
+        redisCommandMix: Object.fromEntries(
+          Object.entries(after.calls).map(([name, calls]) => [name, (calls - (before.calls[name] ?? 0)) / urls.length]),
+        ),
         peakRssKib: Math.max(...workerUsage.map((usage) => usage?.peakRssKib ?? 0)),
         counters,
         verification,
-        failure: verification.ok ? undefined : `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`,
+        failure: verification.ok
+          ? undefined
+          : `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`,
       };
     });
   } catch (error) {
@@ -200,18 +232,43 @@ async function runFleet(context: FleetContext, variant: Extract<FleetVariant, { 
 
 /** Redis's own CPU time and command counts, to be taken before and after a round. */
 function redisCounters(redis: BenchRedis): { cpuMs: number; commands: number; calls: Record<string, number> } {
-  return { cpuMs: redis.cpuMs(), commands: redis.infoNumber('stats', 'total_commands_processed'), calls: redis.commandCalls() };
+  return {
+    cpuMs: redis.cpuMs(),
+    commands: redis.infoNumber('stats', 'total_commands_processed'),
+    calls: redis.commandCalls(),
+  };
 }
 
 function failedRun(variant: FleetVariant, run: number, wallMs: number, failure: string): FleetRunResult {
-  return { variant, run, wallMs, roundMs: undefined, phases: undefined, toolCpuMs: undefined, workerIdleCpuMs: undefined, coordinatorCpuMs: undefined, redisCpuMs: undefined, redisCommandsPerUrl: undefined, redisCommandMix: undefined, peakRssKib: undefined, counters: undefined, verification: undefined, failure };
+  return {
+    variant,
+    run,
+    wallMs,
+    roundMs: undefined,
+    phases: undefined,
+    toolCpuMs: undefined,
+    workerIdleCpuMs: undefined,
+    coordinatorCpuMs: undefined,
+    redisCpuMs: undefined,
+    redisCommandsPerUrl: undefined,
+    redisCommandMix: undefined,
+    peakRssKib: undefined,
+    counters: undefined,
+    verification: undefined,
+    failure,
+  };
 }
 
 function logResult(context: FleetContext, scenario: FleetScenario, result: FleetRunResult): FleetRunResult {
-  const seconds = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '?' : (ms / 1000).toFixed(2));
+  const seconds = (ms: number | undefined): string =>
+    ms === undefined || Number.isNaN(ms) ? '?' : (ms / 1000).toFixed(2);
   const round = result.roundMs === undefined ? '' : `round ${seconds(result.roundMs)} s, `;
-  const served = result.counters ? `; ${result.counters.requests} req, max ${result.counters.maxInFlight} in flight` : '';
+  const served = result.counters
+    ? `; ${result.counters.requests} req, max ${result.counters.maxInFlight} in flight`
+    : '';
   const outcome = result.failure === undefined ? 'verified' : `FAILED: ${result.failure}`;
-  context.options.log(`[${scenario.id}] ${variantLabel(result.variant)} run ${result.run}/${context.options.runs}: ${round}wall ${seconds(result.wallMs)} s${served}; ${outcome}`);
+  context.options.log(
+    `[${scenario.id}] ${variantLabel(result.variant)} run ${result.run}/${context.options.runs}: ${round}wall ${seconds(result.wallMs)} s${served}; ${outcome}`,
+  );
   return result;
 }

@@ -1,18 +1,18 @@
 import { join } from 'node:path';
-import { StoreLayout } from '../core/store/store-layout.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
+import { StoreLayout } from '../core/store/store-layout.js';
 import { roundWaitCommand } from './fleet-commands.js';
 import { withFleet } from './fleet-harness.js';
 import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
 import type { OriginCounters } from './origin-counters.js';
 import { writeListFiles } from './peers.js';
-import { redisKeyBreakdown, type KeyGroup } from './redis-key-breakdown.js';
+import { type KeyGroup, redisKeyBreakdown } from './redis-key-breakdown.js';
 import type { BenchOptions } from './run-download-scenario.js';
+import { startScenarioOrigin } from './scenario-origin.js';
 import type { MemoryScenario } from './scenarios.js';
 import { removeDir } from './scratch-dir.js';
-import { verifyImageLoaderStore, type Verification } from './verify.js';
-import { startScenarioOrigin } from './scenario-origin.js';
+import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 /** One round of the sequence, and Redis as the round left it. */
 export interface MemoryRound {
@@ -46,7 +46,6 @@ export interface MemoryResult {
   failure: string | undefined;
 }
 
-
 /**
  * Scenario 9: one worker and one coordinator run the same list round after
  * round (`round --wait` back to back after the scheduler's first); after
@@ -55,13 +54,27 @@ export interface MemoryResult {
  */
 export async function runMemoryScenario(scenario: MemoryScenario, options: BenchOptions): Promise<MemoryResult> {
   const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
-  const result: MemoryResult = { kind: 'memory', scenario, concurrency: options.concurrency, redisAof: options.redisAof, rounds: [], breakdowns: [], verifications: [], workerPeakRssKib: undefined, failure: undefined };
+  const result: MemoryResult = {
+    kind: 'memory',
+    scenario,
+    concurrency: options.concurrency,
+    redisAof: options.redisAof,
+    rounds: [],
+    breakdowns: [],
+    verifications: [],
+    workerPeakRssKib: undefined,
+    failure: undefined,
+  };
   const store = join(dir, 'store');
   try {
     const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
     const { listFile } = await writeListFiles(urls, dir);
     await withFleet(dir, options.redisAof, async (fleet) => {
-      const [worker] = await fleet.startWorkers(1, store, { concurrency: options.concurrency, perHost: options.perHost, fleetPerHost: options.perHost });
+      const [worker] = await fleet.startWorkers(1, store, {
+        concurrency: options.concurrency,
+        perHost: options.perHost,
+        fleetPerHost: options.perHost,
+      });
       await origin.reset();
       const coordinator = fleet.startCoordinator(listFile, store);
       const seen = new Set<string>();
@@ -76,7 +89,11 @@ export async function runMemoryScenario(scenario: MemoryScenario, options: Bench
             return;
           }
         }
-        const completed = await coordinator.waitForLog((line) => line.msg === 'round completed' && !seen.has(String(line.roundId)), options.runTimeoutMs, `"round completed" line of round ${round}`);
+        const completed = await coordinator.waitForLog(
+          (line) => line.msg === 'round completed' && !seen.has(String(line.roundId)),
+          options.runTimeoutMs,
+          `"round completed" line of round ${round}`,
+        );
         seen.add(String(completed.roundId));
         const memory = fleet.redis.info('memory');
         const entry: MemoryRound = {
@@ -96,11 +113,18 @@ export async function runMemoryScenario(scenario: MemoryScenario, options: Bench
           `[${scenario.id}] round ${round}/${scenario.rounds}: ${(entry.roundMs / 1000).toFixed(2)} s, ${entry.counts.downloaded} downloaded, ${entry.counts.unchanged} unchanged, ${entry.counts.failed} failed; ` +
             `used_memory ${(entry.usedMemory / 1024 ** 2).toFixed(2)} MiB, ${entry.keys} keys`,
         );
-        if (round === scenario.baselineRound || round === scenario.rounds) result.breakdowns.push({ round, groups: redisKeyBreakdown(fleet.redis) });
+        if (round === scenario.baselineRound || round === scenario.rounds)
+          result.breakdowns.push({ round, groups: redisKeyBreakdown(fleet.redis) });
         if (round === 1 || round === scenario.rounds) {
-          const verification = await verifyImageLoaderStore(store, new StoreLayout(store).lastRoundFile, urls, expected);
+          const verification = await verifyImageLoaderStore(
+            store,
+            new StoreLayout(store).lastRoundFile,
+            urls,
+            expected,
+          );
           result.verifications.push({ round, verification });
-          if (!verification.ok) options.log(`[${scenario.id}] round ${round}: verification FAILED: ${verification.problems.join('; ')}`);
+          if (!verification.ok)
+            options.log(`[${scenario.id}] round ${round}: verification FAILED: ${verification.problems.join('; ')}`);
         }
       }
       result.workerPeakRssKib = worker?.usage()?.peakRssKib;
@@ -112,6 +136,7 @@ export async function runMemoryScenario(scenario: MemoryScenario, options: Bench
     removeDir(dir);
   }
   const bad = result.verifications.find(({ verification }) => !verification.ok);
-  if (result.failure === undefined && bad !== undefined) result.failure = `round ${bad.round}: verification failed (${bad.verification.verified} good): ${bad.verification.problems.join('; ')}`;
+  if (result.failure === undefined && bad !== undefined)
+    result.failure = `round ${bad.round}: verification failed (${bad.verification.verified} good): ${bad.verification.problems.join('; ')}`;
   return result;
 }

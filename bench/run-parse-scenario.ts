@@ -1,6 +1,6 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure } from './measure.js';
@@ -55,7 +55,12 @@ export async function runParseScenario(scenario: ParseScenario, options: BenchOp
       const fileBytes = (await stat(file)).size;
       const runs: ParseRun[] = [];
       for (let run = 1; run <= options.runs; run++) {
-        const measured = await measure({ command: process.execPath, args: [SCRIPT, file] }, dir, `parse-${i}-run${run}`, options.runTimeoutMs);
+        const measured = await measure(
+          { command: process.execPath, args: [SCRIPT, file] },
+          dir,
+          `parse-${i}-run${run}`,
+          options.runTimeoutMs,
+        );
         const output = await readFile(measured.stdoutFile, 'utf8').catch(() => '');
         let parsed: { url: number; duplicate: number; elapsedMs: number } | undefined;
         try {
@@ -71,9 +76,17 @@ export async function runParseScenario(scenario: ParseScenario, options: BenchOp
             : parsed.url !== shape.distinct || parsed.duplicate !== expectedDuplicates
               ? `counted ${parsed.url} URLs and ${parsed.duplicate} duplicates, expected ${shape.distinct} and ${expectedDuplicates}`
               : undefined;
-        runs.push({ run, wallMs: measured.wallMs, parseMs: parsed?.elapsedMs, peakRssKib: measured.peakRssKib, failure });
+        runs.push({
+          run,
+          wallMs: measured.wallMs,
+          parseMs: parsed?.elapsedMs,
+          peakRssKib: measured.peakRssKib,
+          failure,
+        });
         const rss = measured.peakRssKib === undefined ? '?' : `${(measured.peakRssKib / 1024).toFixed(0)} MiB`;
-        options.log(`[${scenario.id}] ${shape.name} run ${run}/${options.runs}: ${(measured.wallMs / 1000).toFixed(2)} s, peak RSS ${rss}${failure ? `; FAILED: ${failure}` : ''}`);
+        options.log(
+          `[${scenario.id}] ${shape.name} run ${run}/${options.runs}: ${(measured.wallMs / 1000).toFixed(2)} s, peak RSS ${rss}${failure ? `; FAILED: ${failure}` : ''}`,
+        );
       }
       lists.push({ shape, fileBytes, runs });
       removeDir(file);

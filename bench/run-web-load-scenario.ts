@@ -2,19 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { imagePath } from './image-set.js';
-import { LOAD_SERVER_LABELS, startLoadServer, type LoadServerKind } from './load-servers.js';
-import { measure, type Command } from './measure.js';
+import { LOAD_SERVER_LABELS, type LoadServerKind, startLoadServer } from './load-servers.js';
+import { type Command, measure } from './measure.js';
 import { nginxAvailable } from './nginx-server.js';
 import { imageLoaderCommand, writeListFiles } from './peers.js';
+import { type RssTrace, sampleRss } from './rss-sampler.js';
 import type { BenchOptions } from './run-download-scenario.js';
-import { sampleRss, type RssTrace } from './rss-sampler.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { WebLoadScenario } from './scenarios.js';
 import { freshDir, removeDir } from './scratch-dir.js';
-import { verifyImageLoaderStore, verifyServedImages, type Verification } from './verify.js';
+import { type Verification, verifyImageLoaderStore, verifyServedImages } from './verify.js';
 import { describeLoadRun } from './web-load-report.js';
-import { parseWrkOutput, wrkErrorCount, type WrkFigures } from './wrk-output.js';
-import { requestSequence, writeWrkScript, type RequestSequence } from './wrk-script.js';
+import { parseWrkOutput, type WrkFigures, wrkErrorCount } from './wrk-output.js';
+import { type RequestSequence, requestSequence, writeWrkScript } from './wrk-script.js';
 
 /** One server under one timed wrk run. */
 export interface LoadRun {
@@ -62,13 +62,28 @@ const WRK_EXTRA_TIMEOUT_MS = 60_000;
  * load, stopped.
  */
 export async function runWebLoadScenario(scenario: WebLoadScenario, options: BenchOptions): Promise<WebLoadResult> {
-  const result: WebLoadResult = { kind: 'web-load', scenario, durationSecs: options.loadSecs, connections: options.loadConnections, sequences: {}, store: undefined, skipped: [], runs: [], failure: undefined };
+  const result: WebLoadResult = {
+    kind: 'web-load',
+    scenario,
+    durationSecs: options.loadSecs,
+    connections: options.loadConnections,
+    sequences: {},
+    store: undefined,
+    skipped: [],
+    runs: [],
+    failure: undefined,
+  };
   const { dir, origin, expected } = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const store = join(dir, 'store');
   try {
     const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
     options.log(`[${scenario.id}] building the store: fetch of ${urls.length} images`);
-    const built = await measure(imageLoaderCommand(await writeListFiles(urls, dir), store, options.concurrency, options.perHost), dir, 'fetch', options.runTimeoutMs);
+    const built = await measure(
+      imageLoaderCommand(await writeListFiles(urls, dir), store, options.concurrency, options.perHost),
+      dir,
+      'fetch',
+      options.runTimeoutMs,
+    );
     await origin.close();
     const verification = await verifyImageLoaderStore(store, built.stdoutFile, urls, expected);
     if (built.exitCode !== 0 || !verification.ok) {
@@ -76,11 +91,24 @@ export async function runWebLoadScenario(scenario: WebLoadScenario, options: Ben
       return result;
     }
     const summary = JSON.parse(await readFile(built.stdoutFile, 'utf8')) as RoundSummary;
-    const images = summary.entries.map((entry) => ({ path: `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`, sha256: entry.sha256!, bytes: entry.bytes ?? 0 }));
-    result.store = { images: images.length, bytes: images.reduce((total, image) => total + image.bytes, 0), fetchWallMs: built.wallMs, verification };
+    const images = summary.entries.map((entry) => ({
+      path: `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`,
+      sha256: entry.sha256!,
+      bytes: entry.bytes ?? 0,
+    }));
+    result.store = {
+      images: images.length,
+      bytes: images.reduce((total, image) => total + image.bytes, 0),
+      fetchWallMs: built.wallMs,
+      verification,
+    };
     const scripts = new Map<string, string>();
     for (const mix of scenario.mixes) {
-      const sequence = requestSequence(mix.shares, images.map((image) => image.path), folderPaths(images.map((image) => image.path)));
+      const sequence = requestSequence(
+        mix.shares,
+        images.map((image) => image.path),
+        folderPaths(images.map((image) => image.path)),
+      );
       result.sequences[mix.name] = sequence;
       const script = join(dir, `requests-${scripts.size + 1}.lua`);
       await writeWrkScript(script, sequence.paths);
@@ -95,7 +123,8 @@ export async function runWebLoadScenario(scenario: WebLoadScenario, options: Ben
     });
     for (let run = 1; run <= options.runs; run++) {
       for (const [mix, script] of scripts) {
-        for (const server of servers) result.runs.push(await loadOnce({ scenario, options, store, mix, script, images, dir }, server, run));
+        for (const server of servers)
+          result.runs.push(await loadOnce({ scenario, options, store, mix, script, images, dir }, server, run));
       }
     }
   } catch (error) {
@@ -121,7 +150,17 @@ async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number)
   const { scenario, options, store, mix, script, images } = context;
   const runDir = freshDir(join(context.dir, `${kind}-run${run}`));
   const prefix = `[${scenario.id}] ${LOAD_SERVER_LABELS[kind]}, ${mix}, run ${run}/${options.runs}`;
-  const empty: LoadRun = { server: kind, mix, run, figures: undefined, rss: undefined, serverCpuMs: undefined, wrkCpuMs: undefined, served: undefined, failure: undefined };
+  const empty: LoadRun = {
+    server: kind,
+    mix,
+    run,
+    figures: undefined,
+    rss: undefined,
+    serverCpuMs: undefined,
+    wrkCpuMs: undefined,
+    served: undefined,
+    failure: undefined,
+  };
   let server;
   try {
     server = await startLoadServer(kind, store, runDir);
@@ -131,11 +170,23 @@ async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number)
   }
   try {
     const warmupSecs = Math.min(scenario.warmupSecs, options.loadSecs);
-    options.log(`${prefix}: warm-up ${warmupSecs} s, then ${options.loadSecs} s at ${options.loadConnections} connections`);
-    await measure(wrkCommand(scenario, options, server.url, script, warmupSecs), runDir, 'wrk-warmup', warmupSecs * 1000 + WRK_EXTRA_TIMEOUT_MS);
+    options.log(
+      `${prefix}: warm-up ${warmupSecs} s, then ${options.loadSecs} s at ${options.loadConnections} connections`,
+    );
+    await measure(
+      wrkCommand(scenario, options, server.url, script, warmupSecs),
+      runDir,
+      'wrk-warmup',
+      warmupSecs * 1000 + WRK_EXTRA_TIMEOUT_MS,
+    );
     const before = server.usage();
     const sampler = sampleRss(() => server.usage()?.rssKib, scenario.rssSampleIntervalMs);
-    const timed = await measure(wrkCommand(scenario, options, server.url, script, options.loadSecs), runDir, 'wrk', options.loadSecs * 1000 + WRK_EXTRA_TIMEOUT_MS);
+    const timed = await measure(
+      wrkCommand(scenario, options, server.url, script, options.loadSecs),
+      runDir,
+      'wrk',
+      options.loadSecs * 1000 + WRK_EXTRA_TIMEOUT_MS,
+    );
     const rss = sampler.stop();
     const after = server.usage();
     const output = await readFile(timed.stdoutFile, 'utf8');
@@ -147,10 +198,21 @@ async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number)
       failure = `${(error as Error).message}; stderr: ${(await readFile(timed.stderrFile, 'utf8')).trim().slice(-300)}`;
     }
     const served = await verifyServedImages(server.url, images);
-    if (failure === undefined && timed.exitCode !== 0) failure = `wrk exited with ${timed.timedOut ? 'a timeout' : `code ${timed.exitCode}`}`;
-    if (failure === undefined && figures !== undefined && wrkErrorCount(figures) > 0) failure = `${wrkErrorCount(figures)} errors (socket errors or non-2xx/3xx responses)`;
-    if (failure === undefined && !served.ok) failure = `served images: ${served.verified} good: ${served.problems.join('; ')}`;
-    const result: LoadRun = { ...empty, figures, rss, serverCpuMs: before && after ? after.cpuMs - before.cpuMs : undefined, wrkCpuMs: timed.cpuMs, served, failure };
+    if (failure === undefined && timed.exitCode !== 0)
+      failure = `wrk exited with ${timed.timedOut ? 'a timeout' : `code ${timed.exitCode}`}`;
+    if (failure === undefined && figures !== undefined && wrkErrorCount(figures) > 0)
+      failure = `${wrkErrorCount(figures)} errors (socket errors or non-2xx/3xx responses)`;
+    if (failure === undefined && !served.ok)
+      failure = `served images: ${served.verified} good: ${served.problems.join('; ')}`;
+    const result: LoadRun = {
+      ...empty,
+      figures,
+      rss,
+      serverCpuMs: before && after ? after.cpuMs - before.cpuMs : undefined,
+      wrkCpuMs: timed.cpuMs,
+      served,
+      failure,
+    };
     options.log(`${prefix}: ${describeLoadRun(result)}`);
     return result;
   } finally {
@@ -159,9 +221,18 @@ async function loadOnce(context: LoadContext, kind: LoadServerKind, run: number)
   }
 }
 
-function wrkCommand(scenario: WebLoadScenario, options: BenchOptions, url: string, script: string, secs: number): Command {
+function wrkCommand(
+  scenario: WebLoadScenario,
+  options: BenchOptions,
+  url: string,
+  script: string,
+  secs: number,
+): Command {
   const threads = Math.min(scenario.threads, options.loadConnections);
-  return { command: 'wrk', args: [`-t${threads}`, `-c${options.loadConnections}`, `-d${secs}s`, '--latency', '-s', script, url] };
+  return {
+    command: 'wrk',
+    args: [`-t${threads}`, `-c${options.loadConnections}`, `-d${secs}s`, '--latency', '-s', script, url],
+  };
 }
 
 /** `/`, and every folder above the images, each with its trailing slash (without one, a listing is a 301). */

@@ -5,14 +5,14 @@ import { withFleet } from './fleet-harness.js';
 import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
 import type { OriginCounters } from './origin-counters.js';
-import { imageLoaderCommand, writeListFiles, type ListFiles } from './peers.js';
+import { imageLoaderCommand, type ListFiles, writeListFiles } from './peers.js';
 import { processTree, readProcessUsage } from './process-usage.js';
-import { failureOf, type BenchOptions } from './run-download-scenario.js';
-import { sampleRss, type RssSampler, type RssTrace } from './rss-sampler.js';
-import { startScenarioOrigin, type ScenarioOrigin } from './scenario-origin.js';
+import { type RssSampler, type RssTrace, sampleRss } from './rss-sampler.js';
+import { type BenchOptions, failureOf } from './run-download-scenario.js';
+import { type ScenarioOrigin, startScenarioOrigin } from './scenario-origin.js';
 import type { WorkerRssScenario } from './scenarios.js';
 import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
-import { verifyImageLoaderStore, type Verification } from './verify.js';
+import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 export type RssVariant = 'worker' | 'fetch';
 
@@ -50,7 +50,10 @@ const VARIANTS: readonly RssVariant[] = ['worker', 'fetch'];
  * VmRSS read every few hundred ms; then `fetch` at the same concurrency on
  * the same list, read the same way. Every store is checked file by file.
  */
-export async function runWorkerRssScenario(scenario: WorkerRssScenario, options: BenchOptions): Promise<WorkerRssResult> {
+export async function runWorkerRssScenario(
+  scenario: WorkerRssScenario,
+  options: BenchOptions,
+): Promise<WorkerRssResult> {
   const started = await startScenarioOrigin(scenario.id, scenario.origin, options);
   const { dir, origin, expected } = started;
   const runs: RssRun[] = [];
@@ -58,7 +61,8 @@ export async function runWorkerRssScenario(scenario: WorkerRssScenario, options:
     const urls = expected.map((_, index) => `${origin.url}${imagePath(index)}`);
     const context: RssContext = { ...started, scenario, options, urls, lists: await writeListFiles(urls, dir) };
     for (let run = 1; run <= options.runs; run++) {
-      for (const variant of VARIANTS) runs.push(logRun(context, variant === 'worker' ? await runWorker(context, run) : await runFetch(context, run)));
+      for (const variant of VARIANTS)
+        runs.push(logRun(context, variant === 'worker' ? await runWorker(context, run) : await runFetch(context, run)));
     }
   } finally {
     await origin.close();
@@ -75,7 +79,16 @@ interface RssContext extends ScenarioOrigin {
   lists: ListFiles;
 }
 
-const NOTHING: Omit<RssRun, 'variant' | 'run'> = { roundMs: undefined, baselineKib: undefined, rss: undefined, highWaterKib: undefined, cpuMs: undefined, counters: undefined, verification: undefined, failure: undefined };
+const NOTHING: Omit<RssRun, 'variant' | 'run'> = {
+  roundMs: undefined,
+  baselineKib: undefined,
+  rss: undefined,
+  highWaterKib: undefined,
+  cpuMs: undefined,
+  counters: undefined,
+  verification: undefined,
+  failure: undefined,
+};
 
 async function runWorker(context: RssContext, run: number): Promise<RssRun> {
   const { scenario, options, origin, lists, urls, expected } = context;
@@ -84,7 +97,11 @@ async function runWorker(context: RssContext, run: number): Promise<RssRun> {
   const concurrency = scenario.concurrency;
   try {
     return await withFleet(runDir, options.redisAof, async (fleet) => {
-      const [worker] = await fleet.startWorkers(1, store, { concurrency, perHost: concurrency, fleetPerHost: concurrency });
+      const [worker] = await fleet.startWorkers(1, store, {
+        concurrency,
+        perHost: concurrency,
+        fleetPerHost: concurrency,
+      });
       flushDisk();
       await origin.reset();
       const baselineKib = worker!.usage()?.rssKib;
@@ -92,9 +109,20 @@ async function runWorker(context: RssContext, run: number): Promise<RssRun> {
       const coordinator = fleet.startCoordinator(lists.listFile, store);
       let completed;
       try {
-        completed = await coordinator.waitForLog((line) => line.msg === 'round completed', options.runTimeoutMs, '"round completed" line');
+        completed = await coordinator.waitForLog(
+          (line) => line.msg === 'round completed',
+          options.runTimeoutMs,
+          '"round completed" line',
+        );
       } catch (error) {
-        return { variant: 'worker', run, ...NOTHING, baselineKib, rss: sampler.stop(), failure: (error as Error).message };
+        return {
+          variant: 'worker',
+          run,
+          ...NOTHING,
+          baselineKib,
+          rss: sampler.stop(),
+          failure: (error as Error).message,
+        };
       }
       const rss = sampler.stop();
       const usage = worker!.usage();
@@ -110,7 +138,9 @@ async function runWorker(context: RssContext, run: number): Promise<RssRun> {
         cpuMs: usage?.cpuMs,
         counters,
         verification,
-        failure: verification.ok ? undefined : `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`,
+        failure: verification.ok
+          ? undefined
+          : `verification failed (${verification.verified} good): ${verification.problems.join('; ')}`,
       };
     });
   } catch (error) {
@@ -129,19 +159,36 @@ async function runFetch(context: RssContext, run: number): Promise<RssRun> {
   try {
     flushDisk();
     await origin.reset();
-    const timed = await measure(imageLoaderCommand(lists, store, scenario.concurrency, scenario.concurrency), runDir, 'fetch', options.runTimeoutMs, (timePid) => {
-      // GNU time's only child becomes fetch's node process a moment after time starts; before its exec it is a copy of time.
-      let pid: number | undefined;
-      sampler = sampleRss(() => {
-        pid ??= processTree(timePid).slice(1).find(runsNode);
-        return pid === undefined ? undefined : readProcessUsage(pid)?.rssKib;
-      }, scenario.rssSampleIntervalMs);
-    });
+    const timed = await measure(
+      imageLoaderCommand(lists, store, scenario.concurrency, scenario.concurrency),
+      runDir,
+      'fetch',
+      options.runTimeoutMs,
+      (timePid) => {
+        // GNU time's only child becomes fetch's node process a moment after time starts; before its exec it is a copy of time.
+        let pid: number | undefined;
+        sampler = sampleRss(() => {
+          pid ??= processTree(timePid).slice(1).find(runsNode);
+          return pid === undefined ? undefined : readProcessUsage(pid)?.rssKib;
+        }, scenario.rssSampleIntervalMs);
+      },
+    );
     const rss = sampler?.stop();
     const counters = await origin.counters();
     const verification = await verifyImageLoaderStore(store, timed.stdoutFile, urls, expected);
     const failure = await failureOf(timed, verification, options.runTimeoutMs);
-    return { variant: 'fetch', run, ...NOTHING, roundMs: timed.wallMs, rss, highWaterKib: timed.peakRssKib, cpuMs: timed.cpuMs, counters, verification, failure };
+    return {
+      variant: 'fetch',
+      run,
+      ...NOTHING,
+      roundMs: timed.wallMs,
+      rss,
+      highWaterKib: timed.peakRssKib,
+      cpuMs: timed.cpuMs,
+      counters,
+      verification,
+      failure,
+    };
   } finally {
     sampler?.stop();
     removeDir(runDir);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { expectedHashes } from './expected-hashes.js';
 import { describeSizes } from './image-set.js';
-import { startBenchOrigin, type BenchOrigin, type OriginSpec } from './origin-client.js';
+import { type BenchOrigin, type OriginSpec, startBenchOrigin } from './origin-client.js';
 import type { BenchOptions } from './run-download-scenario.js';
 import { freshDir } from './scratch-dir.js';
 
@@ -20,11 +20,19 @@ export interface ScenarioOrigin {
  * Starts a scenario's origin and, while it generates its images, computes
  * the hashes every stored file will be checked against.
  */
-export async function startScenarioOrigin(id: string, spec: OriginSpec, options: BenchOptions): Promise<ScenarioOrigin> {
+export async function startScenarioOrigin(
+  id: string,
+  spec: OriginSpec,
+  options: BenchOptions,
+): Promise<ScenarioOrigin> {
   const dir = freshDir(join(options.scratchRoot, id));
-  options.log(`[${id}] starting origin (${spec.count} x ${describeSizes(spec.bytes, spec.spread)}, ${spec.latencyMs} ms) and computing expected hashes`);
+  options.log(
+    `[${id}] starting origin (${spec.count} x ${describeSizes(spec.bytes, spec.spread)}, ${spec.latencyMs} ms) and computing expected hashes`,
+  );
   const starting = startBenchOrigin(spec, ORIGIN_START_TIMEOUT_MS);
   starting.catch(() => {}); // awaited below; the hashing meanwhile must not see an unhandled rejection
-  const expected = expectedHashes(spec.count, spec.bytes, spec.spread, (done) => options.log(`[${id}] expected hashes ${done}/${spec.count}`));
+  const expected = expectedHashes(spec.count, spec.bytes, spec.spread, (done) =>
+    options.log(`[${id}] expected hashes ${done}/${spec.count}`),
+  );
   return { dir, origin: await starting, expected };
 }

@@ -1,5 +1,5 @@
-import type { OriginSpec } from './origin-client.js';
 import type { LoadServerKind } from './load-servers.js';
+import type { OriginSpec } from './origin-client.js';
 import type { ToolName } from './peers.js';
 import type { RequestMix } from './wrk-script.js';
 
@@ -8,7 +8,18 @@ import type { RequestMix } from './wrk-script.js';
  * run, and the targets from issue 2 (fetch), issue 3 (fleet mode) and
  * issue 6 (load) that image-loader is held to.
  */
-export type ScenarioId = 'small' | 'large' | 'many' | 'rerun' | 'fresh' | 'million' | 'fleet' | 'enqueue' | 'memory' | 'web-load' | 'worker-rss';
+export type ScenarioId =
+  | 'small'
+  | 'large'
+  | 'many'
+  | 'rerun'
+  | 'fresh'
+  | 'million'
+  | 'fleet'
+  | 'enqueue'
+  | 'memory'
+  | 'web-load'
+  | 'worker-rss';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
@@ -157,7 +168,12 @@ export const SCENARIOS: readonly Scenario[] = [
     latencyFloor: false,
     targets: [
       { metric: 'wall-vs-tool', tool: 'curl', max: 1, label: 'no slower than curl' },
-      { metric: 'wall-vs-tool', tool: 'curl-floor', max: 1.5, label: 'within 1.5x of one curl -o of the same 1000 MiB' },
+      {
+        metric: 'wall-vs-tool',
+        tool: 'curl-floor',
+        max: 1.5,
+        label: 'within 1.5x of one curl -o of the same 1000 MiB',
+      },
       { metric: 'peak-rss-mib', max: 100, label: 'peak RSS under 100 MB' },
     ],
   },
@@ -251,7 +267,12 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '11. load: one worker at --concurrency 64 on 10,000 URLs of 5-200 KiB and 64 of 5 MiB',
     // 20 ms before each answer keeps all 64 slots busy; the 64 large images come one after another in the list,
     // so at one point every slot holds a 5 MiB body: 320 MiB if bodies were buffered.
-    origin: { count: 10_000, bytes: 5 * KIB, latencyMs: 20, spread: { maxBytes: 200 * KIB, large: { first: 5000, count: 64, bytes: 5 * MIB } } },
+    origin: {
+      count: 10_000,
+      bytes: 5 * KIB,
+      latencyMs: 20,
+      spread: { maxBytes: 200 * KIB, large: { first: 5000, count: 64, bytes: 5 * MIB } },
+    },
     concurrency: 64,
     rssSampleIntervalMs: 200,
     // 2026-11-28: VmHWM 150-192 MiB over 10 runs (5 under a load average of 7-9, 5 under 1-3), 80-88 MiB idle;
@@ -263,4 +284,6 @@ export const SCENARIOS: readonly Scenario[] = [
 export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);
 
 /** What runs without --scenarios: the load scenarios need wrk and take minutes each, so they are asked for by name. */
-export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter((scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss').map((scenario) => scenario.id);
+export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter(
+  (scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss',
+).map((scenario) => scenario.id);

@@ -11,24 +11,40 @@ export interface TargetOutcome {
   met: boolean | undefined;
 }
 
-export function evaluateTargets(result: DownloadResult, summaries: ReadonlyMap<ToolName, ToolSummary>): TargetOutcome[] {
+export function evaluateTargets(
+  result: DownloadResult,
+  summaries: ReadonlyMap<ToolName, ToolSummary>,
+): TargetOutcome[] {
   const loader = summaries.get('image-loader');
   return result.scenario.targets.map((target) => evaluate(target, result, loader, summaries));
 }
 
-function evaluate(target: Target, result: DownloadResult, loader: ToolSummary | undefined, summaries: ReadonlyMap<ToolName, ToolSummary>): TargetOutcome {
+function evaluate(
+  target: Target,
+  result: DownloadResult,
+  loader: ToolSummary | undefined,
+  summaries: ReadonlyMap<ToolName, ToolSummary>,
+): TargetOutcome {
   const wall = loader?.medianMs;
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const outcome = (value: number | undefined, measured: (value: number) => string): TargetOutcome =>
-    value === undefined ? { label: target.label, measured: 'n/a (no passing run)', met: undefined } : { label: target.label, measured: measured(value), met: value <= target.max };
+    value === undefined
+      ? { label: target.label, measured: 'n/a (no passing run)', met: undefined }
+      : { label: target.label, measured: measured(value), met: value <= target.max };
   switch (target.metric) {
     case 'wall-vs-floor': {
       const floor = result.latencyFloorMs;
-      return outcome(wall === undefined || floor === undefined ? undefined : wall / floor, (ratio) => `${seconds(wall!)} = ${ratio.toFixed(2)}x the floor`);
+      return outcome(
+        wall === undefined || floor === undefined ? undefined : wall / floor,
+        (ratio) => `${seconds(wall!)} = ${ratio.toFixed(2)}x the floor`,
+      );
     }
     case 'wall-vs-tool': {
       const peer = summaries.get(target.tool)?.medianMs;
-      return outcome(wall === undefined || peer === undefined ? undefined : wall / peer, (ratio) => `${seconds(wall!)} vs ${seconds(peer!)} = ${ratio.toFixed(2)}x ${target.tool}`);
+      return outcome(
+        wall === undefined || peer === undefined ? undefined : wall / peer,
+        (ratio) => `${seconds(wall!)} vs ${seconds(peer!)} = ${ratio.toFixed(2)}x ${target.tool}`,
+      );
     }
     case 'peak-rss-mib':
       return outcome(loader?.peakRssMib, (mib) => `${mib.toFixed(0)} MiB`);
@@ -42,12 +58,19 @@ function evaluate(target: Target, result: DownloadResult, loader: ToolSummary | 
 }
 
 /** A Markdown table of targets held against their scenarios' figures; `unknown` marks a target whose figure is missing or that has no threshold. */
-export function targetTable(issue: string, outcomes: readonly { scenario: string; outcome: TargetOutcome }[], unknown = '?'): string[] {
+export function targetTable(
+  issue: string,
+  outcomes: readonly { scenario: string; outcome: TargetOutcome }[],
+  unknown = '?',
+): string[] {
   if (outcomes.length === 0) return [];
   return [
     `| scenario | target (${issue}) | measured | met |`,
     '|---|---|---|:-:|',
-    ...outcomes.map(({ scenario, outcome }) => `| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? unknown : outcome.met ? 'yes' : '**no**'} |`),
+    ...outcomes.map(
+      ({ scenario, outcome }) =>
+        `| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? unknown : outcome.met ? 'yes' : '**no**'} |`,
+    ),
     '',
   ];
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { killChild, stopChild, trackChild } from './child-processes.js';
 
@@ -20,12 +20,20 @@ const CLOSE_TIMEOUT_MS = 5_000;
  * `startTimeoutMs`) for its first stdout line. Nothing reads stdout after
  * that line: such a process must print nothing more.
  */
-export async function startUrlProcess(script: string, args: string[], startTimeoutMs: number, what: string): Promise<UrlProcess> {
+export async function startUrlProcess(
+  script: string,
+  args: string[],
+  startTimeoutMs: number,
+  what: string,
+): Promise<UrlProcess> {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   trackChild(child);
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`${what} did not start within ${startTimeoutMs / 1000} s`)),
+      startTimeoutMs,
+    );
     const lines = createInterface({ input: child.stdout! });
     const fail = (error: Error): void => {
       clearTimeout(timer);
@@ -33,7 +41,8 @@ export async function startUrlProcess(script: string, args: string[], startTimeo
       killChild(child);
       reject(error);
     };
-    const onExit = (code: number | null, signal: string | null): void => fail(new Error(`${what} exited before it was ready (code ${code}, signal ${signal})`));
+    const onExit = (code: number | null, signal: string | null): void =>
+      fail(new Error(`${what} exited before it was ready (code ${code}, signal ${signal})`));
     child.once('exit', onExit);
     lines.once('line', (line) => {
       clearTimeout(timer);

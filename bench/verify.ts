@@ -21,7 +21,9 @@ const HASH_CONCURRENCY = 8;
 
 /** A directory where curl/aria2c wrote `000000.jpg`... : every file must hash to its expected value. */
 export async function verifyPlainDir(dir: string, expected: readonly string[]): Promise<Verification> {
-  return verifyFiles(expected.map((sha256, index) => ({ file: join(dir, imageFileName(index)), sha256, what: imageFileName(index) })));
+  return verifyFiles(
+    expected.map((sha256, index) => ({ file: join(dir, imageFileName(index)), sha256, what: imageFileName(index) })),
+  );
 }
 
 /**
@@ -29,7 +31,12 @@ export async function verifyPlainDir(dir: string, expected: readonly string[]): 
  * good entry per URL with the expected sha256, and STORE/<path> must really
  * hold those bytes (the summary is not taken on trust).
  */
-export async function verifyImageLoaderStore(storeDir: string, summaryFile: string, urls: readonly string[], expected: readonly string[]): Promise<Verification> {
+export async function verifyImageLoaderStore(
+  storeDir: string,
+  summaryFile: string,
+  urls: readonly string[],
+  expected: readonly string[],
+): Promise<Verification> {
   let summary: RoundSummary;
   try {
     summary = JSON.parse(await readFile(summaryFile, 'utf8')) as RoundSummary;
@@ -65,8 +72,14 @@ export async function verifySingleFile(file: string, sha256: string): Promise<Ve
 }
 
 /** Every image as a server sends it: GET `baseUrl + path` must answer 200 with exactly the bytes of `sha256`. */
-export async function verifyServedImages(baseUrl: string, images: readonly { path: string; sha256: string }[]): Promise<Verification> {
-  return verifyFiles(images.map((image) => ({ file: `${baseUrl}${image.path}`, sha256: image.sha256, what: image.path })), hashResponse);
+export async function verifyServedImages(
+  baseUrl: string,
+  images: readonly { path: string; sha256: string }[],
+): Promise<Verification> {
+  return verifyFiles(
+    images.map((image) => ({ file: `${baseUrl}${image.path}`, sha256: image.sha256, what: image.path })),
+    hashResponse,
+  );
 }
 
 interface FileCheck {
@@ -76,16 +89,22 @@ interface FileCheck {
   what: string;
 }
 
-async function verifyFiles(checks: readonly FileCheck[], hash: (file: string) => Promise<string> = hashFile): Promise<Verification> {
+async function verifyFiles(
+  checks: readonly FileCheck[],
+  hash: (file: string) => Promise<string> = hashFile,
+): Promise<Verification> {
   const problems: string[] = [];
   let verified = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < checks.length) {
       const check = checks[next++]!;
-      const actual = await hash(check.file).catch((error: NodeJS.ErrnoException) => `unreadable (${error.code ?? error.message})`);
+      const actual = await hash(check.file).catch(
+        (error: NodeJS.ErrnoException) => `unreadable (${error.code ?? error.message})`,
+      );
       if (actual === check.sha256) verified++;
-      else if (problems.length < MAX_PROBLEMS) problems.push(`${check.what}: ${actual.length === 64 ? 'content differs' : actual}`);
+      else if (problems.length < MAX_PROBLEMS)
+        problems.push(`${check.what}: ${actual.length === 64 ? 'content differs' : actual}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, checks.length) }, worker));

@@ -30,14 +30,21 @@ export function webLoadTables(result: WebLoadResult, versions: { wrk: string; ng
       `Each run, for each mix, starts every server fresh on the same store, warms it up with an untimed ${Math.min(scenario.warmupSecs, result.durationSecs)} s wrk run, then times one. RSS: VmRSS (summed over nginx's master and worker) at the end of the warm-up ("start"), every ${scenario.rssSampleIntervalMs / 1000} s, and at the end of the load. Server CPU: user + system over the timed run. After the load every image is fetched once from the server and hashed. ` +
       `Peers: ${versions.nginx === 'unknown' ? 'nginx not installed' : versions.nginx} (one worker process, sendfile, access log, autoindex), and a bare node:http server (bench/node-http-server-process.ts: stat + createReadStream, a readdir listing, an access log line per request). \`image-loader web\` logs a JSON line per request to its stdout, a file here.`,
   );
-  for (const skipped of result.skipped) lines.push('', `Left out: ${LOAD_SERVER_LABELS[skipped.server]}: ${skipped.reason}.`);
+  for (const skipped of result.skipped)
+    lines.push('', `Left out: ${LOAD_SERVER_LABELS[skipped.server]}: ${skipped.reason}.`);
   lines.push(
     '',
     '| mix | run | server | requests/s | p50 (ms) | p99 (ms) | max (ms) | requests | MiB/s read | errors: connect / read / write / timeout / non-2xx-3xx | RSS MiB: start / peak / end | server CPU s (µs per request) | wrk CPU s | served images |',
     '|---|--:|---|--:|--:|--:|--:|--:|--:|---|---|---|--:|---|',
   );
   for (const run of result.runs) lines.push(runRow(run));
-  for (const mix of scenario.mixes) lines.push(...mixSummary(result.runs.filter((run) => run.mix === mix.name), mix.name));
+  for (const mix of scenario.mixes)
+    lines.push(
+      ...mixSummary(
+        result.runs.filter((run) => run.mix === mix.name),
+        mix.name,
+      ),
+    );
   return lines;
 }
 
@@ -50,16 +57,30 @@ export function webLoadTargets(result: WebLoadResult): TargetOutcome[] {
     const errors = measured.map((run) => wrkErrorCount(run.figures!));
     const load = `${measured.map((run) => run.figures!.requestsPerSec.toFixed(0)).join(' / ')} req/s, p99 ${measured.map((run) => run.figures!.latencyMs.p99.toFixed(1)).join(' / ')} ms`;
     return [
-      { label, measured: `${errors.join(' / ')} errors in ${measured.length} run(s); ${load}`, met: errors.every((count) => count === 0) && measured.length === runs.length },
-      { label: `"${mix.name}": memory stable (RSS MiB at start / peak / end of the load)`, measured: measured.map((run) => traceCell(run.rss)).join('; '), met: undefined },
+      {
+        label,
+        measured: `${errors.join(' / ')} errors in ${measured.length} run(s); ${load}`,
+        met: errors.every((count) => count === 0) && measured.length === runs.length,
+      },
+      {
+        label: `"${mix.name}": memory stable (RSS MiB at start / peak / end of the load)`,
+        measured: measured.map((run) => traceCell(run.rss)).join('; '),
+        met: undefined,
+      },
     ];
   });
 }
 
 function runRow(run: LoadRun): string {
   const figures = run.figures;
-  const errors = figures === undefined ? '' : `${figures.socketErrors.connect} / ${figures.socketErrors.read} / ${figures.socketErrors.write} / ${figures.socketErrors.timeout} / ${figures.non2xx3xx}`;
-  const perRequest = figures !== undefined && run.serverCpuMs !== undefined && figures.requests > 0 ? ` (${((run.serverCpuMs * 1000) / figures.requests).toFixed(0)})` : '';
+  const errors =
+    figures === undefined
+      ? ''
+      : `${figures.socketErrors.connect} / ${figures.socketErrors.read} / ${figures.socketErrors.write} / ${figures.socketErrors.timeout} / ${figures.non2xx3xx}`;
+  const perRequest =
+    figures !== undefined && run.serverCpuMs !== undefined && figures.requests > 0
+      ? ` (${((run.serverCpuMs * 1000) / figures.requests).toFixed(0)})`
+      : '';
   return row([
     run.mix,
     String(run.run),
@@ -74,7 +95,11 @@ function runRow(run: LoadRun): string {
     traceCell(run.rss),
     run.serverCpuMs === undefined ? '' : `${seconds(run.serverCpuMs)}${perRequest}`,
     seconds(run.wrkCpuMs),
-    run.served === undefined ? '' : run.served.ok ? `${run.served.verified} byte-exact` : `**${run.served.verified} good**`,
+    run.served === undefined
+      ? ''
+      : run.served.ok
+        ? `${run.served.verified} byte-exact`
+        : `**${run.served.verified} good**`,
   ]);
 }
 
@@ -94,7 +119,12 @@ function mixSummary(runs: readonly LoadRun[], mix: string): string[] {
     const first = runs.find((run) => run.server === server && run.rss !== undefined);
     if (first !== undefined) lines.push(`- ${LOAD_SERVER_LABELS[server]}: ${trajectory(first.rss!, 5000)}`);
   }
-  const medians = new Map<LoadServerKind, MedianFigures>(servers.map((server) => [server, medianFigures(runs.filter((run) => run.server === server && run.figures !== undefined))]));
+  const medians = new Map<LoadServerKind, MedianFigures>(
+    servers.map((server) => [
+      server,
+      medianFigures(runs.filter((run) => run.server === server && run.figures !== undefined)),
+    ]),
+  );
   const loader = medians.get('image-loader');
   lines.push(
     '',
@@ -108,7 +138,9 @@ function mixSummary(runs: readonly LoadRun[], mix: string): string[] {
     const ratio = (pick: (m: MedianFigures) => number | undefined): string => {
       const mine = loader === undefined ? undefined : pick(loader);
       const theirs = pick(figures);
-      return server === 'image-loader' || mine === undefined || theirs === undefined ? '' : `${(mine / theirs).toFixed(2)}x`;
+      return server === 'image-loader' || mine === undefined || theirs === undefined
+        ? ''
+        : `${(mine / theirs).toFixed(2)}x`;
     };
     lines.push(
       row([
@@ -135,14 +167,26 @@ function medianFigures(runs: readonly LoadRun[]): MedianFigures {
     requestsPerSec: of(runs.map((run) => run.figures?.requestsPerSec)),
     p50: of(runs.map((run) => run.figures?.latencyMs.p50)),
     p99: of(runs.map((run) => run.figures?.latencyMs.p99)),
-    cpuUsPerRequest: of(runs.map((run) => (run.serverCpuMs === undefined || !run.figures?.requests ? undefined : (run.serverCpuMs * 1000) / run.figures.requests))),
+    cpuUsPerRequest: of(
+      runs.map((run) =>
+        run.serverCpuMs === undefined || !run.figures?.requests
+          ? undefined
+          : (run.serverCpuMs * 1000) / run.figures.requests,
+      ),
+    ),
   };
 }
 
 /** A run's main figures in one line, for the progress log. */
 export function describeLoadRun(run: LoadRun): string {
   const figures = run.figures;
-  const load = figures === undefined ? '' : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
-  const rss = run.rss === undefined ? '' : `RSS MiB ${mibOfKib(run.rss.startKib)} / ${mibOfKib(run.rss.peakKib)} / ${mibOfKib(run.rss.endKib)}; `;
+  const load =
+    figures === undefined
+      ? ''
+      : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
+  const rss =
+    run.rss === undefined
+      ? ''
+      : `RSS MiB ${mibOfKib(run.rss.startKib)} / ${mibOfKib(run.rss.peakKib)} / ${mibOfKib(run.rss.endKib)}; `;
   return `${load}${rss}${run.failure === undefined ? 'served images verified' : `FAILED: ${run.failure}`}`;
 }

@@ -17,7 +17,10 @@ export function workerRssTables(result: WorkerRssResult): string[] {
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const run of result.runs) {
-    const peakSample = run.rss?.samples.reduce((best, sample) => (sample.rssKib > best.rssKib ? sample : best), run.rss.samples[0]!);
+    const peakSample = run.rss?.samples.reduce(
+      (best, sample) => (sample.rssKib > best.rssKib ? sample : best),
+      run.rss.samples[0]!,
+    );
     lines.push(
       row([
         `${run.variant} (--concurrency ${scenario.concurrency})`,
@@ -32,14 +35,22 @@ export function workerRssTables(result: WorkerRssResult): string[] {
         seconds(run.cpuMs),
         run.counters ? String(run.counters.requests) : '',
         run.counters ? String(run.counters.maxInFlight) : '',
-        run.verification === undefined ? '' : run.verification.ok ? `${run.verification.verified} byte-exact` : `**${run.verification.verified} good**`,
+        run.verification === undefined
+          ? ''
+          : run.verification.ok
+            ? `${run.verification.verified} byte-exact`
+            : `**${run.verification.verified} good**`,
       ]),
     );
   }
   for (const variant of ['worker', 'fetch'] as const) {
     const passed = result.runs.filter((run) => run.variant === variant && run.failure === undefined);
     const highest = maxOf(passed.map((run) => run.highWaterKib));
-    if (highest !== undefined) lines.push('', `${variant}: highest high-water over ${passed.length} passing run(s) ${mibOfKib(highest)} MiB; median round ${seconds(median(passed.map((run) => run.roundMs ?? Number.NaN)))} s.`);
+    if (highest !== undefined)
+      lines.push(
+        '',
+        `${variant}: highest high-water over ${passed.length} passing run(s) ${mibOfKib(highest)} MiB; median round ${seconds(median(passed.map((run) => run.roundMs ?? Number.NaN)))} s.`,
+      );
   }
   lines.push('', 'RSS in MiB, one reading a second, first run of each:', '');
   for (const variant of ['worker', 'fetch'] as const) {
@@ -53,7 +64,16 @@ export function workerRssTargets(result: WorkerRssResult): TargetOutcome[] {
   const bound = result.scenario.maxPeakRssMib;
   const passed = result.runs.filter((run) => run.variant === 'worker' && run.failure === undefined);
   const highest = maxOf(passed.map((run) => run.highWaterKib));
-  const label = bound === undefined ? 'worker RSS stays under a measured bound (none stated yet)' : `worker RSS stays under ${bound} MiB (VmHWM)`;
+  const label =
+    bound === undefined
+      ? 'worker RSS stays under a measured bound (none stated yet)'
+      : `worker RSS stays under ${bound} MiB (VmHWM)`;
   if (highest === undefined) return [{ label, measured: 'n/a (no passing run)', met: undefined }];
-  return [{ label, measured: `highest ${mibOfKib(highest)} MiB over ${passed.length} run(s) (${passed.map((run) => mibOfKib(run.highWaterKib)).join(' / ')})`, met: bound === undefined ? undefined : highest / 1024 < bound }];
+  return [
+    {
+      label,
+      measured: `highest ${mibOfKib(highest)} MiB over ${passed.length} run(s) (${passed.map((run) => mibOfKib(run.highWaterKib)).join(' / ')})`,
+      met: bound === undefined ? undefined : highest / 1024 < bound,
+    },
+  ];
 }

@@ -25,19 +25,34 @@ export function parseWrkOutput(text: string): WrkFigures {
   };
   const ms = (value: string, unit: string): number => Number(value) * (TIME_UNITS_MS[unit] ?? Number.NaN);
   const percentile = (p: number): number => {
-    const match = need(new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'), `${p}% latency (was --latency given?)`);
+    const match = need(
+      new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'),
+      `${p}% latency (was --latency given?)`,
+    );
     return ms(match[1]!, match[2]!);
   };
   const latency = need(/^\s*Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m|h)/m, 'latency line');
-  const total = need(/^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h), ([\d.]+)(B|KB|MB|GB|TB) read/m, '"requests in" line');
+  const total = need(
+    /^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h), ([\d.]+)(B|KB|MB|GB|TB) read/m,
+    '"requests in" line',
+  );
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   return {
     requests: Number(total[1]),
     durationSecs: ms(total[2]!, total[3]!) / 1000,
     requestsPerSec: Number(need(/^Requests\/sec:\s+([\d.]+)/m, 'Requests/sec')[1]),
     bytesRead: Number(total[4]) * (BYTE_UNITS[total[5]!] ?? Number.NaN),
-    latencyMs: { p50: percentile(50), p75: percentile(75), p90: percentile(90), p99: percentile(99), max: ms(latency[1]!, latency[2]!) },
-    socketErrors: socket === null ? { connect: 0, read: 0, write: 0, timeout: 0 } : { connect: Number(socket[1]), read: Number(socket[2]), write: Number(socket[3]), timeout: Number(socket[4]) },
+    latencyMs: {
+      p50: percentile(50),
+      p75: percentile(75),
+      p90: percentile(90),
+      p99: percentile(99),
+      max: ms(latency[1]!, latency[2]!),
+    },
+    socketErrors:
+      socket === null
+        ? { connect: 0, read: 0, write: 0, timeout: 0 }
+        : { connect: Number(socket[1]), read: Number(socket[2]), write: Number(socket[3]), timeout: Number(socket[4]) },
     non2xx3xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
   };
 }

@@ -26,7 +26,11 @@ const SEED = 'bench-wrk-sequence';
  * requests), drawn from seeded pseudo-random bytes (two 32-bit draws a
  * request: its kind, then which one).
  */
-export function requestSequence(mix: RequestMix, imagePaths: readonly string[], listingPaths: readonly string[]): RequestSequence {
+export function requestSequence(
+  mix: RequestMix,
+  imagePaths: readonly string[],
+  listingPaths: readonly string[],
+): RequestSequence {
   const bytes = seededBytes(SEQUENCE_LENGTH * 8, SEED);
   let offset = 0;
   const random = (): number => {

@@ -1,7 +1,7 @@
-import type { Setting } from '../core/config/setting.js';
 import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
 import { dashboardSettings } from '../coordinator/dashboard/dashboard-settings.js';
 import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
+import type { Setting } from '../core/config/setting.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
 import { webSettings } from '../web/web-settings.js';
 import { workerSettings } from '../worker/worker-settings.js';
@@ -30,7 +30,7 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
   worker: {
     synopsis: 'image-loader worker --store DIR [options]',
     about: [
-      'Fleet mode: downloads the queue\'s jobs into the store (any number, on any host',
+      "Fleet mode: downloads the queue's jobs into the store (any number, on any host",
       'with the store mounted read-write). Logs one JSON object a line on stdout.',
       'SIGTERM: finishes running downloads (up to --stop-timeout), then exits 0.',
     ],
@@ -60,7 +60,7 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
   dashboard: {
     synopsis: 'image-loader dashboard [--port 3000] [--host ADDR] [options]',
     about: [
-      'Fleet mode: bull-board for the fleet\'s queues at /, and the round history with a chart',
+      "Fleet mode: bull-board for the fleet's queues at /, and the round history with a chart",
       'at /rounds. Without credentials it listens on loopback only; with --user and',
       'IMAGE_LOADER_DASHBOARD_PASSWORD (no flag: it would show in ps) or --password-file it',
       'requires HTTP basic auth on every route. Read-only unless --allow-actions.',
@@ -74,7 +74,15 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
 export function usage(command?: string): string {
   const spec = command === undefined ? undefined : COMMANDS[command];
   if (spec) {
-    return [`Usage: ${spec.synopsis}`, '', ...spec.about, '', 'Options (each also as an environment variable):', ...Object.values(spec.settings).map(describe), ''].join('\n');
+    return [
+      `Usage: ${spec.synopsis}`,
+      '',
+      ...spec.about,
+      '',
+      'Options (each also as an environment variable):',
+      ...Object.values(spec.settings).map(describe),
+      '',
+    ].join('\n');
   }
   return [
     'Usage: image-loader <command> [options]',

@@ -6,14 +6,14 @@ import { packageVersion } from '../core/config/version.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
-import type { DownloadJobData } from '../core/fleet/download-job-data.js';
-import { untilAborted, type ServiceIo } from '../core/service/service-io.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { coordinatorSettings } from './coordinator-settings.js';
 import { RoundDriver, type RoundJobResult } from './round-driver.js';
@@ -26,8 +26,16 @@ const ROUND_MAX_STALLED = 1_000_000;
 
 export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): CoordinatorConfig {
   const config = parseCommandArgs(coordinatorSettings, args, env).settings;
-  if (config.list === undefined) throw new ImageLoaderError(ErrorCode.InvalidConfig, 'coordinator needs --list LIST (or IMAGE_LOADER_LIST): a file or an http(s):// URL');
-  if (config.list === '-') throw new ImageLoaderError(ErrorCode.InvalidConfig, '--list: standard input (-) can be read only once; give a file or a URL');
+  if (config.list === undefined)
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      'coordinator needs --list LIST (or IMAGE_LOADER_LIST): a file or an http(s):// URL',
+    );
+  if (config.list === '-')
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      '--list: standard input (-) can be read only once; give a file or a URL',
+    );
   return { ...config, list: config.list };
 }
 
@@ -39,7 +47,8 @@ export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): Co
  */
 export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): Promise<number> {
   const log = new JsonLogger(io.stdout, { process: 'coordinator', host: hostname(), pid: process.pid });
-  const store = config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
+  const store =
+    config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
   const keys = new FleetKeys(config.prefix);
   const redis = await connectRedis(config, 'service', `image-loader-coordinator-${hostname()}-${process.pid}`, log);
   await checkRedisSetup(redis, log);
@@ -62,18 +71,29 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
     // A vanished job is a death the queue could not recover from; look for one as often as the queue looks for stalls.
     repairEveryMs: config.stalledIntervalMs,
   });
-  const worker = new Worker<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, (job, token) => driver.run(job, token, stopRounds.signal), {
-    ...queueOptions,
-    // Two at once: a start that fires while this coordinator drives a round is seen (and recorded as
-    // skipped) at once, instead of waiting behind the round and starting a late one back to back.
-    concurrency: 2,
-    lockDuration: config.stalledIntervalMs,
-    stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: ROUND_MAX_STALLED,
-  });
+  const worker = new Worker<RoundJobData, RoundJobResult>(
+    ROUNDS_QUEUE,
+    (job, token) => driver.run(job, token, stopRounds.signal),
+    {
+      ...queueOptions,
+      // Two at once: a start that fires while this coordinator drives a round is seen (and recorded as
+      // skipped) at once, instead of waiting behind the round and starting a late one back to back.
+      concurrency: 2,
+      lockDuration: config.stalledIntervalMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: ROUND_MAX_STALLED,
+    },
+  );
   worker.on('error', () => {});
   worker.on('failed', (job, error) => log.error('round job failed', { jobId: job?.id, error }));
-  log.info('coordinator started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, list: config.list, everyMs: config.everyMs, store: store?.layout.root });
+  log.info('coordinator started', {
+    version: packageVersion(),
+    redis: redactRedisUrl(config.redis),
+    prefix: config.prefix,
+    list: config.list,
+    everyMs: config.everyMs,
+    store: store?.layout.root,
+  });
 
   await untilAborted(io.signal);
   log.info('stopping');

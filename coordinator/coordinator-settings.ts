@@ -28,7 +28,7 @@ export const coordinatorSettings = {
     env: 'IMAGE_LOADER_STORE',
     default: undefined,
     expected: 'a directory path',
-    help: 'Store to write each round\'s summary and a heartbeat into (optional).',
+    help: "Store to write each round's summary and a heartbeat into (optional).",
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
 };

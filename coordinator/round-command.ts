@@ -25,14 +25,18 @@ export function parseRoundArgs(args: string[], env: NodeJS.ProcessEnv): RoundCom
  * follows as soon as it ends. With --wait, waits for the round and prints
  * its summary; exit 1 if some URLs failed.
  */
-export async function runRoundCommand(config: RoundCommandConfig, io: OperatorIo & { signal: AbortSignal }): Promise<number> {
+export async function runRoundCommand(
+  config: RoundCommandConfig,
+  io: OperatorIo & { signal: AbortSignal },
+): Promise<number> {
   const redis = await connectRedis(config, 'command', 'image-loader-round');
   const rounds = new Queue<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, { connection: redis, prefix: config.prefix });
   rounds.on('error', () => {});
   try {
     const job = await rounds.add('round', { trigger: 'manual' }, ROUND_JOB_OPTIONS);
     io.stderr.write(`round requested (job ${job.id})\n`);
-    if ((await rounds.getWorkersCount()) === 0) io.stderr.write('warning: no coordinator is running: the round starts when one does\n');
+    if ((await rounds.getWorkersCount()) === 0)
+      io.stderr.write('warning: no coordinator is running: the round starts when one does\n');
     if (!config.wait) return EXIT_OK;
 
     const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
@@ -68,7 +72,11 @@ export async function runRoundCommand(config: RoundCommandConfig, io: OperatorIo
  * first manual round to complete after it (the coordinator starts one as
  * soon as the running round ends). Undefined if stopped first.
  */
-async function rerunAfter(ledger: RoundLedger, runningRoundId: string, signal: AbortSignal): Promise<RoundSummary | undefined> {
+async function rerunAfter(
+  ledger: RoundLedger,
+  runningRoundId: string,
+  signal: AbortSignal,
+): Promise<RoundSummary | undefined> {
   let runningDone = false;
   while (!signal.aborted) {
     const recent = await ledger.history(10);

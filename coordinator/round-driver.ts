@@ -1,16 +1,16 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WaitingError, type Job, type Queue } from 'bullmq';
+import { type Job, type Queue, WaitingError } from 'bullmq';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
-import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
+import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
-import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { Heartbeat } from '../core/store/heartbeat.js';
@@ -48,7 +48,12 @@ const DOWNLOAD_ATTEMPTS = 21;
  */
 const MAX_REQUEUES = 2;
 /** Settled download jobs are removed at once: their outcome is in the round's ledger, and a kept job would block its id. */
-const DOWNLOAD_JOB_OPTIONS = { attempts: DOWNLOAD_ATTEMPTS, backoff: { type: 'image-loader' }, removeOnComplete: true, removeOnFail: true } as const;
+const DOWNLOAD_JOB_OPTIONS = {
+  attempts: DOWNLOAD_ATTEMPTS,
+  backoff: { type: 'image-loader' },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const;
 
 /**
  * Runs one round job: starts a round (or takes over one whose coordinator
@@ -66,22 +71,40 @@ export class RoundDriver {
   }
 
   /** The rounds queue's processor. `stop` aborts on shutdown: the round job goes back to the queue for another coordinator. */
-  async run(job: Job<RoundJobData, RoundJobResult>, token: string | undefined, stop: AbortSignal): Promise<RoundJobResult> {
+  async run(
+    job: Job<RoundJobData, RoundJobResult>,
+    token: string | undefined,
+    stop: AbortSignal,
+  ): Promise<RoundJobResult> {
     const { ledger, log } = this.parts;
     const trigger = job.data.trigger;
     let state = await ledger.current();
     if (state !== undefined && state.driverJobId !== job.id && (await this.isDriven(state))) {
       await ledger.noteSkippedStart(state.roundId, trigger === 'manual');
-      log.warn('round start skipped: the previous round is still running', { roundId: state.roundId, trigger, rerunQueued: trigger === 'manual' });
+      log.warn('round start skipped: the previous round is still running', {
+        roundId: state.roundId,
+        trigger,
+        rerunQueued: trigger === 'manual',
+      });
       await this.writeHeartbeat(state.roundId);
       return { outcome: 'skipped', roundId: state.roundId };
     }
     const takingOver = state !== undefined;
     if (state !== undefined) {
       await ledger.takeOver(state.roundId, job.id!);
-      log.warn('taking over a round whose coordinator stopped', { roundId: state.roundId, enqueuedThroughLine: state.enqueuedThroughLine });
+      log.warn('taking over a round whose coordinator stopped', {
+        roundId: state.roundId,
+        enqueuedThroughLine: state.enqueuedThroughLine,
+      });
     } else {
-      const fresh = newRoundState({ roundId: newRoundId(), list: this.parts.list, startedAt: Date.now(), trigger, coordinator: `${hostname()}/${process.pid}`, driverJobId: job.id! });
+      const fresh = newRoundState({
+        roundId: newRoundId(),
+        list: this.parts.list,
+        startedAt: Date.now(),
+        trigger,
+        coordinator: `${hostname()}/${process.pid}`,
+        driverJobId: job.id!,
+      });
       if (!(await ledger.begin(fresh))) return await this.run(job, token, stop); // another coordinator started one just now
       state = fresh;
       log.info('round started', { roundId: state.roundId, trigger, list: state.list });
@@ -109,7 +132,15 @@ export class RoundDriver {
   private async enqueue(state: RoundState, stop: AbortSignal): Promise<void> {
     const { ledger, log } = this.parts;
     const resumeAfter = state.enqueuedThroughLine;
-    const emptyBatch = (throughLine: number): EnqueuedBatch => ({ pending: [], invalid: [], duplicates: [], throughLine, urls, invalidLines, omitted: { invalidLinesByCode: {}, duplicates: 0 } });
+    const emptyBatch = (throughLine: number): EnqueuedBatch => ({
+      pending: [],
+      invalid: [],
+      duplicates: [],
+      throughLine,
+      urls,
+      invalidLines,
+      omitted: { invalidLinesByCode: {}, duplicates: 0 },
+    });
     let urls = 0;
     let invalidLines = 0;
     let batch = emptyBatch(resumeAfter);
@@ -133,20 +164,28 @@ export class RoundDriver {
           if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping');
           if (item.kind === 'url') urls++;
           if (item.kind === 'invalid') invalidLines++;
-          const listed = item.kind === 'url' || (item.kind === 'invalid' ? cap.admitInvalid(item.code) : cap.admitDuplicate());
+          const listed =
+            item.kind === 'url' || (item.kind === 'invalid' ? cap.admitInvalid(item.code) : cap.admitDuplicate());
           // Lines up to the resume point were enqueued by the coordinator that started the round.
           if (item.line <= resumeAfter) continue;
           if (item.kind === 'url') batch.pending.push({ jobId: jobIdForUrl(item.url), url: item.url, line: item.line });
           else if (!listed) {
             omittedInBatch++;
-            if (item.kind === 'invalid') batch.omitted.invalidLinesByCode[item.code] = (batch.omitted.invalidLinesByCode[item.code] ?? 0) + 1;
+            if (item.kind === 'invalid')
+              batch.omitted.invalidLinesByCode[item.code] = (batch.omitted.invalidLinesByCode[item.code] ?? 0) + 1;
             else batch.omitted.duplicates++;
           } else if (item.kind === 'invalid') {
-            batch.invalid.push({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } });
+            batch.invalid.push({
+              url: item.raw,
+              line: item.line,
+              status: 'failed',
+              error: { code: item.code, message: `line ${item.line}: ${item.reason}` },
+            });
           } else batch.duplicates.push({ url: item.url, line: item.line, firstLine: item.firstLine });
           batch.throughLine = item.line;
           // Omitted lines count too: the resume point must move past them, or a takeover would count them twice.
-          if (batch.pending.length + batch.invalid.length + batch.duplicates.length + omittedInBatch >= BATCH_SIZE) await flush();
+          if (batch.pending.length + batch.invalid.length + batch.duplicates.length + omittedInBatch >= BATCH_SIZE)
+            await flush();
         }
       } finally {
         await source.close();
@@ -167,7 +206,13 @@ export class RoundDriver {
     if (pending.length === 0) return;
     // Jobs with the id of a job still waiting or running (from an earlier, abandoned round) are ignored by
     // BullMQ: that job settles the URL in this round instead, so a URL is never downloaded twice at once.
-    await this.parts.downloads.addBulk(pending.map((item) => ({ name: 'download', data: { url: item.url, roundId }, opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: item.jobId } })));
+    await this.parts.downloads.addBulk(
+      pending.map((item) => ({
+        name: 'download',
+        data: { url: item.url, roundId },
+        opts: { ...DOWNLOAD_JOB_OPTIONS, jobId: item.jobId },
+      })),
+    );
   }
 
   private async finishWhenSettled(roundId: string, stop: AbortSignal, repairFirst: boolean): Promise<RoundJobResult> {
@@ -203,7 +248,10 @@ export class RoundDriver {
         again.push(item);
         continue;
       }
-      const error = { code: ErrorCode.WorkerLost, message: `its job vanished ${times} times (workers died on it, or Redis lost it)` };
+      const error = {
+        code: ErrorCode.WorkerLost,
+        message: `its job vanished ${times} times (workers died on it, or Redis lost it)`,
+      };
       await ledger.settle(item.jobId, { url: item.url, status: 'failed', error }, 0);
       log.error('url failed', { roundId, url: item.url, jobId: item.jobId, error });
     }
@@ -217,14 +265,27 @@ export class RoundDriver {
     const { ledger, log, store, rounds } = this.parts;
     const state = await ledger.read(roundId);
     if (state === undefined) throw new Error(`round ${roundId} vanished from Redis`);
-    const summary = fleetRoundSummary(state, await ledger.entries(roundId), await ledger.duplicates(roundId), Date.now(), await ledger.omitted(roundId));
+    const summary = fleetRoundSummary(
+      state,
+      await ledger.entries(roundId),
+      await ledger.duplicates(roundId),
+      Date.now(),
+      await ledger.omitted(roundId),
+    );
     if (store) {
       // Before the round is marked finished in Redis: a crash in between only means it is written again on takeover.
-      await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary)).catch((error: NodeJS.ErrnoException) => {
-        log.error('cannot write the round summary into the store', { roundId, file: store.layout.lastRoundFile, error });
-      });
+      await store
+        .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
+        .catch((error: NodeJS.ErrnoException) => {
+          log.error('cannot write the round summary into the store', {
+            roundId,
+            file: store.layout.lastRoundFile,
+            error,
+          });
+        });
     }
-    if (!(await ledger.finish(roundId, historySummary(summary)))) return { outcome: 'completed', roundId, counts: summary.counts };
+    if (!(await ledger.finish(roundId, historySummary(summary))))
+      return { outcome: 'completed', roundId, counts: summary.counts };
     await this.writeHeartbeat(undefined, summary);
     if (state.listError === undefined) {
       const keep = new Set(summary.entries.map((entry) => jobIdForUrl(entry.url)));
@@ -249,8 +310,10 @@ export class RoundDriver {
       ...(last === undefined ? {} : { lastRoundId: last.roundId, lastRoundFinishedAt: last.finishedAt }),
       ...(roundInProgress === undefined ? {} : { roundInProgress }),
     };
-    await store.writeFileAtomic(store.layout.heartbeatFile, JSON.stringify(heartbeat)).catch((error: NodeJS.ErrnoException) => {
-      log.error('cannot write the heartbeat into the store', { file: store.layout.heartbeatFile, error });
-    });
+    await store
+      .writeFileAtomic(store.layout.heartbeatFile, JSON.stringify(heartbeat))
+      .catch((error: NodeJS.ErrnoException) => {
+        log.error('cannot write the heartbeat into the store', { file: store.layout.heartbeatFile, error });
+      });
   }
 }

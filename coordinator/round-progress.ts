@@ -20,7 +20,11 @@ export interface RoundProgress {
   skippedStarts: number;
 }
 
-export function roundProgress(state: RoundState, pending: number, failuresByCode: Record<string, number>): RoundProgress {
+export function roundProgress(
+  state: RoundState,
+  pending: number,
+  failuresByCode: Record<string, number>,
+): RoundProgress {
   return {
     roundId: state.roundId,
     startedAt: new Date(state.startedAt).toISOString(),

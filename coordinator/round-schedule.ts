@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ROUND_SCHEDULER_ID, type FleetKeys } from '../core/fleet/fleet-keys.js';
+import { type FleetKeys, ROUND_SCHEDULER_ID } from '../core/fleet/fleet-keys.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 
 /** The job every scheduled or requested round starts from. */
@@ -21,7 +21,13 @@ export const ROUND_JOB_OPTIONS = { removeOnComplete: 50, removeOnFail: 50, attem
  * upserts have duplicated jobs in past BullMQ releases), and a restart does
  * not reset the schedule.
  */
-export async function ensureRoundSchedule(redis: Redis, rounds: Queue<RoundJobData>, keys: FleetKeys, everyMs: number, log: JsonLogger): Promise<void> {
+export async function ensureRoundSchedule(
+  redis: Redis,
+  rounds: Queue<RoundJobData>,
+  keys: FleetKeys,
+  everyMs: number,
+  log: JsonLogger,
+): Promise<void> {
   const owner = `${hostname()}:${process.pid}`;
   for (;;) {
     if ((await redis.set(keys.scheduleLock, owner, 'PX', 30_000, 'NX')) === 'OK') break;
@@ -30,11 +36,18 @@ export async function ensureRoundSchedule(redis: Redis, rounds: Queue<RoundJobDa
   try {
     const existing = await rounds.getJobScheduler(ROUND_SCHEDULER_ID);
     if (existing?.every === everyMs) {
-      log.info('round schedule already in place', { everyMs, next: existing.next === undefined ? undefined : new Date(existing.next).toISOString() });
+      log.info('round schedule already in place', {
+        everyMs,
+        next: existing.next === undefined ? undefined : new Date(existing.next).toISOString(),
+      });
       return;
     }
     if (existing) log.warn('changing the round interval of the whole fleet', { fromMs: existing.every, toMs: everyMs });
-    await rounds.upsertJobScheduler(ROUND_SCHEDULER_ID, { every: everyMs }, { name: 'round', data: { trigger: 'schedule' }, opts: ROUND_JOB_OPTIONS });
+    await rounds.upsertJobScheduler(
+      ROUND_SCHEDULER_ID,
+      { every: everyMs },
+      { name: 'round', data: { trigger: 'schedule' }, opts: ROUND_JOB_OPTIONS },
+    );
     log.info('round schedule created', { everyMs });
   } finally {
     if ((await redis.get(keys.scheduleLock)) === owner) await redis.del(keys.scheduleLock);

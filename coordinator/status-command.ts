@@ -7,7 +7,7 @@ import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { statusCommandSettings } from './operator-settings.js';
-import { formatRoundProgress, roundProgress, type RoundProgress } from './round-progress.js';
+import { formatRoundProgress, type RoundProgress, roundProgress } from './round-progress.js';
 
 export type StatusConfig = SettingValues<typeof statusCommandSettings>;
 
@@ -30,14 +30,24 @@ export async function runStatus(config: StatusConfig, io: OperatorIo): Promise<n
   try {
     const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
     const current = await ledger.current();
-    const progress = current === undefined ? undefined : roundProgress(current, await ledger.pendingCount(current.roundId), await ledger.failuresByCode(current.roundId));
+    const progress =
+      current === undefined
+        ? undefined
+        : roundProgress(
+            current,
+            await ledger.pendingCount(current.roundId),
+            await ledger.failuresByCode(current.roundId),
+          );
     const last = await lastRound(ledger);
     if (config.json) {
       io.stdout.write(`${JSON.stringify(statusDocument(last, progress))}\n`);
     } else {
       if (progress) io.stdout.write(formatRoundProgress(progress, Date.now()));
       else io.stdout.write('No round in progress.\n');
-      if (last) io.stdout.write(`Last completed round: ${last.roundId} (${last.trigger ?? 'schedule'}), ${last.startedAt} to ${last.finishedAt}\n${formatHumanSummary(last)}`);
+      if (last)
+        io.stdout.write(
+          `Last completed round: ${last.roundId} (${last.trigger ?? 'schedule'}), ${last.startedAt} to ${last.finishedAt}\n${formatHumanSummary(last)}`,
+        );
       else io.stdout.write('No round has completed yet.\n');
     }
     return last !== undefined && last.counts.failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
@@ -52,7 +62,9 @@ async function lastRound(ledger: RoundLedger): Promise<RoundSummary | undefined>
   if (newest === undefined) return undefined;
   const { entriesKept: _kept, ...summary } = newest as RoundSummary & { entriesKept?: string };
   const entries = await ledger.entries(summary.roundId);
-  return entries.length >= summary.entries.length ? { ...summary, entries: entries.sort((a, b) => a.line - b.line) } : summary;
+  return entries.length >= summary.entries.length
+    ? { ...summary, entries: entries.sort((a, b) => a.line - b.line) }
+    : summary;
 }
 
 /** `status --json`: the same shape as `fetch --json` (the last completed round), plus `inProgress`; `{}` before any round. */

@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   origin.set('/latest', { kind: 'redirect', location: '/gallery/blue.png' });
 
   const listFile = resolve('demo-list.txt');
-  const urls = [...names.map((name) => `${origin.url}/gallery/${name}.png`), `${origin.url}/avatar`, `${origin.url}/latest`];
+  const urls = [
+    ...names.map((name) => `${origin.url}/gallery/${name}.png`),
+    `${origin.url}/avatar`,
+    `${origin.url}/latest`,
+  ];
   await writeFile(listFile, `# image-loader demo list: one URL a line\n${urls.join('\n')}\n`);
   const store = resolve('images');
   await mkdir(store, { recursive: true });
@@ -31,7 +35,14 @@ async function main(): Promise<void> {
     for (const round of [1, 2]) {
       process.stdout.write(`\n== round ${round}: image-loader fetch ${listFile} --store ${store} --allow-private\n`);
       // --allow-private: the demo origin is on loopback, which the SSRF guard refuses by default.
-      const code = await run([new URL('../cli/main.js', import.meta.url).pathname, 'fetch', listFile, '--store', store, '--allow-private']);
+      const code = await run([
+        new URL('../cli/main.js', import.meta.url).pathname,
+        'fetch',
+        listFile,
+        '--store',
+        store,
+        '--allow-private',
+      ]);
       if (code !== 0) throw new Error(`image-loader fetch exited ${code}`);
     }
     process.stdout.write(

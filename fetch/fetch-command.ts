@@ -8,14 +8,14 @@ import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource, readUrlList } from '../core/list/read-url-list.js';
+import { JsonLogger } from '../core/log/json-logger.js';
+import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
 import { untilAborted } from '../core/service/service-io.js';
-import { JsonLogger } from '../core/log/json-logger.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
 import { fetchSettings } from './fetch-settings.js';
-import { formatHumanSummary } from '../core/round/human-summary.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 export type FetchConfig = SettingValues<typeof fetchSettings> & { list: string };
@@ -33,11 +33,17 @@ export interface CommandIo {
 export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchConfig {
   const { settings, positionals } = parseCommandArgs(fetchSettings, args, env, { positionals: true });
   if (positionals.length !== 1) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, `expected exactly one LIST (a file, - for standard input, or an http(s):// URL), got ${positionals.length}`);
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      `expected exactly one LIST (a file, - for standard input, or an http(s):// URL), got ${positionals.length}`,
+    );
   }
   const config = { ...settings, list: positionals[0]! };
   if (config.list === '-' && config.everyMs !== undefined) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, '--every needs a list file: standard input (-) can be read only once');
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      '--every needs a list file: standard input (-) can be read only once',
+    );
   }
   return config;
 }
@@ -49,19 +55,38 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
   const { store, removedTempFiles } = await ImageStore.open(config.store);
-  if (removedTempFiles > 0 && !config.quiet) io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
+  if (removedTempFiles > 0 && !config.quiet)
+    io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
   const { index, skippedLines } = await MetadataIndex.load(store).catch((error: NodeJS.ErrnoException) => {
-    throw new ImageLoaderError(ErrorCode.Store, `cannot read ${store.layout.metadataFile}: ${error.code ?? error.message}`, { cause: error });
+    throw new ImageLoaderError(
+      ErrorCode.Store,
+      `cannot read ${store.layout.metadataFile}: ${error.code ?? error.message}`,
+      { cause: error },
+    );
   });
-  if (skippedLines > 0) io.stderr.write(`warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`);
-  const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
+  if (skippedLines > 0)
+    io.stderr.write(
+      `warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`,
+    );
+  const downloader = new Downloader(store, {
+    ...config,
+    maxRedirects: 5,
+    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
+  });
   const parts = { config, io, store, downloader, index };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
   const server =
     config.servePort === undefined
       ? undefined
-      : await (await import('../web/web-server.js')).startWebServer({ store: store.layout.root, host: config.serveHost, port: config.servePort, staleFactor: config.staleFactor, everyMs: config.everyMs ?? 300_000, log: new JsonLogger(io.stderr, { process: 'fetch-serve' }) });
+      : await (await import('../web/web-server.js')).startWebServer({
+          store: store.layout.root,
+          host: config.serveHost,
+          port: config.servePort,
+          staleFactor: config.staleFactor,
+          everyMs: config.everyMs ?? 300_000,
+          log: new JsonLogger(io.stderr, { process: 'fetch-serve' }),
+        });
   try {
     if (config.everyMs !== undefined) {
       await fetchEvery(config.everyMs, parts);
@@ -122,7 +147,8 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
     live: (io.stderr as NodeJS.WriteStream).isTTY === true,
     quiet: config.quiet,
   });
-  if (!config.quiet && config.list !== '-') void countListEntries(config.list).then((count) => reporter.expectEntries(count));
+  if (!config.quiet && config.list !== '-')
+    void countListEntries(config.list).then((count) => reporter.expectEntries(count));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   let summary: RoundSummary;
   try {
@@ -147,10 +173,14 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
-    await store.writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary)).catch((error: NodeJS.ErrnoException) => {
-      // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
-      io.stderr.write(`error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`);
-    });
+    await store
+      .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
+      .catch((error: NodeJS.ErrnoException) => {
+        // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
+        io.stderr.write(
+          `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`,
+        );
+      });
   }
 
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);

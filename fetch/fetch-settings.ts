@@ -31,6 +31,10 @@ export const fetchSettings = {
     parse: (text) => (text.trim() === '' ? undefined : text.trim()),
   }),
   ...webAppSettings,
-  json: switchSetting({ flag: 'json', env: 'IMAGE_LOADER_JSON', help: 'Print the round summary as one JSON document on stdout.' }),
+  json: switchSetting({
+    flag: 'json',
+    env: 'IMAGE_LOADER_JSON',
+    help: 'Print the round summary as one JSON document on stdout.',
+  }),
   quiet: switchSetting({ flag: 'quiet', env: 'IMAGE_LOADER_QUIET', help: 'Print nothing but errors.' }),
 };

@@ -1,5 +1,5 @@
-import type { RoundEvent } from '../core/round/run-round.js';
 import { formatBytes } from '../core/round/format-bytes.js';
+import type { RoundEvent } from '../core/round/run-round.js';
 
 export interface ProgressOptions {
   listName: string;
@@ -47,19 +47,26 @@ export class ProgressReporter {
         if (event.entry.status === 'failed') this.failed++;
         break;
       case 'invalid-line':
-        if (event.listed) this.print(`${this.options.listName}:${event.line}: ${event.code}: ${event.reason}: ${event.raw}`);
+        if (event.listed)
+          this.print(`${this.options.listName}:${event.line}: ${event.code}: ${event.reason}: ${event.raw}`);
         else if (!this.saidInvalidOmitted) {
           this.saidInvalidOmitted = true;
-          this.print(`${this.options.listName}:${event.line}: more invalid lines; from here on they are counted in the summary, not printed`);
+          this.print(
+            `${this.options.listName}:${event.line}: more invalid lines; from here on they are counted in the summary, not printed`,
+          );
         }
         break;
       case 'duplicate':
         if (this.options.quiet) break;
         if (event.listed) {
-          this.print(`${this.options.listName}:${event.duplicate.line}: duplicate of line ${event.duplicate.firstLine}, downloaded once: ${event.duplicate.url}`);
+          this.print(
+            `${this.options.listName}:${event.duplicate.line}: duplicate of line ${event.duplicate.firstLine}, downloaded once: ${event.duplicate.url}`,
+          );
         } else if (!this.saidDuplicatesOmitted) {
           this.saidDuplicatesOmitted = true;
-          this.print(`${this.options.listName}:${event.duplicate.line}: more duplicates; from here on they are counted in the summary, not printed`);
+          this.print(
+            `${this.options.listName}:${event.duplicate.line}: more duplicates; from here on they are counted in the summary, not printed`,
+          );
         }
         break;
       case 'list-read':

@@ -30,9 +30,13 @@ const files = walk(root)
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
 if (files.length === 0) {
-  console.error(`run-tests: no test files found under ${root}${filters.length ? ` matching ${filters.join(', ')}` : ''}; did the build run?`);
+  console.error(
+    `run-tests: no test files found under ${root}${filters.length ? ` matching ${filters.join(', ')}` : ''}; did the build run?`,
+  );
   process.exit(1);
 }
 console.log(`run-tests: ${files.length} test files: ${files.map((file) => relative(root, file)).join(' ')}`);
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

@@ -17,10 +17,20 @@ const IMAGE_NAME = /\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|ico|svg)$/i;
 export function renderGalleryPage(folder: string, entries: FolderEntry[]): string {
   const base = folder === '' ? '' : `${folder}/`;
   const folders = entries.filter((entry) => entry.isDirectory).sort((a, b) => a.name.localeCompare(b.name));
-  const images = entries.filter((entry) => !entry.isDirectory && IMAGE_NAME.test(entry.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const images = entries
+    .filter((entry) => !entry.isDirectory && IMAGE_NAME.test(entry.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const title = escapeHtml(`/${base}`);
-  const up = folder === '' ? '' : `<a href="${escapeHtml(encodeStorePath(folder.split('/').slice(0, -1).join('/')).replace(/\/?$/, '/'))}?view=gallery">..</a>`;
-  const folderLinks = folders.map((entry) => `<li><a href="${escapeHtml(encodeStorePath(base + entry.name))}/?view=gallery">${escapeHtml(entry.name)}/</a></li>`).join('\n');
+  const up =
+    folder === ''
+      ? ''
+      : `<a href="${escapeHtml(encodeStorePath(folder.split('/').slice(0, -1).join('/')).replace(/\/?$/, '/'))}?view=gallery">..</a>`;
+  const folderLinks = folders
+    .map(
+      (entry) =>
+        `<li><a href="${escapeHtml(encodeStorePath(base + entry.name))}/?view=gallery">${escapeHtml(entry.name)}/</a></li>`,
+    )
+    .join('\n');
   const figures = images
     .map((entry) => {
       const href = escapeHtml(encodeStorePath(base + entry.name));

@@ -51,7 +51,11 @@ export interface HealthVerdict {
 export function judgeHealth(input: HealthInput): HealthVerdict {
   const { observation, probeStartedAt, now } = input;
   if (probeStartedAt !== undefined && now - probeStartedAt > input.probeTimeoutMs) {
-    return { healthy: false, state: 'not-responding', reason: `store not responding: a read has been waiting ${((now - probeStartedAt) / 1000).toFixed(1)} s (hung NFS mount?)` };
+    return {
+      healthy: false,
+      state: 'not-responding',
+      reason: `store not responding: a read has been waiting ${((now - probeStartedAt) / 1000).toFixed(1)} s (hung NFS mount?)`,
+    };
   }
   if (observation === undefined) return { healthy: false, state: 'not-checked', reason: 'store not checked yet' };
   if (observation.kind === 'missing') {
@@ -62,7 +66,12 @@ export function judgeHealth(input: HealthInput): HealthVerdict {
     return { healthy: false, state: 'missing', reason };
   }
   if (observation.kind === 'unreadable') {
-    return { healthy: false, state: 'unreadable', reason: `store unreadable: ${observation.message ?? observation.code}`, errorCode: observation.code };
+    return {
+      healthy: false,
+      state: 'unreadable',
+      reason: `store unreadable: ${observation.message ?? observation.code}`,
+      errorCode: observation.code,
+    };
   }
   const everyMs = observation.kind === 'heartbeat' ? observation.heartbeat.everyMs : input.defaultEveryMs;
   const staleAfterMs = input.staleFactor * everyMs;
@@ -70,10 +79,24 @@ export function judgeHealth(input: HealthInput): HealthVerdict {
   const storeAgeMs = Math.max(0, now - Date.parse(lastSign));
   const round =
     observation.kind === 'heartbeat'
-      ? { ...(observation.heartbeat.lastRoundId === undefined ? {} : { lastRoundId: observation.heartbeat.lastRoundId }), ...(observation.heartbeat.lastRoundFinishedAt === undefined ? {} : { lastRoundFinishedAt: observation.heartbeat.lastRoundFinishedAt }) }
+      ? {
+          ...(observation.heartbeat.lastRoundId === undefined
+            ? {}
+            : { lastRoundId: observation.heartbeat.lastRoundId }),
+          ...(observation.heartbeat.lastRoundFinishedAt === undefined
+            ? {}
+            : { lastRoundFinishedAt: observation.heartbeat.lastRoundFinishedAt }),
+        }
       : { lastRoundFinishedAt: observation.finishedAt };
   if (storeAgeMs > staleAfterMs) {
-    return { healthy: false, state: 'stale', reason: `store stale: last sign of life ${formatAge(storeAgeMs)} ago, limit ${formatAge(staleAfterMs)}`, ...round, storeAgeMs, staleAfterMs };
+    return {
+      healthy: false,
+      state: 'stale',
+      reason: `store stale: last sign of life ${formatAge(storeAgeMs)} ago, limit ${formatAge(staleAfterMs)}`,
+      ...round,
+      storeAgeMs,
+      staleAfterMs,
+    };
   }
   return { healthy: true, state: 'fresh', reason: 'store fresh', ...round, storeAgeMs, staleAfterMs };
 }

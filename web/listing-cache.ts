@@ -39,7 +39,13 @@ export interface ListingCacheLimits {
   racyMs: number;
 }
 
-export const DEFAULT_LISTING_CACHE_LIMITS: ListingCacheLimits = { maxEntries: 128, maxBytes: 16 * 1024 * 1024, maxEntryBytes: 4 * 1024 * 1024, maxAgeMs: 2_000, racyMs: 1_000 };
+export const DEFAULT_LISTING_CACHE_LIMITS: ListingCacheLimits = {
+  maxEntries: 128,
+  maxBytes: 16 * 1024 * 1024,
+  maxEntryBytes: 4 * 1024 * 1024,
+  maxAgeMs: 2_000,
+  racyMs: 1_000,
+};
 
 export function folderVersion(info: Pick<Stats, 'dev' | 'ino' | 'mtimeMs' | 'ctimeMs'>): FolderVersion {
   return { dev: info.dev, ino: info.ino, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
@@ -74,7 +80,12 @@ export function sameFolderVersion(a: FolderVersion, b: FolderVersion): boolean {
  * can lag the server's; readdir lags with it, so the cache adds at most
  * `maxAgeMs` to what the mount already shows.
  */
-export function renderAnswers(stamp: RenderStamp, request: ListingRequest, nowMs: number, limits: Pick<ListingCacheLimits, 'maxAgeMs' | 'racyMs'>): boolean {
+export function renderAnswers(
+  stamp: RenderStamp,
+  request: ListingRequest,
+  nowMs: number,
+  limits: Pick<ListingCacheLimits, 'maxAgeMs' | 'racyMs'>,
+): boolean {
   if (stamp.tick > request.tick) return true;
   if (nowMs - stamp.startedAtMs >= limits.maxAgeMs) return false;
   if (!sameFolderVersion(stamp.version, request.version)) return false;
@@ -89,7 +100,11 @@ export interface KeptListing {
 }
 
 /** Which kept listings to drop: those past `maxAgeMs` (no request may use them), then the least recently used until both bounds hold. */
-export function listingsToEvict(kept: readonly KeptListing[], nowMs: number, limits: Pick<ListingCacheLimits, 'maxEntries' | 'maxBytes' | 'maxAgeMs'>): string[] {
+export function listingsToEvict(
+  kept: readonly KeptListing[],
+  nowMs: number,
+  limits: Pick<ListingCacheLimits, 'maxEntries' | 'maxBytes' | 'maxAgeMs'>,
+): string[] {
   const expired = kept.filter((listing) => nowMs - listing.startedAtMs >= limits.maxAgeMs);
   const live = kept.filter((listing) => nowMs - listing.startedAtMs < limits.maxAgeMs);
   let entries = live.length;
@@ -174,7 +189,12 @@ export class ListingCache<V> {
   }
 
   private start(key: string, request: ListingRequest, render: () => Promise<V>): Promise<V> {
-    const stamp: RenderStamp = { tick: this.tick(), startedAtMs: this.monotonicMs(), wallStartedAtMs: this.wallMs(), version: request.version };
+    const stamp: RenderStamp = {
+      tick: this.tick(),
+      startedAtMs: this.monotonicMs(),
+      wallStartedAtMs: this.wallMs(),
+      version: request.version,
+    };
     const flight: Flight<V> = {
       stamp,
       promise: Promise.resolve()
@@ -202,7 +222,11 @@ export class ListingCache<V> {
       this.entries.set(key, { stamp, value, bytes });
       this.bytes += bytes;
     }
-    const kept = [...this.entries].map(([name, entry]) => ({ key: name, bytes: entry.bytes, startedAtMs: entry.stamp.startedAtMs }));
+    const kept = [...this.entries].map(([name, entry]) => ({
+      key: name,
+      bytes: entry.bytes,
+      startedAtMs: entry.stamp.startedAtMs,
+    }));
     for (const evicted of listingsToEvict(kept, this.monotonicMs(), this.limits)) {
       this.bytes -= this.entries.get(evicted)?.bytes ?? 0;
       this.entries.delete(evicted);

@@ -5,7 +5,14 @@ export type RangeDecision =
   | { kind: 'whole'; why: WholeReason };
 
 /** Why the whole file is sent, for tests and for anyone reading a 200 answered to a Range request. */
-export type WholeReason = 'no range' | 'if-range mismatch' | 'not bytes' | 'malformed' | 'too many ranges' | 'several ranges' | 'empty file';
+export type WholeReason =
+  | 'no range'
+  | 'if-range mismatch'
+  | 'not bytes'
+  | 'malformed'
+  | 'too many ranges'
+  | 'several ranges'
+  | 'empty file';
 
 export interface RangeRequest {
   /** The file's length in bytes. */

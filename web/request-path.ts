@@ -14,7 +14,8 @@ export type RequestPath =
  */
 export function parseRequestPath(pathname: string): RequestPath {
   if (!pathname.startsWith('/')) return { ok: false, status: 400, reason: 'the path must start with /' };
-  if (pathname.includes('\\') || /%5c/i.test(pathname)) return { ok: false, status: 400, reason: 'backslashes are not allowed in paths' };
+  if (pathname.includes('\\') || /%5c/i.test(pathname))
+    return { ok: false, status: 400, reason: 'backslashes are not allowed in paths' };
   const raw = pathname.split('/').slice(1);
   const trailingSlash = raw.length > 0 && raw[raw.length - 1] === '';
   const segments: string[] = [];
@@ -31,7 +32,8 @@ export function parseRequestPath(pathname: string): RequestPath {
       return { ok: false, status: 400, reason: 'malformed percent-encoding' };
     }
     if (segment === '.' || segment === '..') return { ok: false, status: 400, reason: 'dot segments are not allowed' };
-    if (/[/\\\0]/.test(segment)) return { ok: false, status: 400, reason: 'encoded slash, backslash or NUL in a segment' };
+    if (/[/\\\0]/.test(segment))
+      return { ok: false, status: 400, reason: 'encoded slash, backslash or NUL in a segment' };
     if (segment.startsWith('.')) return { ok: false, status: 404, reason: 'not found' };
     segments.push(segment);
   }

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { parseHeartbeat } from '../core/store/heartbeat.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
-import { judgeHealth, type HealthVerdict, type StoreObservation } from './health-state.js';
+import { type HealthVerdict, judgeHealth, type StoreObservation } from './health-state.js';
 
 export interface StoreProbeOptions {
   /** How often the store is looked at in the background. */
@@ -83,7 +83,12 @@ export class StoreProbe {
     const key = `${verdict.state} ${verdict.errorCode ?? ''}`;
     if (verdict.state !== 'not-checked' && key !== this.logged) {
       this.logged = key;
-      const fields = { store: this.layout.root, state: verdict.state, reason: verdict.reason, ...(verdict.errorCode === undefined ? {} : { errorCode: verdict.errorCode }) };
+      const fields = {
+        store: this.layout.root,
+        state: verdict.state,
+        reason: verdict.reason,
+        ...(verdict.errorCode === undefined ? {} : { errorCode: verdict.errorCode }),
+      };
       if (verdict.healthy) this.log.info('store healthy', fields);
       else this.log.warn('store unhealthy', fields);
     }
@@ -115,7 +120,8 @@ export class StoreProbe {
     }
     try {
       const summary = JSON.parse(await readFile(this.layout.lastRoundFile, 'utf8')) as { finishedAt?: unknown };
-      if (typeof summary.finishedAt === 'string' && !Number.isNaN(Date.parse(summary.finishedAt))) return { kind: 'last-round', finishedAt: summary.finishedAt, at: at() };
+      if (typeof summary.finishedAt === 'string' && !Number.isNaN(Date.parse(summary.finishedAt)))
+        return { kind: 'last-round', finishedAt: summary.finishedAt, at: at() };
       return { kind: 'unreadable', code: 'last-round.json has no finishedAt', at: at() };
     } catch (error) {
       if (error instanceof SyntaxError) return { kind: 'unreadable', code: 'last-round.json is not JSON', at: at() };
@@ -127,7 +133,9 @@ export class StoreProbe {
       return { kind: 'missing', what: 'status', path: this.layout.internalDir, at: at() };
     } catch (error) {
       const code = errorCode(error);
-      return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing', what: 'store', path: this.layout.root, at: at() } : unreadable(error, at());
+      return code === 'ENOENT' || code === 'ENOTDIR'
+        ? { kind: 'missing', what: 'store', path: this.layout.root, at: at() }
+        : unreadable(error, at());
     }
   }
 }
@@ -138,5 +146,10 @@ function errorCode(error: unknown): string | undefined {
 
 /** A failed read as an observation. The system's words name the call and the path: "EACCES: permission denied, open '/srv/images/.image-loader/heartbeat.json'". */
 function unreadable(error: unknown, at: number): StoreObservation {
-  return { kind: 'unreadable', code: errorCode(error) ?? 'error', message: String((error as Error | undefined)?.message ?? error), at };
+  return {
+    kind: 'unreadable',
+    code: errorCode(error) ?? 'error',
+    message: String((error as Error | undefined)?.message ?? error),
+    at,
+  };
 }

@@ -19,7 +19,12 @@ export interface StoredFileHeaders {
  * response. Opened once, the inode is fixed: the reader gets one version,
  * whole, even if the name moves on meanwhile.
  */
-export async function sendStoredFile(req: Request, res: Response, path: string, headers: StoredFileHeaders): Promise<void> {
+export async function sendStoredFile(
+  req: Request,
+  res: Response,
+  path: string,
+  headers: StoredFileHeaders,
+): Promise<void> {
   const handle = await open(path, 'r');
   let streaming = false;
   try {
@@ -45,7 +50,13 @@ export async function sendStoredFile(req: Request, res: Response, path: string, 
     }
     let start = 0;
     let end = info.size - 1;
-    const range = decideRange({ size: info.size, range: req.headers.range, ifRange: req.get('if-range'), etag, mtimeMs: info.mtimeMs });
+    const range = decideRange({
+      size: info.size,
+      range: req.headers.range,
+      ifRange: req.get('if-range'),
+      etag,
+      mtimeMs: info.mtimeMs,
+    });
     if (range.kind === 'unsatisfiable') {
       res.status(416).setHeader('Content-Range', `bytes */${info.size}`).end();
       return;

@@ -1,16 +1,16 @@
-import { STATUS_CODES } from 'node:http';
 import { realpath, stat } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import serveIndex from 'serve-index';
 import { IMAGE_TYPES } from '../core/download/image-types.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
-import { negotiateListingView, renderGallery, renderServeIndex, type FolderListing } from './folder-listing.js';
+import { type FolderListing, negotiateListingView, renderGallery, renderServeIndex } from './folder-listing.js';
 import { folderVersion, ListingCache } from './listing-cache.js';
-import { sendStoredFile } from './stored-file-response.js';
 import { parseRequestPath } from './request-path.js';
 import type { StoreProbe } from './store-probe.js';
+import { sendStoredFile } from './stored-file-response.js';
 import type { WebMetrics } from './web-metrics.js';
 
 export interface WebAppParts {
@@ -20,7 +20,9 @@ export interface WebAppParts {
   probe: StoreProbe;
 }
 
-const CONTENT_TYPES = new Map<string, string>(Object.values(IMAGE_TYPES).flatMap((type) => type.aliases.map((alias) => [`.${alias}`, type.contentType] as const)));
+const CONTENT_TYPES = new Map<string, string>(
+  Object.values(IMAGE_TYPES).flatMap((type) => type.aliases.map((alias) => [`.${alias}`, type.contentType] as const)),
+);
 
 // Human names change from round to round (a name is renamed onto a new image): caches may keep a copy for a
 // minute, then must ask again; the strong ETag makes that a cheap 304.
@@ -53,11 +55,24 @@ export function createWebApp(parts: WebAppParts): Express {
       metrics.requests.inc({ method: req.method, status: String(res.statusCode) });
       metrics.bytesSent.inc(bytes);
       const error = res.locals.storeError as string | undefined;
-      log.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode, bytes, ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000, remote: req.socket.remoteAddress, ...(aborted ? { aborted } : {}), ...(error === undefined ? {} : { error }) });
+      log.info('request', {
+        method: req.method,
+        path: req.originalUrl,
+        status: res.statusCode,
+        bytes,
+        ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
+        remote: req.socket.remoteAddress,
+        ...(aborted ? { aborted } : {}),
+        ...(error === undefined ? {} : { error }),
+      });
     });
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.status(405).setHeader('Allow', 'GET, HEAD').type('text/plain').send('405 method not allowed: this server is read-only\n');
+      res
+        .status(405)
+        .setHeader('Allow', 'GET, HEAD')
+        .type('text/plain')
+        .send('405 method not allowed: this server is read-only\n');
       return;
     }
     next();
@@ -67,7 +82,10 @@ export function createWebApp(parts: WebAppParts): Express {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
     metrics.storeHealthy.set(verdict.healthy ? 1 : 0);
     if (verdict.storeAgeMs !== undefined) metrics.storeAge.set(verdict.storeAgeMs / 1000);
-    res.status(verdict.healthy ? 200 : 503).setHeader('Cache-Control', 'no-store').json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
+    res
+      .status(verdict.healthy ? 200 : 503)
+      .setHeader('Cache-Control', 'no-store')
+      .json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -104,7 +122,9 @@ export function createWebApp(parts: WebAppParts): Express {
     try {
       const real = await realpath(absolute);
       // A symlink (planted by hand: the store makes none) must not lead outside the human tree.
-      const inside = real === realRoot || (real.startsWith(realRoot + sep) && !real.startsWith(join(realRoot, '.image-loader') + sep));
+      const inside =
+        real === realRoot ||
+        (real.startsWith(realRoot + sep) && !real.startsWith(join(realRoot, '.image-loader') + sep));
       if (!inside) {
         res.status(404).type('text/plain').send('404 not found\n');
         return;
@@ -123,10 +143,16 @@ export function createWebApp(parts: WebAppParts): Express {
           return;
         }
         // The key is the folder as the page shows it (serve-index prints the decoded URL path) and the answer's type.
-        const page = await listings.get(`${view} ${decodeURIComponent(pathname)}`, { tick: arrival, version: folderVersion(info) }, () => {
-          metrics.listingRenders.inc({ view });
-          return view === 'gallery' ? renderGallery(real, parsed.segments.join('/')) : renderServeIndex(listing, pathname, view);
-        });
+        const page = await listings.get(
+          `${view} ${decodeURIComponent(pathname)}`,
+          { tick: arrival, version: folderVersion(info) },
+          () => {
+            metrics.listingRenders.inc({ view });
+            return view === 'gallery'
+              ? renderGallery(real, parsed.segments.join('/'))
+              : renderServeIndex(listing, pathname, view);
+          },
+        );
         if (page.kind === 'pass') next(page.error);
         else if (page.view === 'gallery') res.type('html').setHeader('Cache-Control', 'no-cache').send(page.body);
         else {
@@ -151,7 +177,8 @@ export function createWebApp(parts: WebAppParts): Express {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (res.headersSent) res.destroy();
-      else if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') res.status(404).type('text/plain').send('404 not found\n');
+      else if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG')
+        res.status(404).type('text/plain').send('404 not found\n');
       else {
         if (code === undefined) log.error('cannot serve a request', { path: pathname, error });
         storeUnavailable(res, error);
@@ -171,11 +198,20 @@ export function createWebApp(parts: WebAppParts): Express {
       return;
     }
     const status = (error as { status?: unknown }).status;
-    if ((error as NodeJS.ErrnoException).code === undefined && typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).type('text/plain').send(`${status} ${STATUS_CODES[status] ?? 'error'}\n`);
+    if (
+      (error as NodeJS.ErrnoException).code === undefined &&
+      typeof status === 'number' &&
+      status >= 400 &&
+      status < 500
+    ) {
+      res
+        .status(status)
+        .type('text/plain')
+        .send(`${status} ${STATUS_CODES[status] ?? 'error'}\n`);
       return;
     }
-    if ((error as NodeJS.ErrnoException).code === undefined) log.error('cannot serve a request', { path: req.originalUrl, error });
+    if ((error as NodeJS.ErrnoException).code === undefined)
+      log.error('cannot serve a request', { path: req.originalUrl, error });
     storeUnavailable(res, error);
   });
   return app;
@@ -190,7 +226,11 @@ export function createWebApp(parts: WebAppParts): Express {
 function storeUnavailable(res: Response, error: unknown): void {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'error';
   res.locals.storeError = code;
-  res.status(503).setHeader('Cache-Control', 'no-store').type('text/plain').send(`503 store unavailable: ${code}${ERRNO_WORDS[code] === undefined ? '' : ` (${ERRNO_WORDS[code]})`}\n`);
+  res
+    .status(503)
+    .setHeader('Cache-Control', 'no-store')
+    .type('text/plain')
+    .send(`503 store unavailable: ${code}${ERRNO_WORDS[code] === undefined ? '' : ` (${ERRNO_WORDS[code]})`}\n`);
 }
 
 /** The codes a store's file system gives, in words, for the person reading a 503. */

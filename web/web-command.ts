@@ -3,8 +3,8 @@ import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
-import { untilAborted, type ServiceIo } from '../core/service/service-io.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { startWebServer } from './web-server.js';
 import { webSettings } from './web-settings.js';
 

@@ -1,14 +1,40 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
 export class WebMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'image_loader_web_requests_total', help: 'HTTP requests answered, by method and status.', labelNames: ['method', 'status'] as const, registers: [this.registry] });
-  readonly bytesSent = new Counter({ name: 'image_loader_web_response_bytes_total', help: 'Response body bytes sent.', registers: [this.registry] });
-  readonly storeAge = new Gauge({ name: 'image_loader_store_age_seconds', help: 'Age of the store\'s last heartbeat (or last round), as of the last health check.', registers: [this.registry] });
-  readonly listingRenders = new Counter({ name: 'image_loader_web_listing_renders_total', help: 'Folder listings rendered (a folder read and its page built), by view; the other listing requests were answered from a kept or shared rendering.', labelNames: ['view'] as const, registers: [this.registry] });
-  readonly listingCacheBytes = new Gauge({ name: 'image_loader_web_listing_cache_bytes', help: 'Bytes of rendered folder listings kept in memory.', registers: [this.registry] });
-  readonly storeHealthy = new Gauge({ name: 'image_loader_store_healthy', help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.', registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'image_loader_web_requests_total',
+    help: 'HTTP requests answered, by method and status.',
+    labelNames: ['method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesSent = new Counter({
+    name: 'image_loader_web_response_bytes_total',
+    help: 'Response body bytes sent.',
+    registers: [this.registry],
+  });
+  readonly storeAge = new Gauge({
+    name: 'image_loader_store_age_seconds',
+    help: "Age of the store's last heartbeat (or last round), as of the last health check.",
+    registers: [this.registry],
+  });
+  readonly listingRenders = new Counter({
+    name: 'image_loader_web_listing_renders_total',
+    help: 'Folder listings rendered (a folder read and its page built), by view; the other listing requests were answered from a kept or shared rendering.',
+    labelNames: ['view'] as const,
+    registers: [this.registry],
+  });
+  readonly listingCacheBytes = new Gauge({
+    name: 'image_loader_web_listing_cache_bytes',
+    help: 'Bytes of rendered folder listings kept in memory.',
+    registers: [this.registry],
+  });
+  readonly storeHealthy = new Gauge({
+    name: 'image_loader_store_healthy',
+    help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'image_loader_web_' });

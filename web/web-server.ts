@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { StoreProbe } from './store-probe.js';
@@ -30,7 +30,11 @@ export interface WebServer {
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const layout = new StoreLayout(options.store);
-  const probe = new StoreProbe(layout, { intervalMs: 5_000, timeoutMs: 1_000, staleFactor: options.staleFactor, defaultEveryMs: options.everyMs }, options.log);
+  const probe = new StoreProbe(
+    layout,
+    { intervalMs: 5_000, timeoutMs: 1_000, staleFactor: options.staleFactor, defaultEveryMs: options.everyMs },
+    options.log,
+  );
   probe.start();
   const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(), probe });
   const server: Server = await new Promise((resolve, reject) => {

@@ -16,7 +16,10 @@ export const webAppSettings = {
 /** Everything `image-loader web` accepts. */
 export const webSettings = {
   // The same setting as the download core's, with help that fits: the web node never creates the store.
-  store: { ...downloadSettings.store, help: 'Store directory to serve (read-only; never created: /healthz reports it missing).' },
+  store: {
+    ...downloadSettings.store,
+    help: 'Store directory to serve (read-only; never created: /healthz reports it missing).',
+  },
   port: valueSetting<number>({
     flag: 'port',
     env: 'IMAGE_LOADER_PORT',

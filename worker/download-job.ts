@@ -1,9 +1,9 @@
-import { WaitingError, type Job } from 'bullmq';
+import { type Job, WaitingError } from 'bullmq';
 import type { Downloader } from '../core/download/downloader.js';
 import { asImageLoaderError } from '../core/errors/image-loader-error.js';
-import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { DownloadJobData } from '../core/fleet/download-job-data.js';
-import type { HostLeases, HostLease } from '../core/fleet/host-leases.js';
+import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
+import type { HostLease, HostLeases } from '../core/fleet/host-leases.js';
 import type { RoundLedger } from '../core/fleet/round-ledger.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { errorEntry, type UrlEntry } from '../core/round/round-summary.js';
@@ -34,7 +34,9 @@ export interface DownloadJobParts {
  * worker's slot serves other URLs meanwhile; any other failure is an entry
  * of the round, and the job completes.
  */
-export function createDownloadJobProcessor(parts: DownloadJobParts): (job: Job<DownloadJobData, DownloadJobResult>, token?: string) => Promise<DownloadJobResult> {
+export function createDownloadJobProcessor(
+  parts: DownloadJobParts,
+): (job: Job<DownloadJobData, DownloadJobResult>, token?: string) => Promise<DownloadJobResult> {
   const { downloader, metadata, leases, ledger, log, retries, abandon } = parts;
   return async (job, token) => {
     const { url } = job.data;
@@ -46,14 +48,26 @@ export function createDownloadJobProcessor(parts: DownloadJobParts): (job: Job<D
     try {
       lease = await leases.acquire(new URL(url).host, abandon);
       previous = await metadata.get(jobId, url);
-      const { image, metadata: next } = await downloader.download(url, previous, { signal: abandon, onBodyReceived: () => lease?.release() });
+      const { image, metadata: next } = await downloader.download(url, previous, {
+        signal: abandon,
+        onBodyReceived: () => lease?.release(),
+      });
       lease.release();
       // A copy skipped as still fresh comes back unchanged: nothing to write.
       if (next !== previous) await metadata.set(jobId, next);
       const { transferred, fresh, ...stored } = image;
       const entry = { url, ...stored, attempts: fresh ? 0 : attempt };
       const roundId = await ledger.settle(jobId, entry, transferred);
-      log.info(`url ${image.status}`, { roundId: roundId ?? job.data.roundId, url, jobId, path: image.path, bytes: image.bytes, transferred, attempt, ms: Date.now() - startedAt });
+      log.info(`url ${image.status}`, {
+        roundId: roundId ?? job.data.roundId,
+        url,
+        jobId,
+        path: image.path,
+        bytes: image.bytes,
+        transferred,
+        attempt,
+        ms: Date.now() - startedAt,
+      });
       return { status: image.status };
     } catch (caught) {
       lease?.release();
@@ -71,7 +85,14 @@ export function createDownloadJobProcessor(parts: DownloadJobParts): (job: Job<D
       await metadata.recordFailure(jobId, previous, error);
       const entry = { url, status: 'failed' as const, attempts: attempt, error: errorEntry(error) };
       const roundId = await ledger.settle(jobId, entry, 0);
-      log.warn('url failed', { roundId: roundId ?? job.data.roundId, url, jobId, attempt, error: errorEntry(error), ms: Date.now() - startedAt });
+      log.warn('url failed', {
+        roundId: roundId ?? job.data.roundId,
+        url,
+        jobId,
+        attempt,
+        error: errorEntry(error),
+        ms: Date.now() - startedAt,
+      });
       return { status: 'failed', code: error.code };
     }
   };

@@ -8,15 +8,15 @@ import { Downloader } from '../core/download/downloader.js';
 import { retryDelayMs } from '../core/download/retry-delay.js';
 import { EXIT_OK } from '../core/errors/exit-codes.js';
 import type { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
-import type { DownloadJobData } from '../core/fleet/download-job-data.js';
-import { untilAborted, type ServiceIo } from '../core/service/service-io.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { HostLeases } from '../core/fleet/host-leases.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { createDownloadJobProcessor, type DownloadJobResult } from './download-job.js';
 import { workerSettings } from './worker-settings.js';
@@ -46,14 +46,26 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   subscriber.on('error', () => {});
   await checkRedisSetup(redis, log);
 
-  const downloader = new Downloader(store, { ...config, maxRedirects: 5, userAgent: config.userAgent ?? `image-loader/${packageVersion()}` });
+  const downloader = new Downloader(store, {
+    ...config,
+    maxRedirects: 5,
+    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
+  });
   const ledger = new RoundLedger(redis, keys);
   // Leases live as long as job locks: a killed worker's jobs and its turns at their hosts come free together.
   const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.stalledIntervalMs);
   const abandon = new AbortController();
   // Every running download listens to it: at --concurrency above 10 the default leak warning would be noise.
   setMaxListeners(0, abandon.signal);
-  const processor = createDownloadJobProcessor({ downloader, metadata: new FleetMetadata(redis, keys), leases, ledger, log, retries: config.retries, abandon: abandon.signal });
+  const processor = createDownloadJobProcessor({
+    downloader,
+    metadata: new FleetMetadata(redis, keys),
+    leases,
+    ledger,
+    log,
+    retries: config.retries,
+    abandon: abandon.signal,
+  });
 
   const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {
     connection: redis,
@@ -63,14 +75,22 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: MAX_STALLED_COUNT,
     settings: {
-      backoffStrategy: (attemptsMade, _type, error) => retryDelayMs(attemptsMade, (error as ImageLoaderError | undefined)?.retryAfterMs, Math.random),
+      backoffStrategy: (attemptsMade, _type, error) =>
+        retryDelayMs(attemptsMade, (error as ImageLoaderError | undefined)?.retryAfterMs, Math.random),
     },
   });
   // Without a listener an 'error' event would crash the process; the connection's own handler already reports outages.
   worker.on('error', (error) => {
     if (!isConnectionError(error)) log.error('queue error', { error });
   });
-  log.info('worker started', { version: packageVersion(), redis: redactRedisUrl(config.redis), prefix: config.prefix, store: store.layout.root, concurrency: config.concurrency, fleetPerHost: config.fleetPerHost });
+  log.info('worker started', {
+    version: packageVersion(),
+    redis: redactRedisUrl(config.redis),
+    prefix: config.prefix,
+    store: store.layout.root,
+    concurrency: config.concurrency,
+    fleetPerHost: config.fleetPerHost,
+  });
 
   await untilAborted(io.signal);
   log.info('stopping: finishing running downloads', { stopTimeoutMs: config.stopTimeoutMs });

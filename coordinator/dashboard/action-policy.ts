@@ -20,19 +20,46 @@ export type ActionVerdict = { allowed: true } | { allowed: false; reason: string
  */
 export function checkAction(method: string, path: string, allowActions: boolean): ActionVerdict {
   if (isSafeMethod(method)) return { allowed: true };
-  if (!allowActions) return { allowed: false, reason: 'the dashboard is read-only (start it with --allow-actions to retry, clean or promote jobs)' };
+  if (!allowActions)
+    return {
+      allowed: false,
+      reason: 'the dashboard is read-only (start it with --allow-actions to retry, clean or promote jobs)',
+    };
   if (method.toUpperCase() === 'PUT' && isRepairRoute(path)) return { allowed: true };
-  return { allowed: false, reason: `${method.toUpperCase()} ${path} is not an action the dashboard allows (only retry, clean and promote jobs)` };
+  return {
+    allowed: false,
+    reason: `${method.toUpperCase()} ${path} is not an action the dashboard allows (only retry, clean and promote jobs)`,
+  };
 }
 
 /** Job statuses of bull-board's "all jobs of a status" routes. */
-const STATUSES = new Set(['latest', 'active', 'waiting', 'waiting-children', 'prioritized', 'completed', 'failed', 'delayed', 'paused']);
+const STATUSES = new Set([
+  'latest',
+  'active',
+  'waiting',
+  'waiting-children',
+  'prioritized',
+  'completed',
+  'failed',
+  'delayed',
+  'paused',
+]);
 const ONE_JOB_ACTIONS = new Set(['retry', 'clean', 'promote']);
 
 function isRepairRoute(path: string): boolean {
-  const segments = path.toLowerCase().replace(/(.)\/$/, '$1').split('/');
+  const segments = path
+    .toLowerCase()
+    .replace(/(.)\/$/, '$1')
+    .split('/');
   // ['', 'api', 'queues', queue, ...rest], no empty segment.
-  if (segments.length < 5 || segments[0] !== '' || segments[1] !== 'api' || segments[2] !== 'queues' || segments.slice(1).includes('')) return false;
+  if (
+    segments.length < 5 ||
+    segments[0] !== '' ||
+    segments[1] !== 'api' ||
+    segments[2] !== 'queues' ||
+    segments.slice(1).includes('')
+  )
+    return false;
   const rest = segments.slice(4);
   // PUT /api/queues/:queue/promote: every delayed job now.
   if (rest.length === 1) return rest[0] === 'promote';

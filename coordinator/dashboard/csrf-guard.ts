@@ -35,13 +35,19 @@ export function checkSameOrigin(request: OriginHeaders): CsrfVerdict {
   if (isSafeMethod(request.method)) return { allowed: true };
   if (request.host === undefined || request.host === '') return refuse('the request has no Host header');
   if (request.origin !== undefined) {
-    return sameHost(request.origin, request.host) ? { allowed: true } : refuse(`cross-site request refused (Origin ${request.origin})`);
+    return sameHost(request.origin, request.host)
+      ? { allowed: true }
+      : refuse(`cross-site request refused (Origin ${request.origin})`);
   }
   if (request.secFetchSite !== undefined) {
-    return request.secFetchSite.toLowerCase() === 'same-origin' ? { allowed: true } : refuse(`cross-site request refused (Sec-Fetch-Site ${request.secFetchSite})`);
+    return request.secFetchSite.toLowerCase() === 'same-origin'
+      ? { allowed: true }
+      : refuse(`cross-site request refused (Sec-Fetch-Site ${request.secFetchSite})`);
   }
   if (request.referer !== undefined) {
-    return sameHost(request.referer, request.host) ? { allowed: true } : refuse('cross-site request refused (Referer of another origin)');
+    return sameHost(request.referer, request.host)
+      ? { allowed: true }
+      : refuse('cross-site request refused (Referer of another origin)');
   }
   return refuse('cannot tell where the request comes from (no Origin, Sec-Fetch-Site or Referer header): send Origin');
 }

@@ -9,7 +9,14 @@ import type { JsonLogger } from '../../core/log/json-logger.js';
 import { accessLog } from './access-log.js';
 import { CredentialCheck, type Credentials } from './basic-auth.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { actionGuard, basicAuthGuard, csrfGuard, loopbackHostGuard, redisGuard, securityHeaders } from './request-guards.js';
+import {
+  actionGuard,
+  basicAuthGuard,
+  csrfGuard,
+  loopbackHostGuard,
+  redisGuard,
+  securityHeaders,
+} from './request-guards.js';
 import { roundsRoute } from './rounds-route.js';
 
 export interface DashboardAppOptions {
@@ -50,7 +57,15 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   app.use(csrfGuard(options.log));
   app.use(actionGuard(options.allowActions));
   app.use('/api', redisGuard(options.redisReady));
-  app.get('/rounds', roundsRoute({ ledger: options.ledger, redisReady: options.redisReady, timeoutMs: options.roundsTimeoutMs ?? 3000, log: options.log }));
+  app.get(
+    '/rounds',
+    roundsRoute({
+      ledger: options.ledger,
+      redisReady: options.redisReady,
+      timeoutMs: options.roundsTimeoutMs ?? 3000,
+      log: options.log,
+    }),
+  );
 
   const board = new ExpressAdapter();
   board.setBasePath('/');

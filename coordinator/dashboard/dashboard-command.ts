@@ -10,11 +10,11 @@ import { ErrorCode } from '../../core/errors/error-codes.js';
 import { EXIT_OK } from '../../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../../core/fleet/fleet-keys.js';
-import { untilAborted, type ServiceIo } from '../../core/service/service-io.js';
 import { redactRedisUrl } from '../../core/fleet/fleet-settings.js';
 import { connectRedis } from '../../core/fleet/redis-connection.js';
 import { RoundLedger } from '../../core/fleet/round-ledger.js';
 import { JsonLogger } from '../../core/log/json-logger.js';
+import { type ServiceIo, untilAborted } from '../../core/service/service-io.js';
 import type { Credentials } from './basic-auth.js';
 import { createDashboardApp } from './dashboard-app.js';
 import { DASHBOARD_PASSWORD_ENV, type DashboardConfig } from './dashboard-settings.js';
@@ -56,15 +56,22 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   } catch (error) {
     await closeQueuesAndRedis(queues, redis);
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot listen on ${config.host} port ${config.port}: ${code}`, { cause: error });
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      `cannot listen on ${config.host} port ${config.port}: ${code}`,
+      { cause: error },
+    );
   }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
   if (credentials === undefined) {
-    log.warn(`no credentials configured: listening on ${address.address} (loopback) only; set IMAGE_LOADER_DASHBOARD_USER and ${DASHBOARD_PASSWORD_ENV} to listen elsewhere`, {
-      address: address.address,
-      port: address.port,
-    });
+    log.warn(
+      `no credentials configured: listening on ${address.address} (loopback) only; set IMAGE_LOADER_DASHBOARD_USER and ${DASHBOARD_PASSWORD_ENV} to listen elsewhere`,
+      {
+        address: address.address,
+        port: address.port,
+      },
+    );
   }
   log.info('dashboard started', {
     version: packageVersion(),
@@ -93,9 +100,14 @@ async function loadCredentials(config: DashboardConfig): Promise<Credentials | u
   try {
     password = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot read the dashboard password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      `cannot read the dashboard password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
-  if (password === '') throw new ImageLoaderError(ErrorCode.InvalidConfig, `the dashboard password file ${path} is empty`);
+  if (password === '')
+    throw new ImageLoaderError(ErrorCode.InvalidConfig, `the dashboard password file ${path} is empty`);
   return { user: config.user, password };
 }
 
@@ -120,7 +132,11 @@ function closeServer(server: Server): Promise<void> {
 
 /** Every step runs, and none waits for a Redis that is down. */
 async function closeQueuesAndRedis(queues: Queue[], redis: Redis): Promise<void> {
-  await Promise.race([Promise.allSettled(queues.map((queue) => queue.close())), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
-  if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => {}), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
+  await Promise.race([
+    Promise.allSettled(queues.map((queue) => queue.close())),
+    sleep(STOP_GRACE_MS, undefined, { ref: false }),
+  ]);
+  if (redis.status === 'ready')
+    await Promise.race([redis.quit().catch(() => {}), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
   redis.disconnect();
 }

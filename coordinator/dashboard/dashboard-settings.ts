@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { integer } from '../../core/config/download-settings.js';
 import { parseCommandArgs } from '../../core/config/parse-command-args.js';
-import { switchSetting, valueSetting, type SettingValues } from '../../core/config/setting.js';
+import { type SettingValues, switchSetting, valueSetting } from '../../core/config/setting.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { fleetSettings } from '../../core/fleet/fleet-settings.js';
@@ -80,10 +80,14 @@ export function parseDashboardArgs(args: string[], env: NodeJS.ProcessEnv): Dash
   const config = { ...settings, password };
   const { user, passwordFile } = settings;
   if (password !== undefined && passwordFile !== undefined) {
-    throw invalid(`${DASHBOARD_PASSWORD_ENV} and --password-file (IMAGE_LOADER_DASHBOARD_PASSWORD_FILE) are both set: give the password one way`);
+    throw invalid(
+      `${DASHBOARD_PASSWORD_ENV} and --password-file (IMAGE_LOADER_DASHBOARD_PASSWORD_FILE) are both set: give the password one way`,
+    );
   }
   if (user !== undefined && password === undefined && passwordFile === undefined) {
-    throw invalid(`a dashboard user is set (--user or IMAGE_LOADER_DASHBOARD_USER) but no password: set ${DASHBOARD_PASSWORD_ENV} or --password-file (IMAGE_LOADER_DASHBOARD_PASSWORD_FILE)`);
+    throw invalid(
+      `a dashboard user is set (--user or IMAGE_LOADER_DASHBOARD_USER) but no password: set ${DASHBOARD_PASSWORD_ENV} or --password-file (IMAGE_LOADER_DASHBOARD_PASSWORD_FILE)`,
+    );
   }
   if (user === undefined && (password !== undefined || passwordFile !== undefined)) {
     throw invalid('a dashboard password is set but no user: set --user (or IMAGE_LOADER_DASHBOARD_USER)');

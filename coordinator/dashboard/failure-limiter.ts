@@ -22,7 +22,10 @@ export class FailureLimiter {
   private readonly options: FailureLimiterOptions;
   private readonly failures = new Map<string, number[]>();
 
-  constructor(options: Partial<FailureLimiterOptions> = {}, private readonly clock: () => number = Date.now) {
+  constructor(
+    options: Partial<FailureLimiterOptions> = {},
+    private readonly clock: () => number = Date.now,
+  ) {
     this.options = { ...DEFAULTS, ...options };
   }
 

@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import type { JsonLogger } from '../../core/log/json-logger.js';
 import { checkAction } from './action-policy.js';
-import { BASIC_CHALLENGE, parseBasicAuthorization, type CredentialCheck } from './basic-auth.js';
+import { BASIC_CHALLENGE, type CredentialCheck, parseBasicAuthorization } from './basic-auth.js';
 import { checkSameOrigin } from './csrf-guard.js';
 import { clientKey, type FailureLimiter } from './failure-limiter.js';
 import { isLoopbackHostHeader } from './loopback.js';
@@ -36,7 +36,13 @@ export function securityHeaders(): RequestHandler {
 export function loopbackHostGuard(): RequestHandler {
   return (req, res, next) => {
     if (isLoopbackHostHeader(req.headers.host)) return next();
-    refuse(res, 403, 'FORBIDDEN', 'misdirected', 'without credentials this dashboard answers only requests to localhost, 127.0.0.1 or [::1]');
+    refuse(
+      res,
+      403,
+      'FORBIDDEN',
+      'misdirected',
+      'without credentials this dashboard answers only requests to localhost, 127.0.0.1 or [::1]',
+    );
   };
 }
 
@@ -52,7 +58,11 @@ export function basicAuthGuard(check: CredentialCheck, limiter: FailureLimiter, 
     const waitMs = limiter.retryAfterMs(client);
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      res.status(429).set('Retry-After', String(seconds)).type('text/plain').send(`too many failed logins from this address; try again in ${seconds} s\n`);
+      res
+        .status(429)
+        .set('Retry-After', String(seconds))
+        .type('text/plain')
+        .send(`too many failed logins from this address; try again in ${seconds} s\n`);
       return;
     }
     const given = parseBasicAuthorization(req.headers.authorization);
@@ -63,7 +73,8 @@ export function basicAuthGuard(check: CredentialCheck, limiter: FailureLimiter, 
     }
     if (given !== undefined) {
       // The user name is not logged: people type passwords into it.
-      if (limiter.recordFailure(client)) log.warn('too many failed logins: refusing this client for a while', { client });
+      if (limiter.recordFailure(client))
+        log.warn('too many failed logins: refusing this client for a while', { client });
       else log.warn('login failed', { client });
     }
     // One answer for a missing, a malformed and a wrong login: it never says which part was wrong.
@@ -82,7 +93,12 @@ export function csrfGuard(log: JsonLogger): RequestHandler {
       referer: req.headers.referer,
     });
     if (verdict.allowed) return next();
-    log.warn('request refused: not from the dashboard\'s own pages', { method: req.method, url: req.originalUrl.slice(0, 300), client: req.socket.remoteAddress, reason: verdict.reason });
+    log.warn("request refused: not from the dashboard's own pages", {
+      method: req.method,
+      url: req.originalUrl.slice(0, 300),
+      client: req.socket.remoteAddress,
+      reason: verdict.reason,
+    });
     refuse(res, 403, 'FORBIDDEN', 'cross-site', verdict.reason);
   };
 }
@@ -92,7 +108,13 @@ export function actionGuard(allowActions: boolean): RequestHandler {
   return (req, res, next) => {
     const verdict = checkAction(req.method, req.path, allowActions);
     if (verdict.allowed) return next();
-    refuse(res, 403, allowActions ? 'FORBIDDEN' : 'QUEUE_READ_ONLY', allowActions ? 'action-not-allowed' : 'read-only', verdict.reason);
+    refuse(
+      res,
+      403,
+      allowActions ? 'FORBIDDEN' : 'QUEUE_READ_ONLY',
+      allowActions ? 'action-not-allowed' : 'read-only',
+      verdict.reason,
+    );
   };
 }
 
@@ -104,7 +126,13 @@ export function actionGuard(allowActions: boolean): RequestHandler {
 export function redisGuard(redisReady: () => boolean): RequestHandler {
   return (_req, res, next) => {
     if (redisReady()) return next();
-    refuse(res, 503, 'INTERNAL_SERVER_ERROR', ErrorCode.Redis, 'Redis unreachable: the dashboard is reconnecting; queues show again once Redis is back');
+    refuse(
+      res,
+      503,
+      'INTERNAL_SERVER_ERROR',
+      ErrorCode.Redis,
+      'Redis unreachable: the dashboard is reconnecting; queues show again once Redis is back',
+    );
   };
 }
 

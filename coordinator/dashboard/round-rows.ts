@@ -43,7 +43,9 @@ function roundRow(summary: Record<string, unknown>): RoundRow {
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, MAX_CODES);
-  const listError = isRecord(summary.listError) ? `${text(summary.listError.code)}: ${text(summary.listError.message)}` : undefined;
+  const listError = isRecord(summary.listError)
+    ? `${text(summary.listError.code)}: ${text(summary.listError.message)}`
+    : undefined;
   const duration = summary.durationMs;
   return {
     roundId: text(summary.roundId),

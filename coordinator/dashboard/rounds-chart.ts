@@ -17,14 +17,17 @@ const SERIES = [
  * Empty string when no round has a start time to place it by.
  */
 export function renderRoundsChart(rows: readonly RoundRow[]): string {
-  const points = rows.filter((row): row is RoundRow & { startedMs: number } => row.startedMs !== undefined).sort((a, b) => a.startedMs - b.startedMs);
+  const points = rows
+    .filter((row): row is RoundRow & { startedMs: number } => row.startedMs !== undefined)
+    .sort((a, b) => a.startedMs - b.startedMs);
   if (points.length === 0) return '';
   const first = points[0]!.startedMs;
   const last = points[points.length - 1]!.startedMs;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const top = niceCeiling(Math.max(1, ...points.map((row) => Math.max(row.downloaded, row.failed))));
-  const x = (ms: number): number => MARGIN.left + (last === first ? plotWidth / 2 : ((ms - first) / (last - first)) * plotWidth);
+  const x = (ms: number): number =>
+    MARGIN.left + (last === first ? plotWidth / 2 : ((ms - first) / (last - first)) * plotWidth);
   const y = (value: number): number => MARGIN.top + plotHeight - (value / top) * plotHeight;
 
   const parts: string[] = [
@@ -38,14 +41,21 @@ export function renderRoundsChart(rows: readonly RoundRow[]): string {
     );
   }
   const baseline = HEIGHT - MARGIN.bottom + 20;
-  parts.push(`<text class="axis" x="${MARGIN.left}" y="${baseline}" text-anchor="start">${escapeHtml(formatTime(first))}</text>`);
-  if (last !== first) parts.push(`<text class="axis" x="${WIDTH - MARGIN.right}" y="${baseline}" text-anchor="end">${escapeHtml(formatTime(last))}</text>`);
+  parts.push(
+    `<text class="axis" x="${MARGIN.left}" y="${baseline}" text-anchor="start">${escapeHtml(formatTime(first))}</text>`,
+  );
+  if (last !== first)
+    parts.push(
+      `<text class="axis" x="${WIDTH - MARGIN.right}" y="${baseline}" text-anchor="end">${escapeHtml(formatTime(last))}</text>`,
+    );
   for (const [i, series] of SERIES.entries()) {
     const coordinates = points.map((row) => `${num(x(row.startedMs))},${num(y(row[series.key]))}`);
     parts.push(`<polyline class="${series.key}" fill="none" points="${coordinates.join(' ')}"/>`);
     for (const row of points) {
       const tooltip = `${row.roundId} (${formatTime(row.startedMs)}): ${row.downloaded} downloaded, ${row.failed} failed`;
-      parts.push(`<circle class="${series.key}" cx="${num(x(row.startedMs))}" cy="${num(y(row[series.key]))}" r="3.5"><title>${escapeHtml(tooltip)}</title></circle>`);
+      parts.push(
+        `<circle class="${series.key}" cx="${num(x(row.startedMs))}" cy="${num(y(row[series.key]))}" r="3.5"><title>${escapeHtml(tooltip)}</title></circle>`,
+      );
     }
     const legendX = WIDTH - MARGIN.right - 200 + i * 110;
     parts.push(

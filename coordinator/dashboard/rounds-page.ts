@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../../core/html/escape-html.js';
 import { formatBytes } from '../../core/round/format-bytes.js';
 import type { RoundProgress } from '../round-progress.js';
-import { escapeHtml } from '../../core/html/escape-html.js';
 import type { RoundRow } from './round-rows.js';
 import { renderRoundsChart } from './rounds-chart.js';
 
@@ -64,7 +64,9 @@ export function renderRoundsPage(view: RoundsPageView): string {
     if (view.rows.length === 0) {
       body.push('<p>No round has completed yet.</p>');
     } else {
-      body.push(`<figure>${renderRoundsChart(view.rows)}<figcaption>Downloads and failures of the last ${view.rows.length} rounds, by start time (UTC)</figcaption></figure>`);
+      body.push(
+        `<figure>${renderRoundsChart(view.rows)}<figcaption>Downloads and failures of the last ${view.rows.length} rounds, by start time (UTC)</figcaption></figure>`,
+      );
       body.push(roundsTable(view.rows));
     }
   }
@@ -92,10 +94,28 @@ function progressLine(progress: RoundProgress, now: Date): string {
 }
 
 function roundsTable(rows: readonly RoundRow[]): string {
-  const head = ['Round', 'Trigger', 'Started (UTC)', 'Duration', 'URLs', 'Downloaded', 'Unchanged', 'Failed', 'Invalid lines', 'Duplicates', 'Received', 'Failures by reason'];
-  const lines = [`<table><thead><tr>${head.map((title) => `<th scope="col">${title}</th>`).join('')}</tr></thead><tbody>`];
+  const head = [
+    'Round',
+    'Trigger',
+    'Started (UTC)',
+    'Duration',
+    'URLs',
+    'Downloaded',
+    'Unchanged',
+    'Failed',
+    'Invalid lines',
+    'Duplicates',
+    'Received',
+    'Failures by reason',
+  ];
+  const lines = [
+    `<table><thead><tr>${head.map((title) => `<th scope="col">${title}</th>`).join('')}</tr></thead><tbody>`,
+  ];
   for (const row of rows) {
-    const trigger = row.skippedStarts > 0 ? `${row.trigger} (${row.skippedStarts} start${row.skippedStarts === 1 ? '' : 's'} skipped)` : row.trigger;
+    const trigger =
+      row.skippedStarts > 0
+        ? `${row.trigger} (${row.skippedStarts} start${row.skippedStarts === 1 ? '' : 's'} skipped)`
+        : row.trigger;
     const failures = row.failures.map(([code, count]) => `<code>${escapeHtml(code)}</code> ${count}`);
     if (row.listError !== undefined) failures.push(`list: ${escapeHtml(row.listError)}`);
     const cells = [

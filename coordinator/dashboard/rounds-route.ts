@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { RoundLedger } from '../../core/fleet/round-ledger.js';
 import type { JsonLogger } from '../../core/log/json-logger.js';
-import { roundProgress, type RoundProgress } from '../round-progress.js';
-import { roundRows, type RoundRow } from './round-rows.js';
-import { renderRoundsPage, ROUNDS_PAGE_CSP } from './rounds-page.js';
+import { type RoundProgress, roundProgress } from '../round-progress.js';
+import { type RoundRow, roundRows } from './round-rows.js';
+import { ROUNDS_PAGE_CSP, renderRoundsPage } from './rounds-page.js';
 
 /** Rounds the page shows: the whole history Redis keeps. */
 const HISTORY_ROUNDS = 100;
@@ -28,29 +28,40 @@ export function roundsRoute(options: RoundsRouteOptions): RequestHandler {
     let inProgress: RoundProgress | undefined;
     let error: string | undefined;
     if (!options.redisReady()) {
-      error = 'Redis unreachable: the dashboard has no connection to Redis right now (it keeps trying to reconnect). The round history shows again once Redis is back.';
+      error =
+        'Redis unreachable: the dashboard has no connection to Redis right now (it keeps trying to reconnect). The round history shows again once Redis is back.';
     } else {
       try {
         ({ rows, inProgress } = await withTimeout(readRounds(options.ledger), options.timeoutMs));
       } catch (caught) {
-        error = caught instanceof TimeoutError
-          ? `Redis unreachable: no answer within ${options.timeoutMs / 1000} s.`
-          : `The round history could not be read: ${(caught as Error).message}`;
+        error =
+          caught instanceof TimeoutError
+            ? `Redis unreachable: no answer within ${options.timeoutMs / 1000} s.`
+            : `The round history could not be read: ${(caught as Error).message}`;
         options.log.warn('rounds page: history not read', { error: caught });
       }
     }
     res
       .status(error === undefined ? 200 : 503)
-      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': ROUNDS_PAGE_CSP, 'Cache-Control': 'no-store' })
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': ROUNDS_PAGE_CSP,
+        'Cache-Control': 'no-store',
+      })
       .send(renderRoundsPage({ rows, inProgress, error, now: new Date() }));
   };
 }
 
 async function readRounds(ledger: RoundLedger): Promise<{ rows: RoundRow[]; inProgress: RoundProgress | undefined }> {
   const [history, current] = await Promise.all([ledger.history(HISTORY_ROUNDS), ledger.current()]);
-  const inProgress = current === undefined
-    ? undefined
-    : roundProgress(current, await ledger.pendingCount(current.roundId), await ledger.failuresByCode(current.roundId));
+  const inProgress =
+    current === undefined
+      ? undefined
+      : roundProgress(
+          current,
+          await ledger.pendingCount(current.roundId),
+          await ledger.failuresByCode(current.roundId),
+        );
   return { rows: roundRows(history), inProgress };
 }
 

@@ -124,4 +124,4 @@ export const concurrencySetting = valueSetting<number>({
   parse: integer(1, 1024),
 });
 
-export { integer, duration };
+export { duration, integer };

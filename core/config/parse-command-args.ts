@@ -16,7 +16,12 @@ export function parseCommandArgs<Table extends Record<string, Setting<unknown>>>
 ): { settings: SettingValues<Table>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: parseArgsOptions(table), allowPositionals: options.positionals === true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: parseArgsOptions(table),
+      allowPositionals: options.positionals === true,
+      strict: true,
+    });
   } catch (error) {
     throw new ImageLoaderError(ErrorCode.InvalidConfig, (error as Error).message);
   }

@@ -29,7 +29,13 @@ export function valueSetting<T>(spec: Omit<Setting<T>, 'kind'>): Setting<T> {
 }
 
 export function switchSetting(spec: Pick<Setting<boolean>, 'flag' | 'env' | 'help'>): Setting<boolean> {
-  return { ...spec, kind: 'switch', default: false, expected: 'a switch (1/0, true/false, yes/no in the environment)', parse: parseBoolean };
+  return {
+    ...spec,
+    kind: 'switch',
+    default: false,
+    expected: 'a switch (1/0, true/false, yes/no in the environment)',
+    parse: parseBoolean,
+  };
 }
 
 function parseBoolean(text: string): boolean | undefined {
@@ -71,7 +77,10 @@ export function resolveSettings<Table extends Record<string, Setting<unknown>>>(
     }
     const parsed = setting.parse(text);
     if (parsed === undefined) {
-      throw new ImageLoaderError(ErrorCode.InvalidConfig, `${source}: expected ${setting.expected}, got ${JSON.stringify(text)}`);
+      throw new ImageLoaderError(
+        ErrorCode.InvalidConfig,
+        `${source}: expected ${setting.expected}, got ${JSON.stringify(text)}`,
+      );
     }
     values[key] = parsed;
   }
@@ -79,8 +88,11 @@ export function resolveSettings<Table extends Record<string, Setting<unknown>>>(
 }
 
 /** The `util.parseArgs` option table for a settings table. */
-export function parseArgsOptions(table: Record<string, Setting<unknown>>): Record<string, { type: 'string' | 'boolean' }> {
+export function parseArgsOptions(
+  table: Record<string, Setting<unknown>>,
+): Record<string, { type: 'string' | 'boolean' }> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
-  for (const setting of Object.values(table)) options[setting.flag] = { type: setting.kind === 'switch' ? 'boolean' : 'string' };
+  for (const setting of Object.values(table))
+    options[setting.flag] = { type: setting.kind === 'switch' ? 'boolean' : 'string' };
   return options;
 }

@@ -24,7 +24,12 @@ const RETRYABLE_SOCKET_CODES = new Set([
 export function classifyDownloadError(error: unknown, url: string): ImageLoaderError {
   if (error instanceof ImageLoaderError) {
     return error.url === undefined
-      ? new ImageLoaderError(error.code, error.message, { url, retryable: error.retryable, status: error.status, cause: error.cause })
+      ? new ImageLoaderError(error.code, error.message, {
+          url,
+          retryable: error.retryable,
+          status: error.status,
+          cause: error.cause,
+        })
       : error;
   }
   const blocked = findCause(error, (e) => e instanceof ImageLoaderError);
@@ -34,28 +39,63 @@ export function classifyDownloadError(error: unknown, url: string): ImageLoaderE
   const detail = (error as Error)?.message ?? String(error);
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new ImageLoaderError(ErrorCode.ConnectTimeout, `connection timed out: ${detail}`, { url, retryable: true, cause: error });
+      return new ImageLoaderError(ErrorCode.ConnectTimeout, `connection timed out: ${detail}`, {
+        url,
+        retryable: true,
+        cause: error,
+      });
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return new ImageLoaderError(ErrorCode.HeadersTimeout, 'server sent no response headers in time', { url, retryable: true, cause: error });
+      return new ImageLoaderError(ErrorCode.HeadersTimeout, 'server sent no response headers in time', {
+        url,
+        retryable: true,
+        cause: error,
+      });
     case 'UND_ERR_BODY_TIMEOUT':
-      return new ImageLoaderError(ErrorCode.BodyTimeout, 'server stopped sending the body (idle timeout)', { url, retryable: true, cause: error });
+      return new ImageLoaderError(ErrorCode.BodyTimeout, 'server stopped sending the body (idle timeout)', {
+        url,
+        retryable: true,
+        cause: error,
+      });
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-      return new ImageLoaderError(ErrorCode.Truncated, 'body ended before its Content-Length', { url, retryable: true, cause: error });
+      return new ImageLoaderError(ErrorCode.Truncated, 'body ended before its Content-Length', {
+        url,
+        retryable: true,
+        cause: error,
+      });
     case 'ENOTFOUND':
-      return new ImageLoaderError(ErrorCode.DnsNotFound, `host not found: ${new URL(url).hostname}`, { url, cause: error });
+      return new ImageLoaderError(ErrorCode.DnsNotFound, `host not found: ${new URL(url).hostname}`, {
+        url,
+        cause: error,
+      });
     case 'AbortError':
     case 'ABORT_ERR':
     case 'UND_ERR_ABORTED':
       return new ImageLoaderError(ErrorCode.Aborted, 'download aborted (shutting down)', { url, cause: error });
   }
-  if (code !== undefined && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).syscall !== undefined && !RETRYABLE_SOCKET_CODES.has(code)) {
+  if (
+    code !== undefined &&
+    /^E[A-Z]+$/.test(code) &&
+    (error as NodeJS.ErrnoException).syscall !== undefined &&
+    !RETRYABLE_SOCKET_CODES.has(code)
+  ) {
     // A filesystem errno (ENOSPC, EACCES, EROFS, EDQUOT...): the store, not the origin.
-    return new ImageLoaderError(ErrorCode.Store, `cannot write to the store: ${code} (${detail})`, { url, cause: error });
+    return new ImageLoaderError(ErrorCode.Store, `cannot write to the store: ${code} (${detail})`, {
+      url,
+      cause: error,
+    });
   }
   if (code !== undefined && RETRYABLE_SOCKET_CODES.has(code)) {
-    return new ImageLoaderError(ErrorCode.Connection, `connection failed: ${code}${detail && !detail.includes(code) ? ` (${detail})` : ''}`, { url, retryable: true, cause: error });
+    return new ImageLoaderError(
+      ErrorCode.Connection,
+      `connection failed: ${code}${detail && !detail.includes(code) ? ` (${detail})` : ''}`,
+      { url, retryable: true, cause: error },
+    );
   }
-  return new ImageLoaderError(ErrorCode.Connection, `request failed: ${detail}`, { url, retryable: true, cause: error });
+  return new ImageLoaderError(ErrorCode.Connection, `request failed: ${detail}`, {
+    url,
+    retryable: true,
+    cause: error,
+  });
 }
 
 /** How a connection can break once the body is flowing; each one cuts the body short. */
@@ -78,8 +118,15 @@ export function bodyReadError(error: unknown, url: string, received: number, dec
   if (error instanceof ImageLoaderError) return error;
   const how = BROKEN_MID_BODY[errorCode(error) ?? ''];
   if (how === undefined) return error;
-  const arrived = declared === undefined ? `${received} bytes, before the end of the body` : `${received} of the ${declared} bytes its Content-Length declared`;
-  return new ImageLoaderError(ErrorCode.Truncated, `body truncated: ${how} after ${arrived}`, { url, retryable: true, cause: error });
+  const arrived =
+    declared === undefined
+      ? `${received} bytes, before the end of the body`
+      : `${received} of the ${declared} bytes its Content-Length declared`;
+  return new ImageLoaderError(ErrorCode.Truncated, `body truncated: ${how} after ${arrived}`, {
+    url,
+    retryable: true,
+    cause: error,
+  });
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import type { ImageStore } from '../store/image-store.js';
 import { confirmedMetadata, type UrlMetadata } from '../store/url-metadata.js';
-import { fetchImage, type FetchImageOptions } from './fetch-image.js';
+import { type FetchImageOptions, fetchImage } from './fetch-image.js';
 import { createHttpAgent } from './http-client.js';
 
 export interface DownloadSettings {
@@ -81,13 +81,22 @@ export class Downloader {
    * last round, if any (its validators make the request conditional); the
    * returned metadata is for the caller to keep for the next round.
    */
-  async download(url: string, previous: UrlMetadata | undefined, options: DownloadOptions = {}): Promise<{ image: StoredImage; metadata: UrlMetadata }> {
+  async download(
+    url: string,
+    previous: UrlMetadata | undefined,
+    options: DownloadOptions = {},
+  ): Promise<{ image: StoredImage; metadata: UrlMetadata }> {
     // Is the stored copy still there (someone may have deleted it by hand)? Asked while the request
     // travels, not before it: a file system round trip less per URL. A copy found missing after a 304
     // is fetched again unconditionally.
     const presence = previous === undefined ? Promise.resolve(false) : this.store.hasImage(previous).catch(() => false);
 
-    if (previous !== undefined && this.settings.revalidate === 'auto' && previous.freshUntil !== undefined && previous.freshUntil > Date.now()) {
+    if (
+      previous !== undefined &&
+      this.settings.revalidate === 'auto' &&
+      previous.freshUntil !== undefined &&
+      previous.freshUntil > Date.now()
+    ) {
       if (await presence) return { image: storedImage(previous, 'unchanged', 0, true), metadata: previous };
     }
 
@@ -95,9 +104,10 @@ export class Downloader {
     try {
       const request = { ...this.fetchOptions, ...options };
       // No copy to revalidate: the answer will be a body (or a failure), so open the temp file early.
-      let result = previous === undefined
-        ? await fetchImage(url, tempPath, {}, { ...request, preopen: true })
-        : await fetchImage(url, tempPath, { etag: previous.etag, lastModified: previous.lastModified }, request);
+      let result =
+        previous === undefined
+          ? await fetchImage(url, tempPath, {}, { ...request, preopen: true })
+          : await fetchImage(url, tempPath, { etag: previous.etag, lastModified: previous.lastModified }, request);
       const present = await presence;
       if (result.kind === 'not-modified') {
         if (present) {
@@ -131,6 +141,19 @@ export class Downloader {
   }
 }
 
-function storedImage(metadata: UrlMetadata, status: StoredImage['status'], transferred: number, fresh: boolean): StoredImage {
-  return { status, path: metadata.path, sha256: metadata.sha256, bytes: metadata.bytes, contentType: metadata.contentType, transferred, fresh };
+function storedImage(
+  metadata: UrlMetadata,
+  status: StoredImage['status'],
+  transferred: number,
+  fresh: boolean,
+): StoredImage {
+  return {
+    status,
+    path: metadata.path,
+    sha256: metadata.sha256,
+    bytes: metadata.bytes,
+    contentType: metadata.contentType,
+    transferred,
+    fresh,
+  };
 }

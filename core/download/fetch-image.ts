@@ -65,7 +65,12 @@ const ACCEPT = 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0
  * policy (the fetch round's backoff, or the queue's). On failure `tempPath`
  * may hold a partial file: the caller discards it.
  */
-export async function fetchImage(url: string, tempPath: string, validators: Validators, options: FetchImageOptions): Promise<FetchImageResult> {
+export async function fetchImage(
+  url: string,
+  tempPath: string,
+  validators: Validators,
+  options: FetchImageOptions,
+): Promise<FetchImageResult> {
   // One controller for the deadline and the caller's signal. (AbortSignal.timeout and .any would do, but
   // cost a DOMException with a stack trace per download, a measurable share of a small image's CPU time.)
   const controller = new AbortController();
@@ -82,13 +87,25 @@ export async function fetchImage(url: string, tempPath: string, validators: Vali
   try {
     if (options.signal?.aborted) controller.abort();
     const result = await fetchFollowingRedirects(url, validators, options, controller.signal, sink);
-    if (result.kind === 'not-modified') await early?.then((unused) => unused.abandon(), () => {});
+    if (result.kind === 'not-modified')
+      await early?.then(
+        (unused) => unused.abandon(),
+        () => {},
+      );
     return result;
   } catch (error) {
-    await early?.then((unused) => unused.abandon(), () => {});
-    if (options.signal?.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'download aborted (shutting down)', { url, cause: error });
+    await early?.then(
+      (unused) => unused.abandon(),
+      () => {},
+    );
+    if (options.signal?.aborted)
+      throw new ImageLoaderError(ErrorCode.Aborted, 'download aborted (shutting down)', { url, cause: error });
     if (deadlineHit) {
-      throw new ImageLoaderError(ErrorCode.Deadline, `download did not finish within ${options.timeoutMs / 1000} s (--timeout)`, { url, retryable: true, cause: error });
+      throw new ImageLoaderError(
+        ErrorCode.Deadline,
+        `download did not finish within ${options.timeoutMs / 1000} s (--timeout)`,
+        { url, retryable: true, cause: error },
+      );
     }
     throw classifyDownloadError(error, url);
   } finally {
@@ -115,7 +132,13 @@ async function fetchFollowingRedirects(
     if (validators.etag) headers['if-none-match'] = validators.etag;
     if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
 
-    const response = await options.dispatcher.request({ origin: new URL(current).origin, path: pathOf(current), method: 'GET', headers, signal });
+    const response = await options.dispatcher.request({
+      origin: new URL(current).origin,
+      path: pathOf(current),
+      method: 'GET',
+      headers,
+      signal,
+    });
     const status = response.statusCode;
 
     if (status === 200) return await saveBody(url, response, sink, options);
@@ -123,9 +146,16 @@ async function fetchFollowingRedirects(
     if (REDIRECT_STATUSES.has(status)) {
       await discard(response.body);
       const next = redirectTarget(url, current, header(response.headers, 'location'));
-      if (visited.has(next)) throw new ImageLoaderError(ErrorCode.RedirectLoop, `redirect loop: ${current} redirects back to ${next}`, { url });
+      if (visited.has(next))
+        throw new ImageLoaderError(ErrorCode.RedirectLoop, `redirect loop: ${current} redirects back to ${next}`, {
+          url,
+        });
       if (redirects + 1 > options.maxRedirects) {
-        throw new ImageLoaderError(ErrorCode.TooManyRedirects, `more than ${options.maxRedirects} redirects (last: ${current} -> ${next})`, { url });
+        throw new ImageLoaderError(
+          ErrorCode.TooManyRedirects,
+          `more than ${options.maxRedirects} redirects (last: ${current} -> ${next})`,
+          { url },
+        );
       }
       visited.add(next);
       current = next;
@@ -133,16 +163,26 @@ async function fetchFollowingRedirects(
     }
 
     await discard(response.body);
-    if (status === 304 && (validators.etag || validators.lastModified)) return { kind: 'not-modified', ...cacheInfo(response.headers) };
+    if (status === 304 && (validators.etag || validators.lastModified))
+      return { kind: 'not-modified', ...cacheInfo(response.headers) };
     throw statusError(url, status, response.headers);
   }
 }
 
-async function saveBody(url: string, response: Dispatcher.ResponseData, openSink: () => Promise<FileSink>, options: FetchImageOptions): Promise<FetchImageResult> {
+async function saveBody(
+  url: string,
+  response: Dispatcher.ResponseData,
+  openSink: () => Promise<FileSink>,
+  options: FetchImageOptions,
+): Promise<FetchImageResult> {
   const declared = Number(header(response.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > options.maxBytes) {
     abandon(response.body);
-    throw new ImageLoaderError(ErrorCode.TooLarge, `Content-Length ${declared} bytes exceeds the limit of ${options.maxBytes} bytes (--max-bytes)`, { url });
+    throw new ImageLoaderError(
+      ErrorCode.TooLarge,
+      `Content-Length ${declared} bytes exceeds the limit of ${options.maxBytes} bytes (--max-bytes)`,
+      { url },
+    );
   }
 
   const hash = createHash('sha256');
@@ -157,7 +197,10 @@ async function saveBody(url: string, response: Dispatcher.ResponseData, openSink
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      if (bytes > maxBytes) throw new ImageLoaderError(ErrorCode.TooLarge, `body exceeds the limit of ${maxBytes} bytes (--max-bytes)`, { url });
+      if (bytes > maxBytes)
+        throw new ImageLoaderError(ErrorCode.TooLarge, `body exceeds the limit of ${maxBytes} bytes (--max-bytes)`, {
+          url,
+        });
       hash.update(chunk);
       if (type === undefined) {
         head.push(chunk);
@@ -192,16 +235,30 @@ function decide(url: string, prefix: Buffer, complete: boolean, allowSvg: boolea
     case 'need-more':
       return undefined;
     case 'svg-refused':
-      throw new ImageLoaderError(ErrorCode.SvgNotAllowed, 'body is SVG, which can carry scripts; refused unless --allow-svg is given', { url });
+      throw new ImageLoaderError(
+        ErrorCode.SvgNotAllowed,
+        'body is SVG, which can carry scripts; refused unless --allow-svg is given',
+        { url },
+      );
     case 'not-image':
-      throw new ImageLoaderError(ErrorCode.NotAnImage, `body is not an image (looks like ${sniffed.looksLike}); nothing stored`, { url });
+      throw new ImageLoaderError(
+        ErrorCode.NotAnImage,
+        `body is not an image (looks like ${sniffed.looksLike}); nothing stored`,
+        { url },
+      );
   }
 }
 
 function statusError(url: string, status: number, headers: Dispatcher.ResponseData['headers']): ImageLoaderError {
   const retryable = status >= 500 || status === 429 || status === 408;
-  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(header(headers, 'retry-after'), Date.now()) : undefined;
-  return new ImageLoaderError(ErrorCode.HttpStatus, `server answered HTTP ${status}`, { url, status, retryable, retryAfterMs });
+  const retryAfterMs =
+    status === 429 || status === 503 ? parseRetryAfter(header(headers, 'retry-after'), Date.now()) : undefined;
+  return new ImageLoaderError(ErrorCode.HttpStatus, `server answered HTTP ${status}`, {
+    url,
+    status,
+    retryable,
+    retryAfterMs,
+  });
 }
 
 function redirectTarget(url: string, current: string, location: string | undefined): string {
@@ -212,10 +269,18 @@ function redirectTarget(url: string, current: string, location: string | undefin
   try {
     next = new URL(location, current);
   } catch {
-    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to an invalid Location: ${location.slice(0, 200)}`, { url });
+    throw new ImageLoaderError(
+      ErrorCode.BadRedirect,
+      `redirect from ${current} to an invalid Location: ${location.slice(0, 200)}`,
+      { url },
+    );
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to unsupported scheme ${next.protocol}`, { url });
+    throw new ImageLoaderError(
+      ErrorCode.BadRedirect,
+      `redirect from ${current} to unsupported scheme ${next.protocol}`,
+      { url },
+    );
   }
   if (next.username || next.password) {
     throw new ImageLoaderError(ErrorCode.BadRedirect, `redirect from ${current} to a URL with credentials`, { url });
@@ -229,7 +294,12 @@ function cacheInfo(headers: Dispatcher.ResponseData['headers']): CacheInfo {
     etag: header(headers, 'etag'),
     lastModified: header(headers, 'last-modified'),
     freshUntil: freshUntil(
-      { cacheControl: header(headers, 'cache-control'), expires: header(headers, 'expires'), date: header(headers, 'date'), age: header(headers, 'age') },
+      {
+        cacheControl: header(headers, 'cache-control'),
+        expires: header(headers, 'expires'),
+        date: header(headers, 'date'),
+        age: header(headers, 'age'),
+      },
       Date.now(),
     ),
   };

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Bytes are gathered up to this size and written with one writev: a 5 MB image takes ~20 writes, not ~300. */
 const BATCH_BYTES = 256 * 1024;

@@ -47,7 +47,13 @@ function parseCacheControl(value: string | undefined): Map<string, string | unde
     const [name, ...rest] = part.split('=');
     const key = name?.trim().toLowerCase();
     if (!key) continue;
-    const raw = rest.length > 0 ? rest.join('=').trim().replace(/^"(.*)"$/, '$1') : undefined;
+    const raw =
+      rest.length > 0
+        ? rest
+            .join('=')
+            .trim()
+            .replace(/^"(.*)"$/, '$1')
+        : undefined;
     // RFC 9111 §4.2.1: with duplicates, use the first (a conservative reading).
     if (!directives.has(key)) directives.set(key, raw);
   }

@@ -79,7 +79,13 @@ function publicOnlyLookup(isBlocked: (address: string) => boolean) {
       if (error) return callback(error, []);
       const allowed = addresses.filter((entry) => !isBlocked(entry.address));
       if (allowed.length === 0) {
-        return callback(blockedAddress(hostname, addresses.map((entry) => entry.address).join(', ')) as unknown as NodeJS.ErrnoException, []);
+        return callback(
+          blockedAddress(
+            hostname,
+            addresses.map((entry) => entry.address).join(', '),
+          ) as unknown as NodeJS.ErrnoException,
+          [],
+        );
       }
       if (options.all) return callback(null, allowed);
       callback(null, allowed[0]!.address, allowed[0]!.family);

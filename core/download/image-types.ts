@@ -14,4 +14,6 @@ export const IMAGE_TYPES = {
 export type ImageType = keyof typeof IMAGE_TYPES;
 
 /** Every extension any image type answers to (lower case), for the naming rules. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(Object.values(IMAGE_TYPES).flatMap((type) => type.aliases));
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(
+  Object.values(IMAGE_TYPES).flatMap((type) => type.aliases),
+);

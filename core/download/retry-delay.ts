@@ -15,7 +15,12 @@ export interface RetryDelayOptions {
  * fleet that failed together does not retry together. A server's Retry-After
  * wins when given, capped so one header cannot park a URL for hours.
  */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number, options: RetryDelayOptions = {}): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+  options: RetryDelayOptions = {},
+): number {
   const { baseMs = 500, maxMs = 30_000, maxRetryAfterMs = 120_000 } = options;
   if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), maxRetryAfterMs);
   const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));

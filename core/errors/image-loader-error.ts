@@ -44,6 +44,7 @@ export function asImageLoaderError(caught: unknown, url: string): ImageLoaderErr
   if (caught instanceof ImageLoaderError) return caught;
   const { code, message } = (caught ?? {}) as NodeJS.ErrnoException;
   // Node's fs messages already start with the code ("EACCES: permission denied, mkdir '...'").
-  const text = code === undefined || String(message).startsWith(code) ? String(message ?? caught) : `${code}: ${message}`;
+  const text =
+    code === undefined || String(message).startsWith(code) ? String(message ?? caught) : `${code}: ${message}`;
   return new ImageLoaderError(ErrorCode.Store, `cannot write to the store: ${text}`, { url, cause: caught });
 }

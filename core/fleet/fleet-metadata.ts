@@ -25,7 +25,11 @@ export class FleetMetadata {
     await this.redis.hset(this.keys.metadata, jobId, JSON.stringify(metadata));
   }
 
-  async recordFailure(jobId: string, previous: UrlMetadata | undefined, error: { code: string; message: string }): Promise<void> {
+  async recordFailure(
+    jobId: string,
+    previous: UrlMetadata | undefined,
+    error: { code: string; message: string },
+  ): Promise<void> {
     if (previous) await this.set(jobId, failedMetadata(previous, error, new Date()));
   }
 

@@ -27,7 +27,7 @@ export const fleetSettings = {
     env: 'IMAGE_LOADER_PREFIX',
     default: 'image-loader',
     expected: '1 to 64 letters, digits, "-" or "_"',
-    help: 'Namespace of this fleet\'s keys in Redis (several fleets can share one Redis).',
+    help: "Namespace of this fleet's keys in Redis (several fleets can share one Redis).",
     parse: (text) => (/^[A-Za-z0-9_-]{1,64}$/.test(text) ? text : undefined),
   }),
   stalledIntervalMs: valueSetting<number>({
@@ -35,7 +35,7 @@ export const fleetSettings = {
     env: 'IMAGE_LOADER_STALLED_INTERVAL',
     default: 30_000,
     expected: 'a duration of at least 1s, such as 30s',
-    help: 'A crashed process\'s jobs go to another after at most twice this (lock time and check interval).',
+    help: "A crashed process's jobs go to another after at most twice this (lock time and check interval).",
     parse: duration(1000),
   }),
 };

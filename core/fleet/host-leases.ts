@@ -57,7 +57,13 @@ export class HostLeases {
   ) {}
 
   /** `subscriber` becomes a subscriber-only connection. A held lease is renewed every third of `leaseMs`; a dead holder's expires after it. */
-  static async start(redis: Redis, subscriber: Redis, keys: FleetKeys, cap: number, leaseMs: number): Promise<HostLeases> {
+  static async start(
+    redis: Redis,
+    subscriber: Redis,
+    keys: FleetKeys,
+    cap: number,
+    leaseMs: number,
+  ): Promise<HostLeases> {
     const leases = new HostLeases(redis, subscriber, keys, cap, leaseMs);
     subscriber.on('message', (_channel: string, host: string) => leases.wakeOne(host));
     await subscriber.subscribe(keys.hostReleased);
@@ -74,7 +80,10 @@ export class HostLeases {
     let held = true;
     // Renewed while held, so that a lease can be short: a worker killed while holding some frees its host
     // within one lease time, not after the longest download could last.
-    const renewal = setInterval(() => void renewScript.run(this.redis, [key], [this.leaseMs, id]).catch(() => {}), this.leaseMs / 3);
+    const renewal = setInterval(
+      () => void renewScript.run(this.redis, [key], [this.leaseMs, id]).catch(() => {}),
+      this.leaseMs / 3,
+    );
     renewal.unref();
     return {
       release: () => {

@@ -20,8 +20,14 @@ export type RedisRole = 'service' | 'command';
  * backoff: an outage pauses the fleet, it does not kill it. For commands,
  * the first failure is an IMG_ERR_REDIS error.
  */
-export async function connectRedis(target: RedisTarget, role: RedisRole, name: string, log?: JsonLogger): Promise<Redis> {
-  const password = target.redisPasswordFile === undefined ? undefined : await readPasswordFile(target.redisPasswordFile);
+export async function connectRedis(
+  target: RedisTarget,
+  role: RedisRole,
+  name: string,
+  log?: JsonLogger,
+): Promise<Redis> {
+  const password =
+    target.redisPasswordFile === undefined ? undefined : await readPasswordFile(target.redisPasswordFile);
   const where = redactRedisUrl(target.redis);
   const redis = new Redis(target.redis, {
     ...(password === undefined ? {} : { password }),
@@ -62,7 +68,11 @@ async function readPasswordFile(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
-    throw new ImageLoaderError(ErrorCode.InvalidConfig, `cannot read the Redis password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new ImageLoaderError(
+      ErrorCode.InvalidConfig,
+      `cannot read the Redis password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -77,12 +87,21 @@ export async function checkRedisSetup(redis: Redis, log: JsonLogger): Promise<vo
     const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
     const [, appendonly] = (await redis.config('GET', 'appendonly')) as [string, string];
     if (policy !== 'noeviction') {
-      log.warn(`redis maxmemory-policy is "${policy}": under memory pressure Redis will delete queue keys and jobs will be lost; set maxmemory-policy noeviction`, { maxmemoryPolicy: policy });
+      log.warn(
+        `redis maxmemory-policy is "${policy}": under memory pressure Redis will delete queue keys and jobs will be lost; set maxmemory-policy noeviction`,
+        { maxmemoryPolicy: policy },
+      );
     }
     if (appendonly !== 'yes') {
-      log.warn('redis runs without AOF persistence (appendonly no): a Redis restart loses the jobs of the round in progress; set appendonly yes', { appendonly });
+      log.warn(
+        'redis runs without AOF persistence (appendonly no): a Redis restart loses the jobs of the round in progress; set appendonly yes',
+        { appendonly },
+      );
     }
   } catch (error) {
-    log.warn('cannot read the Redis configuration (CONFIG GET refused); make sure maxmemory-policy is noeviction and appendonly is yes', { error });
+    log.warn(
+      'cannot read the Redis configuration (CONFIG GET refused); make sure maxmemory-policy is noeviction and appendonly is yes',
+      { error },
+    );
   }
 }

@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import type { DuplicateEntry, OmittedListProblems, RoundSummary, UrlEntry } from '../round/round-summary.js';
 import type { FleetKeys } from './fleet-keys.js';
 import { RedisScript } from './redis-script.js';
-import { decodeSettledEntry, encodeSettledEntry, parseRoundState, roundStateFields, type RoundState } from './round-state.js';
+import {
+  decodeSettledEntry,
+  encodeSettledEntry,
+  parseRoundState,
+  type RoundState,
+  roundStateFields,
+} from './round-state.js';
 
 /** A URL of the round whose job has not settled yet. */
 export interface PendingUrl {
@@ -94,7 +100,13 @@ export class RoundLedger {
   /** Starts `state` unless a round is in progress; false when one is. */
   async begin(state: RoundState): Promise<boolean> {
     const fields = Object.entries(roundStateFields(state)).flat();
-    return (await beginScript.run(this.redis, [this.keys.currentRound, this.keys.round(state.roundId)], [state.roundId, ...fields])) === 1;
+    return (
+      (await beginScript.run(
+        this.redis,
+        [this.keys.currentRound, this.keys.round(state.roundId)],
+        [state.roundId, ...fields],
+      )) === 1
+    );
   }
 
   async takeOver(roundId: string, driverJobId: string): Promise<void> {
@@ -116,25 +128,40 @@ export class RoundLedger {
   async recordBatch(roundId: string, batch: EnqueuedBatch): Promise<void> {
     const base = this.keys.round(roundId);
     const multi = this.redis.multi();
-    if (batch.pending.length > 0) multi.hset(`${base}:pending`, ...batch.pending.flatMap((item) => [item.jobId, `${item.line}\t${item.url}`]));
+    if (batch.pending.length > 0)
+      multi.hset(`${base}:pending`, ...batch.pending.flatMap((item) => [item.jobId, `${item.line}\t${item.url}`]));
     if (batch.invalid.length > 0) {
       multi.rpush(`${base}:entries`, ...batch.invalid.map(({ line, ...entry }) => encodeSettledEntry(line, entry)));
       multi.hincrby(base, 'failed', batch.invalid.length);
       for (const entry of batch.invalid) multi.hincrby(`${base}:failures`, entry.error?.code ?? 'unknown', 1);
     }
-    if (batch.duplicates.length > 0) multi.rpush(`${base}:duplicates`, ...batch.duplicates.map((duplicate) => JSON.stringify(duplicate)));
+    if (batch.duplicates.length > 0)
+      multi.rpush(`${base}:duplicates`, ...batch.duplicates.map((duplicate) => JSON.stringify(duplicate)));
     for (const [code, count] of Object.entries(batch.omitted.invalidLinesByCode)) {
       multi.hincrby(base, 'failed', count);
       multi.hincrby(`${base}:failures`, code, count);
       multi.hincrby(`${base}:omitted`, code, count);
     }
     if (batch.omitted.duplicates > 0) multi.hincrby(base, 'omittedDuplicates', batch.omitted.duplicates);
-    multi.hset(base, 'enqueuedThroughLine', String(batch.throughLine), 'urls', String(batch.urls), 'invalidLines', String(batch.invalidLines));
+    multi.hset(
+      base,
+      'enqueuedThroughLine',
+      String(batch.throughLine),
+      'urls',
+      String(batch.urls),
+      'invalidLines',
+      String(batch.invalidLines),
+    );
     await multi.exec();
   }
 
   async markListRead(roundId: string, listError?: { code: string; message: string }): Promise<void> {
-    await this.redis.hset(this.keys.round(roundId), 'listRead', '1', ...(listError === undefined ? [] : ['listError', JSON.stringify(listError)]));
+    await this.redis.hset(
+      this.keys.round(roundId),
+      'listRead',
+      '1',
+      ...(listError === undefined ? [] : ['listError', JSON.stringify(listError)]),
+    );
   }
 
   async pendingCount(roundId: string): Promise<number> {
@@ -173,7 +200,14 @@ export class RoundLedger {
     const result = await settleScript.run(
       this.redis,
       [this.keys.currentRound],
-      [this.roundPrefix, jobId, JSON.stringify(entry), entry.status, transferred, entry.status === 'failed' ? (entry.error?.code ?? 'unknown') : ''],
+      [
+        this.roundPrefix,
+        jobId,
+        JSON.stringify(entry),
+        entry.status,
+        transferred,
+        entry.status === 'failed' ? (entry.error?.code ?? 'unknown') : '',
+      ],
     );
     return typeof result === 'string' ? result : null;
   }
@@ -184,7 +218,10 @@ export class RoundLedger {
 
   async omitted(roundId: string): Promise<OmittedListProblems> {
     const base = this.keys.round(roundId);
-    const [byCode, duplicates] = await Promise.all([this.redis.hgetall(`${base}:omitted`), this.redis.hget(base, 'omittedDuplicates')]);
+    const [byCode, duplicates] = await Promise.all([
+      this.redis.hgetall(`${base}:omitted`),
+      this.redis.hget(base, 'omittedDuplicates'),
+    ]);
     return { invalidLinesByCode: countsByCode(byCode), duplicates: Number(duplicates ?? 0) };
   }
 
@@ -199,7 +236,8 @@ export class RoundLedger {
 
   async duplicates(roundId: string): Promise<DuplicateEntry[]> {
     const duplicates: DuplicateEntry[] = [];
-    for await (const text of this.range(`${this.keys.round(roundId)}:duplicates`)) duplicates.push(JSON.parse(text) as DuplicateEntry);
+    for await (const text of this.range(`${this.keys.round(roundId)}:duplicates`))
+      duplicates.push(JSON.parse(text) as DuplicateEntry);
     return duplicates;
   }
 

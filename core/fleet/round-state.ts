@@ -1,4 +1,10 @@
-import { summarizeRound, type DuplicateEntry, type OmittedListProblems, type RoundSummary, type UrlEntry } from '../round/round-summary.js';
+import {
+  type DuplicateEntry,
+  type OmittedListProblems,
+  type RoundSummary,
+  summarizeRound,
+  type UrlEntry,
+} from '../round/round-summary.js';
 
 /** What started a round. */
 export type RoundTrigger = 'schedule' | 'manual';
@@ -34,7 +40,14 @@ export interface RoundState {
   bytesTransferred: number;
 }
 
-export function newRoundState(parts: { roundId: string; list: string; startedAt: number; trigger: RoundTrigger; coordinator: string; driverJobId: string }): RoundState {
+export function newRoundState(parts: {
+  roundId: string;
+  list: string;
+  startedAt: number;
+  trigger: RoundTrigger;
+  coordinator: string;
+  driverJobId: string;
+}): RoundState {
   return {
     ...parts,
     enqueuedThroughLine: 0,
@@ -139,7 +152,10 @@ export const HISTORY_FAILED_ENTRIES = 1000;
  * worked are dropped, failures kept up to a cap, so a 100,000-URL list does
  * not cost 100 copies of its every line in Redis.
  */
-export function historySummary(summary: RoundSummary, maxFailed = HISTORY_FAILED_ENTRIES): RoundSummary & { entriesKept: 'failed' } {
+export function historySummary(
+  summary: RoundSummary,
+  maxFailed = HISTORY_FAILED_ENTRIES,
+): RoundSummary & { entriesKept: 'failed' } {
   const failed = summary.entries.filter((entry) => entry.status === 'failed');
   return { ...summary, entries: failed.slice(0, maxFailed), entriesKept: 'failed' };
 }

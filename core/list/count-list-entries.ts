@@ -19,7 +19,16 @@ export async function countListEntries(path: string): Promise<number | undefined
         if (byte === 0x0a) {
           atLineStart = true;
           decided = false;
-        } else if (!decided && atLineStart && byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== 0xef && byte !== 0xbb && byte !== 0xbf) {
+        } else if (
+          !decided &&
+          atLineStart &&
+          byte !== 0x20 &&
+          byte !== 0x09 &&
+          byte !== 0x0d &&
+          byte !== 0xef &&
+          byte !== 0xbb &&
+          byte !== 0xbf
+        ) {
           decided = true;
           if (byte !== 0x23) count++;
         }

@@ -24,8 +24,10 @@ interface Signature {
   matches(b: Uint8Array): boolean;
 }
 
-const at = (b: Uint8Array, offset: number, ...bytes: number[]): boolean => bytes.every((byte, i) => b[offset + i] === byte);
-const ascii = (b: Uint8Array, offset: number, text: string): boolean => at(b, offset, ...Array.from(text, (c) => c.charCodeAt(0)));
+const at = (b: Uint8Array, offset: number, ...bytes: number[]): boolean =>
+  bytes.every((byte, i) => b[offset + i] === byte);
+const ascii = (b: Uint8Array, offset: number, text: string): boolean =>
+  at(b, offset, ...Array.from(text, (c) => c.charCodeAt(0)));
 const hasNul = (b: Uint8Array, from: number, to: number): boolean => b.subarray(from, to).includes(0);
 
 /**
@@ -35,11 +37,23 @@ const hasNul = (b: Uint8Array, from: number, to: number): boolean => b.subarray(
  */
 const SIGNATURES: Signature[] = [
   { what: 'gzip data', matches: (b) => at(b, 0, 0x1f, 0x8b, 0x08) },
-  { what: 'a ZIP archive (or an Office document, a JAR)', matches: (b) => ascii(b, 0, 'PK') && (at(b, 2, 3, 4) || at(b, 2, 5, 6) || at(b, 2, 7, 8)) },
+  {
+    what: 'a ZIP archive (or an Office document, a JAR)',
+    matches: (b) => ascii(b, 0, 'PK') && (at(b, 2, 3, 4) || at(b, 2, 5, 6) || at(b, 2, 7, 8)),
+  },
   { what: 'a PDF', matches: (b) => ascii(b, 0, '%PDF-') },
   { what: 'an ELF executable', matches: (b) => at(b, 0, 0x7f, 0x45, 0x4c, 0x46) },
   { what: 'a Windows executable', matches: (b) => ascii(b, 0, 'MZ') && hasNul(b, 2, 64) },
-  { what: 'a Mach-O executable or Java class', matches: (b) => [[0xfe, 0xed, 0xfa], [0xce, 0xfa, 0xed], [0xcf, 0xfa, 0xed], [0xca, 0xfe, 0xba]].some((magic) => at(b, 0, ...magic)) },
+  {
+    what: 'a Mach-O executable or Java class',
+    matches: (b) =>
+      [
+        [0xfe, 0xed, 0xfa],
+        [0xce, 0xfa, 0xed],
+        [0xcf, 0xfa, 0xed],
+        [0xca, 0xfe, 0xba],
+      ].some((magic) => at(b, 0, ...magic)),
+  },
   { what: 'bzip2 data', matches: (b) => ascii(b, 0, 'BZh') && ascii(b, 4, '1AY&SY') },
   { what: 'xz data', matches: (b) => at(b, 0, 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) },
   { what: 'zstd data', matches: (b) => at(b, 0, 0x28, 0xb5, 0x2f, 0xfd) },
@@ -49,7 +63,10 @@ const SIGNATURES: Signature[] = [
   { what: 'an SQLite database', matches: (b) => ascii(b, 0, 'SQLite format 3') && at(b, 15, 0) },
   { what: 'WebAssembly', matches: (b) => at(b, 0, 0x00, 0x61, 0x73, 0x6d) },
   { what: 'an MP4/QuickTime file', matches: (b) => ascii(b, 4, 'ftyp') && hasNul(b, 0, 4) },
-  { what: 'a RIFF file (WAV, AVI)', matches: (b) => ascii(b, 0, 'RIFF') && (hasNul(b, 4, 8) || ascii(b, 8, 'WAVE') || ascii(b, 8, 'AVI ')) },
+  {
+    what: 'a RIFF file (WAV, AVI)',
+    matches: (b) => ascii(b, 0, 'RIFF') && (hasNul(b, 4, 8) || ascii(b, 8, 'WAVE') || ascii(b, 8, 'AVI ')),
+  },
   { what: 'an Ogg file', matches: (b) => ascii(b, 0, 'OggS') && at(b, 4, 0) },
   { what: 'a FLAC file', matches: (b) => ascii(b, 0, 'fLaC') && hasNul(b, 4, 8) },
   { what: 'an MP3 file', matches: (b) => ascii(b, 0, 'ID3') && b[3] !== undefined && b[3] < 0x10 },

@@ -18,17 +18,27 @@ export async function openRemoteList(url: string): Promise<ListSource> {
   const timer = setTimeout(() => controller.abort(), LIST_HEADERS_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetch(url, { signal: controller.signal, redirect: 'follow', headers: { accept: 'text/plain, */*;q=0.5' } });
+    response = await fetch(url, {
+      signal: controller.signal,
+      redirect: 'follow',
+      headers: { accept: 'text/plain, */*;q=0.5' },
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = controller.signal.aborted ? `no answer within ${LIST_HEADERS_TIMEOUT_MS / 1000} s` : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const reason = controller.signal.aborted
+      ? `no answer within ${LIST_HEADERS_TIMEOUT_MS / 1000} s`
+      : (cause?.code ?? cause?.message ?? (error as Error).message);
     throw new ImageLoaderError(ErrorCode.ListUnreadable, `cannot read URL list ${url}: ${reason}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel().catch(() => {});
-    throw new ImageLoaderError(ErrorCode.ListUnreadable, `cannot read URL list ${url}: the server answered HTTP ${response.status}`, { status: response.status });
+    throw new ImageLoaderError(
+      ErrorCode.ListUnreadable,
+      `cannot read URL list ${url}: the server answered HTTP ${response.status}`,
+      { status: response.status },
+    );
   }
   const stream = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   return { name: url, chunks: stream, close: async () => void stream.destroy() };

@@ -33,7 +33,10 @@ export function parseListLine(text: string): ParsedLine {
   }
 
   if (!SCHEME.test(line) || HOST_AND_PORT.test(line)) {
-    return invalid(ErrorCode.InvalidUrl, `not an absolute URL (no scheme); did you mean https://${line.replace(/^\/+/, '')}?`);
+    return invalid(
+      ErrorCode.InvalidUrl,
+      `not an absolute URL (no scheme); did you mean https://${line.replace(/^\/+/, '')}?`,
+    );
   }
   let url: URL;
   try {
@@ -42,10 +45,16 @@ export function parseListLine(text: string): ParsedLine {
     return invalid(ErrorCode.InvalidUrl, 'not a valid URL');
   }
   if (!ALLOWED_SCHEMES.has(url.protocol)) {
-    return invalid(ErrorCode.UnsupportedScheme, `unsupported scheme "${url.protocol}"; only http: and https: are fetched`);
+    return invalid(
+      ErrorCode.UnsupportedScheme,
+      `unsupported scheme "${url.protocol}"; only http: and https: are fetched`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
-    return invalid(ErrorCode.CredentialsInUrl, 'contains credentials (user:password@); they would be logged and stored, so such URLs are refused');
+    return invalid(
+      ErrorCode.CredentialsInUrl,
+      'contains credentials (user:password@); they would be logged and stored, so such URLs are refused',
+    );
   }
   if (url.hostname === '') {
     return invalid(ErrorCode.InvalidUrl, 'has no host');

@@ -83,13 +83,25 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
       try {
         text = decoder.decode(raw.bytes);
       } catch {
-        yield { kind: 'invalid', line: raw.number, raw: bytesPreview(raw.bytes), code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' };
+        yield {
+          kind: 'invalid',
+          line: raw.number,
+          raw: bytesPreview(raw.bytes),
+          code: ErrorCode.InvalidEncoding,
+          reason: 'not valid UTF-8',
+        };
         continue;
       }
       const parsed = parseListLine(text);
       if (parsed.kind === 'skip') continue;
       if (parsed.kind === 'invalid') {
-        yield { kind: 'invalid', line: raw.number, raw: linePreview(text.trim()), code: parsed.code, reason: parsed.reason };
+        yield {
+          kind: 'invalid',
+          line: raw.number,
+          raw: linePreview(text.trim()),
+          code: parsed.code,
+          reason: parsed.reason,
+        };
         continue;
       }
       const key = fingerprint(parsed.url);
@@ -105,7 +117,11 @@ export async function* readUrlList(source: ListSource, options: ReadUrlListOptio
     }
   } catch (error) {
     if (error instanceof ImageLoaderError) throw error;
-    throw new ImageLoaderError(ErrorCode.ListUnreadable, `cannot read URL list ${source.name}: ${(error as Error).message}`, { cause: error });
+    throw new ImageLoaderError(
+      ErrorCode.ListUnreadable,
+      `cannot read URL list ${source.name}: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     await source.close();
   }

@@ -1,5 +1,5 @@
-import type { RoundSummary } from './round-summary.js';
 import { formatBytes } from './format-bytes.js';
+import type { RoundSummary } from './round-summary.js';
 
 const SHOWN_PER_CODE = 10;
 
@@ -16,7 +16,9 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): s
       (counts.duplicates > 0 ? `, ${counts.duplicates} duplicate line(s) skipped` : '') +
       `; ${formatBytes(summary.bytesTransferred)} received.`,
   ];
-  const codes = Object.keys(summary.failuresByCode).sort((a, b) => summary.failuresByCode[b]! - summary.failuresByCode[a]!);
+  const codes = Object.keys(summary.failuresByCode).sort(
+    (a, b) => summary.failuresByCode[b]! - summary.failuresByCode[a]!,
+  );
   if (codes.length > 0) lines.push('Failed, by reason:');
   for (const code of codes) {
     const failed = summary.entries.filter((entry) => entry.status === 'failed' && entry.error?.code === code);
@@ -27,7 +29,10 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): s
     }
     const shown = Math.min(failed.length, SHOWN_PER_CODE);
     // Past the cap of listed invalid lines (ListProblemCap) even --json holds only the first ones.
-    const inJson = failed.length < count ? `--json lists the first ${failed.length}, the rest are counted only` : '--json lists every one';
+    const inJson =
+      failed.length < count
+        ? `--json lists the first ${failed.length}, the rest are counted only`
+        : '--json lists every one';
     if (count > shown) lines.push(`    ... and ${count - shown} more (${inJson})`);
   }
   if (storeRoot !== undefined) lines.push(`Store: ${storeRoot}`);

@@ -116,13 +116,21 @@ export function summarizeRound(parts: {
     bytesTransferred: parts.bytesTransferred,
     failuresByCode,
     ...(parts.aborted ? { aborted: true } : {}),
-    ...(omittedInvalid + omittedDuplicates > 0 ? { omitted: { invalidLines: omittedInvalid, duplicates: omittedDuplicates } } : {}),
+    ...(omittedInvalid + omittedDuplicates > 0
+      ? { omitted: { invalidLines: omittedInvalid, duplicates: omittedDuplicates } }
+      : {}),
     entries,
     duplicates: parts.duplicates,
   };
 }
 
 /** How a failure appears in a summary entry. */
-export function errorEntry(error: { code: string; message: string; status?: number | undefined }): { code: string; message: string; status?: number } {
-  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
+export function errorEntry(error: { code: string; message: string; status?: number | undefined }): {
+  code: string;
+  message: string;
+  status?: number;
+} {
+  return error.status === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, status: error.status };
 }

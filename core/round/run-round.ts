@@ -6,7 +6,7 @@ import { asImageLoaderError, ImageLoaderError } from '../errors/image-loader-err
 import type { ListEntry } from '../list/read-url-list.js';
 import { ListProblemCap } from './list-problem-cap.js';
 import { newRoundId } from './round-id.js';
-import { errorEntry, summarizeRound, type DuplicateEntry, type RoundSummary, type UrlEntry } from './round-summary.js';
+import { type DuplicateEntry, errorEntry, type RoundSummary, summarizeRound, type UrlEntry } from './round-summary.js';
 import { Slots } from './slots.js';
 
 export type RoundEvent =
@@ -83,7 +83,8 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
             await slots.acquire();
             holding = true;
           }
-          if (signal.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
+          if (signal.aborted)
+            throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
           const stored = await options.download(url, { signal, onBodyReceived: releaseSlot });
           const { transferred, fresh, ...image } = stored;
           settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
@@ -116,7 +117,16 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
       invalidLines++;
       const listed = cap.admitInvalid(item.code);
       emit({ type: 'invalid-line', line: item.line, raw: item.raw, code: item.code, reason: item.reason, listed });
-      settle({ url: item.raw, line: item.line, status: 'failed', error: { code: item.code, message: `line ${item.line}: ${item.reason}` } }, 0, listed);
+      settle(
+        {
+          url: item.raw,
+          line: item.line,
+          status: 'failed',
+          error: { code: item.code, message: `line ${item.line}: ${item.reason}` },
+        },
+        0,
+        listed,
+      );
       continue;
     }
     if (item.kind === 'duplicate') {

@@ -21,7 +21,13 @@ export interface Heartbeat {
 export function parseHeartbeat(text: string): Heartbeat | undefined {
   try {
     const value = JSON.parse(text) as Partial<Heartbeat>;
-    if (value.schema !== 'image-loader/heartbeat@1' || typeof value.at !== 'string' || Number.isNaN(Date.parse(value.at)) || typeof value.everyMs !== 'number') return undefined;
+    if (
+      value.schema !== 'image-loader/heartbeat@1' ||
+      typeof value.at !== 'string' ||
+      Number.isNaN(Date.parse(value.at)) ||
+      typeof value.everyMs !== 'number'
+    )
+      return undefined;
     return value as Heartbeat;
   } catch {
     return undefined;

@@ -1,13 +1,13 @@
 import { link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { CacheInfo } from '../download/fetch-image.js';
 import { IMAGE_TYPES, type ImageType } from '../download/image-types.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
-import type { CacheInfo } from '../download/fetch-image.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
-import { urlToPath } from './url-to-path.js';
 import type { UrlMetadata } from './url-metadata.js';
+import { urlToPath } from './url-to-path.js';
 
 export interface ImageStoreOptions {
   /** Temp files of other hosts or unknown owners are deleted at start when older than this. @defaultValue 1 hour */
@@ -46,15 +46,24 @@ export class ImageStore {
   }
 
   /** Creates the internal folders if needed and removes temp files left by killed runs. */
-  static async open(root: string, options: ImageStoreOptions = {}): Promise<{ store: ImageStore; removedTempFiles: number }> {
+  static async open(
+    root: string,
+    options: ImageStoreOptions = {},
+  ): Promise<{ store: ImageStore; removedTempFiles: number }> {
     const store = new ImageStore(new StoreLayout(root));
     try {
       for (const dir of [store.layout.blobsDir, store.layout.tmpDir]) await store.ensureDir(dir);
     } catch (error) {
       // Node's message names the errno, what it means and the path (EACCES: permission denied, mkdir '...').
-      throw new ImageLoaderError(ErrorCode.Store, `cannot open the store at ${store.layout.root}: ${(error as Error).message}`, { cause: error });
+      throw new ImageLoaderError(
+        ErrorCode.Store,
+        `cannot open the store at ${store.layout.root}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-    const removedTempFiles = options.keepTempFiles ? 0 : await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
+    const removedTempFiles = options.keepTempFiles
+      ? 0
+      : await cleanStaleTempFiles(store.layout.tmpDir, { staleAfterMs: options.staleTempAfterMs ?? 3_600_000 });
     return { store, removedTempFiles };
   }
 
@@ -72,7 +81,7 @@ export class ImageStore {
   /** Whether the human-tree file of `metadata` is still there (someone may have deleted it by hand). */
   async hasImage(metadata: UrlMetadata): Promise<boolean> {
     const info = await stat(this.layout.humanPath(metadata.path)).catch(() => undefined);
-    return info !== undefined && info.isFile() && info.size === metadata.bytes;
+    return info?.isFile() === true && info.size === metadata.bytes;
   }
 
   /**
@@ -86,7 +95,8 @@ export class ImageStore {
   async commitImage(request: CommitRequest): Promise<{ metadata: UrlMetadata; changed: boolean }> {
     const { url, tempPath, sha256, type, previous } = request;
     const path = urlToPath(url, type);
-    const unchanged = previous !== undefined && request.previousPresent && previous.sha256 === sha256 && previous.path === path;
+    const unchanged =
+      previous !== undefined && request.previousPresent && previous.sha256 === sha256 && previous.path === path;
     if (unchanged) {
       await this.discardTemp(tempPath);
     } else {
@@ -112,7 +122,8 @@ export class ImageStore {
         // existing blob.
         if (!isNewBlob) await this.discardTemp(tempPath);
       }
-      if (previous !== undefined && previous.path !== path) await unlink(this.layout.humanPath(previous.path)).catch(() => {});
+      if (previous !== undefined && previous.path !== path)
+        await unlink(this.layout.humanPath(previous.path)).catch(() => {});
     }
 
     const now = new Date().toISOString();
@@ -164,4 +175,3 @@ export class ImageStore {
     this.madeDirs.add(dir);
   }
 }
-

@@ -41,7 +41,14 @@ export async function cleanStaleTempFiles(tmpDir: string, options: CleanTempOpti
       const info = await stat(path).catch(() => undefined);
       stale = info !== undefined && pid !== process.pid && now - info.mtimeMs > options.staleAfterMs;
     }
-    if (stale && (await unlink(path).then(() => true, () => false))) removed++;
+    if (
+      stale &&
+      (await unlink(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed++;
   }
   return removed;
 }

@@ -31,7 +31,13 @@ export interface UrlMetadata {
 export function parseUrlMetadata(text: string): UrlMetadata | undefined {
   try {
     const value = JSON.parse(text) as Partial<UrlMetadata>;
-    if (value.version !== 1 || typeof value.url !== 'string' || typeof value.path !== 'string' || typeof value.sha256 !== 'string') return undefined;
+    if (
+      value.version !== 1 ||
+      typeof value.url !== 'string' ||
+      typeof value.path !== 'string' ||
+      typeof value.sha256 !== 'string'
+    )
+      return undefined;
     return value as UrlMetadata;
   } catch {
     return undefined;
@@ -55,6 +61,10 @@ export function confirmedMetadata(
 }
 
 /** The last attempt failed: the stored copy stays, and remembers the failure until the next success. */
-export function failedMetadata(previous: UrlMetadata, error: { code: string; message: string }, now: Date): UrlMetadata {
+export function failedMetadata(
+  previous: UrlMetadata,
+  error: { code: string; message: string },
+  now: Date,
+): UrlMetadata {
   return { ...previous, lastError: { code: error.code, message: error.message, at: now.toISOString() } };
 }

@@ -37,7 +37,9 @@ export function urlToPath(url: string, type: ImageType): string {
   // `search` is '' for both `/a` and `/a?`; keep the lone `?` so they stay distinct.
   parsed.hash = '';
   const query = parsed.search === '' && parsed.href.endsWith('?') ? '?' : parsed.search;
-  const path = [host, ...segments.map((segment) => directoryName(segment)), leafName(leafSegment + query, type)].join('/');
+  const path = [host, ...segments.map((segment) => directoryName(segment)), leafName(leafSegment + query, type)].join(
+    '/',
+  );
   if (Buffer.byteLength(path) <= MAX_PATH_BYTES) return path;
   return `${host}/^~${hash(url)}^.${IMAGE_TYPES[type].extension}`;
 }
@@ -49,7 +51,7 @@ const PORTABLE = /^[A-Za-z0-9\-_.~!$&'()+,;=@%]$/;
 const WINDOWS_DEVICES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 
 function directoryName(segment: string, suffix = ''): string {
-  let name = escape(segment);
+  let name = escapeSegment(segment);
   const dot = name.lastIndexOf('.');
   if (dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase())) {
     name = `${name.slice(0, dot)}^2E${name.slice(dot + 1)}`;
@@ -58,7 +60,7 @@ function directoryName(segment: string, suffix = ''): string {
 }
 
 function leafName(segment: string, type: ImageType): string {
-  const name = escape(segment);
+  const name = escapeSegment(segment);
   const dot = name.lastIndexOf('.');
   const ownExtension = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
   const aliases: readonly string[] = IMAGE_TYPES[type].aliases;
@@ -75,7 +77,7 @@ function fit(name: string, original: string, suffix: string): string {
   return `${kept}^~${hash(original)}${suffix}`;
 }
 
-function escape(segment: string): string {
+function escapeSegment(segment: string): string {
   if (segment === '') return '^';
   const chars = Array.from(segment);
   const base = segment.split('.')[0] ?? '';

@@ -18,13 +18,26 @@ function available(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
-const skip = available('ansible-playbook') ? false : 'ansible-playbook is not installed (apt-get install ansible-core; .ci/run does)';
+const skip = available('ansible-playbook')
+  ? false
+  : 'ansible-playbook is not installed (apt-get install ansible-core; .ci/run does)';
 if (skip) process.stdout.write(`# skipping the Ansible playbook checks: ${skip}\n`);
 
 // No retry files, no cows, no host key prompts: the same output on every machine.
-const ENV = { ...process.env, ANSIBLE_NOCOWS: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: '0', ANSIBLE_FORCE_COLOR: '0' };
+const ENV = {
+  ...process.env,
+  ANSIBLE_NOCOWS: '1',
+  ANSIBLE_RETRY_FILES_ENABLED: '0',
+  ANSIBLE_HOST_KEY_CHECKING: '0',
+  ANSIBLE_FORCE_COLOR: '0',
+};
 
-function run(command: string, args: string[], cwd = ANSIBLE, env: NodeJS.ProcessEnv = ENV): { status: number | null; stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: string[],
+  cwd = ANSIBLE,
+  env: NodeJS.ProcessEnv = ENV,
+): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
 }
 
@@ -68,14 +81,19 @@ describe('the Ansible playbook (helm-free-deploy/ansible)', { skip }, () => {
     const listed = run('ansible-inventory', ['-i', 'inventory.example.ini', '--list']);
     assert.equal(listed.status, 0, listed.stderr);
     assert.doesNotMatch(listed.stderr, /WARNING|ERROR/, listed.stderr);
-    const inventory = JSON.parse(listed.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    const inventory = JSON.parse(listed.stdout) as Record<string, { hosts?: string[] }> & {
+      _meta: { hostvars: Record<string, Record<string, unknown>> };
+    };
     assert.deepEqual(inventory.central?.hosts, ['central1']);
     assert.deepEqual(inventory.web?.hosts, ['web1', 'web2']);
     assert.equal(inventory.workers?.hosts, undefined);
     for (const [host, vars] of Object.entries(inventory._meta.hostvars)) {
       assert.match(String(vars.image_loader_private_address), /^10\.0\.0\.\d+$/, host);
       assert.equal(vars.image_loader_central_address, '10.0.0.5', host);
-      assert.ok(!Object.keys(vars).some((name) => /password|secret/i.test(name)), `${host}: no secret in the inventory`);
+      assert.ok(
+        !Object.keys(vars).some((name) => /password|secret/i.test(name)),
+        `${host}: no secret in the inventory`,
+      );
     }
   });
 
@@ -108,12 +126,15 @@ json.dump(modules, sys.stdout)
     }
   });
 
-  it('renders every template for each host: env files the commands accept, the export, Redis, nfs.conf and the mount unit with the fleet\'s addresses', async () => {
+  it("renders every template for each host: env files the commands accept, the export, Redis, nfs.conf and the mount unit with the fleet's addresses", async () => {
     const dir = await tempDir();
     try {
       // The example inventory with its optional worker host switched on, and a central address
       // other than the shipped files' 10.0.0.5, so that every substitution shows.
-      const inventory = (await readFile(join(ANSIBLE, 'inventory.example.ini'), 'utf8')).replace(/^#worker1 /m, 'worker1 ');
+      const inventory = (await readFile(join(ANSIBLE, 'inventory.example.ini'), 'utf8')).replace(
+        /^#worker1 /m,
+        'worker1 ',
+      );
       await writeFile(join(dir.path, 'inventory.ini'), inventory);
       // The roles' templates with the roles' defaults and the inventory's variables, rendered by
       // ansible's template lookup for the central host and a web node: nothing connects, runs a
@@ -121,7 +142,8 @@ json.dump(modules, sys.stdout)
       // and host: tens of seconds.)
       const envFile = (name: string): string =>
         `${name}.env: "{{ lookup('ansible.builtin.template', env_template, template_vars={'env_name': '${name}', 'env_values': image_loader_${name}_env | combine(image_loader_${name}_env_extra)}) }}"`;
-      const roleTemplate = (file: string, role: string, template: string): string => `${file}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/${role}/templates/${template}') }}"`;
+      const roleTemplate = (file: string, role: string, template: string): string =>
+        `${file}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/${role}/templates/${template}') }}"`;
       const render = [
         '- hosts: central1,web1',
         '  connection: local',
@@ -144,39 +166,70 @@ json.dump(modules, sys.stdout)
       const password = 'a-test-password-0123456789';
       const rendered = run(
         'ansible-playbook',
-        ['-i', 'inventory.ini', 'render.yml', '-e', `image_loader_repo=${REPO}`, '-e', 'image_loader_central_address=10.99.0.5', '-e', `image_loader_redis_password=${password}`],
+        [
+          '-i',
+          'inventory.ini',
+          'render.yml',
+          '-e',
+          `image_loader_repo=${REPO}`,
+          '-e',
+          'image_loader_central_address=10.99.0.5',
+          '-e',
+          `image_loader_redis_password=${password}`,
+        ],
         dir.path,
         { ...ENV, ANSIBLE_ROLES_PATH: join(ANSIBLE, 'roles'), ANSIBLE_STDOUT_CALLBACK: 'json' },
       );
       assert.equal(rendered.status, 0, `${rendered.stdout}\n${rendered.stderr}`);
-      const results = (JSON.parse(rendered.stdout) as { plays: { tasks: { hosts: Record<string, { msg: Record<string, string> }> }[] }[] }).plays[0]!.tasks[0]!.hosts;
+      const results = (
+        JSON.parse(rendered.stdout) as {
+          plays: { tasks: { hosts: Record<string, { msg: Record<string, string> }> }[] }[];
+        }
+      ).plays[0]!.tasks[0]!.hosts;
       const file = (host: string, name: string): string => results[host]!.msg[name]!;
 
       // Environment files: each variable is one the command reading the file accepts (a typo
       // would be ignored by the program and silently leave the default).
-      const accepted = Object.fromEntries(['coordinator', 'worker', 'web', 'dashboard'].map((command) => [command, acceptedVariables(command)]));
+      const accepted = Object.fromEntries(
+        ['coordinator', 'worker', 'web', 'dashboard'].map((command) => [command, acceptedVariables(command)]),
+      );
       const common = variables(file('central1', 'common.env'));
       assert.deepEqual(Object.fromEntries(common), {
         IMAGE_LOADER_REDIS: 'redis://10.99.0.5:6379',
         IMAGE_LOADER_REDIS_PASSWORD_FILE: '/etc/image-loader/redis-password',
         IMAGE_LOADER_STORE: '/srv/image-loader/store',
       });
-      for (const name of common.keys()) assert.ok(Object.values(accepted).some((set) => set.has(name)), `common.env: ${name}`);
+      for (const name of common.keys())
+        assert.ok(
+          Object.values(accepted).some((set) => set.has(name)),
+          `common.env: ${name}`,
+        );
       for (const command of ['coordinator', 'worker', 'web', 'dashboard']) {
-        for (const name of variables(file('central1', `${command}.env`)).keys()) assert.ok(accepted[command]!.has(name), `${command}.env: ${name} is not a ${command} setting`);
+        for (const name of variables(file('central1', `${command}.env`)).keys())
+          assert.ok(accepted[command]!.has(name), `${command}.env: ${name} is not a ${command} setting`);
       }
-      assert.equal(variables(file('central1', 'coordinator.env')).get('IMAGE_LOADER_LIST'), '/etc/image-loader/urls.txt');
+      assert.equal(
+        variables(file('central1', 'coordinator.env')).get('IMAGE_LOADER_LIST'),
+        '/etc/image-loader/urls.txt',
+      );
 
       // The export: the same entry as the shipped nfs/exports (web nodes ro, the worker host rw).
-      assert.deepEqual(exportWords(file('central1', 'image-loader.exports')), exportWords(await readFile(join(REPO, 'nfs', 'exports'), 'utf8')));
+      assert.deepEqual(
+        exportWords(file('central1', 'image-loader.exports')),
+        exportWords(await readFile(join(REPO, 'nfs', 'exports'), 'utf8')),
+      );
 
       // Redis: the shipped settings with the address and the password filled in, nothing else changed.
       const shipped = await readFile(join(REPO, 'helm-free-deploy', 'redis', 'image-loader.conf'), 'utf8');
       const redis = file('central1', 'redis.conf');
       assert.match(redis, /^bind 127\.0\.0\.1 10\.99\.0\.5$/m);
       assert.match(redis, new RegExp(`^requirepass ${password}$`, 'm'));
-      const settingLines = (text: string): string[] => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-      assert.deepEqual(settingLines(redis).filter((line) => !/^(bind|requirepass) /.test(line)), settingLines(shipped).filter((line) => !line.startsWith('bind ')));
+      const settingLines = (text: string): string[] =>
+        text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      assert.deepEqual(
+        settingLines(redis).filter((line) => !/^(bind|requirepass) /.test(line)),
+        settingLines(shipped).filter((line) => !line.startsWith('bind ')),
+      );
 
       assert.match(file('central1', 'nfs.conf'), /^host=10\.99\.0\.5$/m);
 
@@ -188,7 +241,11 @@ json.dump(modules, sys.stdout)
         await mkdir(units);
         await writeFile(join(units, `${STORE_UNIT}.mount`), mount);
         await copyFile(join(REPO, 'nfs', `${STORE_UNIT}.automount`), join(units, `${STORE_UNIT}.automount`));
-        const verified = run('systemd-analyze', ['verify', join(units, `${STORE_UNIT}.mount`), join(units, `${STORE_UNIT}.automount`)]);
+        const verified = run('systemd-analyze', [
+          'verify',
+          join(units, `${STORE_UNIT}.mount`),
+          join(units, `${STORE_UNIT}.automount`),
+        ]);
         assert.equal(verified.status, 0, verified.stderr);
         assert.equal(`${verified.stdout}${verified.stderr}`.trim(), '');
       } else {

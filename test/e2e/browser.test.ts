@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { artifactPath, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../support/browser.js';
 import { runCli, tempDir } from '../support/cli-process.js';
-import { fleetEnv, roundCompleted, startCoordinator, startFleetProcess, startWorker, type FleetProcess } from '../support/fleet-processes.js';
-import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import {
+  type FleetProcess,
+  fleetEnv,
+  roundCompleted,
+  startCoordinator,
+  startFleetProcess,
+  startWorker,
+} from '../support/fleet-processes.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
 
 const skip = chromiumMissing();
 if (skip) process.stdout.write(`# skipping the browser tests: ${skip}\n`);
@@ -66,23 +73,41 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
     const page = await browser.newPage();
     await page.goto(`${base}/${folder}/?view=gallery`);
     // Page-side code as strings: the test compiles without the DOM's types.
-    await page.waitForFunction('[...document.images].every((image) => image.complete && image.naturalWidth > 0)', undefined, { timeout: 10_000 });
-    const images = (await page.evaluate('[...document.images].map((image) => ({ width: image.naturalWidth, alt: image.alt }))')) as Array<{ width: number; alt: string }>;
+    await page.waitForFunction(
+      '[...document.images].every((image) => image.complete && image.naturalWidth > 0)',
+      undefined,
+      { timeout: 10_000 },
+    );
+    const images = (await page.evaluate(
+      '[...document.images].map((image) => ({ width: image.naturalWidth, alt: image.alt }))',
+    )) as Array<{ width: number; alt: string }>;
     assert.equal(images.length, 6);
-    assert.ok(images.every((image) => image.width === 48), JSON.stringify(images));
-    assert.deepEqual(images.map((image) => image.alt), Array.from({ length: 6 }, (_, i) => `picture-${i}.png`));
+    assert.ok(
+      images.every((image) => image.width === 48),
+      JSON.stringify(images),
+    );
+    assert.deepEqual(
+      images.map((image) => image.alt),
+      Array.from({ length: 6 }, (_, i) => `picture-${i}.png`),
+    );
     await page.screenshot({ path: await artifactPath('web-gallery.png'), fullPage: true });
     await page.close();
   });
 
-  it('the dashboard, with credentials: bull-board shows the queues, the rounds page the history and its chart', { skip: redisServerAvailable() ? false : 'redis-server is not installed' }, async () => {
+  it('the dashboard, with credentials: bull-board shows the queues, the rounds page the history and its chart', {
+    skip: redisServerAvailable() ? false : 'redis-server is not installed',
+  }, async () => {
     redis = await startRedisServer({ dir: dir.path });
     const env = fleetEnv(redis.url, 'browser');
     fleet.push(startWorker(env, join(dir.path, 'fleet-store')));
     const coordinator = startCoordinator(env, join(dir.path, 'list.txt'), '--every', '1h');
     fleet.push(coordinator);
     const completed = await roundCompleted(coordinator);
-    const dashboard = startFleetProcess(['dashboard', '--port', '0'], { ...env, IMAGE_LOADER_DASHBOARD_USER: 'ops', IMAGE_LOADER_DASHBOARD_PASSWORD: 'browser-s3cret' });
+    const dashboard = startFleetProcess(['dashboard', '--port', '0'], {
+      ...env,
+      IMAGE_LOADER_DASHBOARD_USER: 'ops',
+      IMAGE_LOADER_DASHBOARD_PASSWORD: 'browser-s3cret',
+    });
     fleet.push(dashboard);
     const url = `http://127.0.0.1:${(await dashboard.waitForLog((line) => line.msg === 'dashboard started')).port as number}`;
 
@@ -101,7 +126,7 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
 
     await page.goto(`${url}/rounds`);
     assert.ok((await page.textContent('body'))!.includes(String(completed.roundId)));
-    assert.equal(await page.locator('svg').count() >= 1, true, 'the chart is there');
+    assert.equal((await page.locator('svg').count()) >= 1, true, 'the chart is there');
     await page.screenshot({ path: await artifactPath('dashboard-rounds.png'), fullPage: true });
     await context.close();
   });

@@ -10,11 +10,13 @@ import { fleetRoundSummary, historySummary, newRoundState } from '../../core/fle
 import { newRoundId } from '../../core/round/round-id.js';
 import type { UrlEntry } from '../../core/round/round-summary.js';
 import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
-import { rawRequest, type RawResponse } from '../support/http-get.js';
-import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
+import { type RawResponse, rawRequest } from '../support/http-get.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
 
-const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerAvailable()
+  ? false
+  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 const PREFIX = 'dash-e2e';
 const HOSTILE_CODE = '<img src=x onerror=alert(1)>';
 
@@ -35,9 +37,17 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
   let actions: Dashboard;
 
   const startDashboard = async (args: string[], env: Record<string, string> = {}): Promise<Dashboard> => {
-    const process = startFleetProcess(['dashboard', '--port', '0', ...args], { IMAGE_LOADER_REDIS: redis.url, IMAGE_LOADER_PREFIX: PREFIX, ...env });
+    const process = startFleetProcess(['dashboard', '--port', '0', ...args], {
+      IMAGE_LOADER_REDIS: redis.url,
+      IMAGE_LOADER_PREFIX: PREFIX,
+      ...env,
+    });
     dashboards.push(process);
-    const started = await process.waitForLog((line) => line.msg === 'dashboard started', 15_000, 'the dashboard to start');
+    const started = await process.waitForLog(
+      (line) => line.msg === 'dashboard started',
+      15_000,
+      'the dashboard to start',
+    );
     const port = started.port as number;
     return {
       process,
@@ -48,7 +58,9 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
       },
     };
   };
-  const basic = (user: string, password: string): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const basic = (user: string, password: string): Record<string, string> => ({
+    Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  });
 
   before(async () => {
     dir = await tempDir();
@@ -59,27 +71,56 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     const start = Date.now() - 15 * 60_000;
     const rounds = [
       { offsetMs: 0, downloaded: 5, unchanged: 0, failures: [] as string[], trigger: 'schedule' as const },
-      { offsetMs: 5 * 60_000, downloaded: 2, unchanged: 3, failures: ['IMG_ERR_HTTP_STATUS', 'IMG_ERR_NOT_AN_IMAGE'], trigger: 'schedule' as const },
+      {
+        offsetMs: 5 * 60_000,
+        downloaded: 2,
+        unchanged: 3,
+        failures: ['IMG_ERR_HTTP_STATUS', 'IMG_ERR_NOT_AN_IMAGE'],
+        trigger: 'schedule' as const,
+      },
       { offsetMs: 10 * 60_000, downloaded: 0, unchanged: 4, failures: [HOSTILE_CODE], trigger: 'manual' as const },
     ];
     for (const round of rounds) {
       const startedAt = start + round.offsetMs;
-      const state = newRoundState({ roundId: newRoundId(new Date(startedAt)), list: 'urls.txt', startedAt, trigger: round.trigger, coordinator: 'test/1', driverJobId: '1' });
+      const state = newRoundState({
+        roundId: newRoundId(new Date(startedAt)),
+        list: 'urls.txt',
+        startedAt,
+        trigger: round.trigger,
+        coordinator: 'test/1',
+        driverJobId: '1',
+      });
       const entries: UrlEntry[] = [];
       const add = (status: UrlEntry['status'], code?: string): void => {
         const line = entries.length + 1;
-        entries.push({ url: `http://origin.test/${line}.png`, line, status, ...(code === undefined ? {} : { error: { code, message: 'seeded' } }) });
+        entries.push({
+          url: `http://origin.test/${line}.png`,
+          line,
+          status,
+          ...(code === undefined ? {} : { error: { code, message: 'seeded' } }),
+        });
       };
       for (let i = 0; i < round.downloaded; i++) add('downloaded');
       for (let i = 0; i < round.unchanged; i++) add('unchanged');
       for (const code of round.failures) add('failed', code);
       assert.ok(await ledger.begin(state));
-      assert.ok(await ledger.finish(state.roundId, historySummary(fleetRoundSummary(state, entries, [], startedAt + 4200))));
-      seeded.push({ roundId: state.roundId, downloaded: round.downloaded, unchanged: round.unchanged, failed: round.failures.length });
+      assert.ok(
+        await ledger.finish(state.roundId, historySummary(fleetRoundSummary(state, entries, [], startedAt + 4200))),
+      );
+      seeded.push({
+        roundId: state.roundId,
+        downloaded: round.downloaded,
+        unchanged: round.unchanged,
+        failed: round.failures.length,
+      });
     }
     // One waiting download job, so the queues the dashboard shows are the fleet's (its prefix).
     const downloads = new Queue('downloads', { connection: client, prefix: PREFIX });
-    await downloads.add('download', { url: 'http://origin.test/waiting.png', roundId: 'r' }, { jobId: jobIdForUrl('http://origin.test/waiting.png') });
+    await downloads.add(
+      'download',
+      { url: 'http://origin.test/waiting.png', roundId: 'r' },
+      { jobId: jobIdForUrl('http://origin.test/waiting.png') },
+    );
     await downloads.close();
     client.disconnect();
     // Started together: each takes most of a second to load bull-board and BullMQ.
@@ -87,7 +128,10 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     [open, guarded, actions] = await Promise.all([
       startDashboard([]),
       startDashboard(['--user', 'ops'], { IMAGE_LOADER_DASHBOARD_PASSWORD_FILE: join(dir.path, 'dashboard-password') }),
-      startDashboard(['--allow-actions'], { IMAGE_LOADER_DASHBOARD_USER: 'ops', IMAGE_LOADER_DASHBOARD_PASSWORD: 's3cret' }),
+      startDashboard(['--allow-actions'], {
+        IMAGE_LOADER_DASHBOARD_USER: 'ops',
+        IMAGE_LOADER_DASHBOARD_PASSWORD: 's3cret',
+      }),
     ]);
   });
   after(async () => {
@@ -99,7 +143,12 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
   const assertRoundsPage = (text: string): void => {
     assert.match(text, /<svg /);
     for (const round of seeded) {
-      assert.match(text, new RegExp(`<code>${round.roundId}</code>.*?<td>${round.downloaded}</td><td>${round.unchanged}</td><td( class="failed-some")?>${round.failed}</td>`));
+      assert.match(
+        text,
+        new RegExp(
+          `<code>${round.roundId}</code>.*?<td>${round.downloaded}</td><td>${round.unchanged}</td><td( class="failed-some")?>${round.failed}</td>`,
+        ),
+      );
     }
     assert.ok(text.includes('<code>IMG_ERR_HTTP_STATUS</code> 1<br><code>IMG_ERR_NOT_AN_IMAGE</code> 1'));
     assert.ok(text.includes('&lt;img src=x onerror=alert(1)&gt;'), 'a hostile failure code is shown escaped');
@@ -107,14 +156,16 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
   };
 
   describe('without credentials', () => {
-
     it('listens on 127.0.0.1 only and says so in a JSON log line', () => {
       const warning = open.process.logs().find((line) => line.msg.startsWith('no credentials configured'));
       assert.equal(warning?.level, 'warn');
       assert.equal(warning?.address, '127.0.0.1');
       assert.equal(warning?.process, 'dashboard');
       const started = open.process.logs().find((line) => line.msg === 'dashboard started')!;
-      assert.deepEqual([started.address, started.auth, started.readOnly, started.url], ['127.0.0.1', 'none', true, `http://127.0.0.1:${open.port}/`]);
+      assert.deepEqual(
+        [started.address, started.auth, started.readOnly, started.url],
+        ['127.0.0.1', 'none', true, `http://127.0.0.1:${open.port}/`],
+      );
     });
 
     it('serves bull-board and the rounds page, and nothing addressed to another name (DNS rebinding)', async () => {
@@ -128,9 +179,14 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     });
 
     it('refuses a non-loopback --host: exit 2, IMG_ERR_INVALID_CONFIG', async () => {
-      const result = await runCli(['dashboard', '--host', '0.0.0.0', '--port', '0'], { env: { IMAGE_LOADER_REDIS: redis.url } });
+      const result = await runCli(['dashboard', '--host', '0.0.0.0', '--port', '0'], {
+        env: { IMAGE_LOADER_REDIS: redis.url },
+      });
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^image-loader: IMG_ERR_INVALID_CONFIG: --host \(IMAGE_LOADER_DASHBOARD_HOST\) 0\.0\.0\.0 is not a loopback address, and no credentials are configured/);
+      assert.match(
+        result.stderr,
+        /^image-loader: IMG_ERR_INVALID_CONFIG: --host \(IMAGE_LOADER_DASHBOARD_HOST\) 0\.0\.0\.0 is not a loopback address, and no credentials are configured/,
+      );
       assert.equal(result.stdout, '');
     });
   });
@@ -168,10 +224,18 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
 
       const api = await guarded.request('GET', '/api/queues', auth);
       assert.equal(api.status, 200);
-      const queues = (JSON.parse(api.text) as { queues: Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }> }).queues;
+      const queues = (
+        JSON.parse(api.text) as {
+          queues: Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }>;
+        }
+      ).queues;
       assert.deepEqual(queues.map((queue) => queue.name).sort(), ['downloads', 'rounds']);
       assert.ok(queues.every((queue) => queue.readOnlyMode));
-      assert.equal(queues.find((queue) => queue.name === 'downloads')!.counts.waiting, 1, 'the fleet\'s queue, under its prefix');
+      assert.equal(
+        queues.find((queue) => queue.name === 'downloads')!.counts.waiting,
+        1,
+        "the fleet's queue, under its prefix",
+      );
 
       const rounds = await guarded.request('GET', '/rounds', auth);
       assert.equal(rounds.status, 200);
@@ -181,7 +245,12 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
 
     it('is read-only: a bull-board action is refused even from its own pages', async () => {
       const own = { ...auth, Origin: `http://127.0.0.1:${guarded.port}` };
-      for (const [method, path] of [['PUT', '/api/queues/downloads/retry/failed'], ['PUT', '/api/queues/downloads/clean/waiting'], ['POST', '/api/queues/downloads/add'], ['PUT', '/api/queues/rounds/obliterate']] as const) {
+      for (const [method, path] of [
+        ['PUT', '/api/queues/downloads/retry/failed'],
+        ['PUT', '/api/queues/downloads/clean/waiting'],
+        ['POST', '/api/queues/downloads/add'],
+        ['PUT', '/api/queues/rounds/obliterate'],
+      ] as const) {
         const response = await guarded.request(method, path, own);
         assert.equal(response.status, 403, `${method} ${path}`);
         assert.equal(JSON.parse(response.text).reason, 'read-only');
@@ -189,11 +258,17 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     });
 
     it('logs every request as a JSON line, with the user', async () => {
-      const line = await guarded.process.waitForLog((entry) => entry.msg === 'request' && entry.url === '/rounds' && entry.status === 200);
+      const line = await guarded.process.waitForLog(
+        (entry) => entry.msg === 'request' && entry.url === '/rounds' && entry.status === 200,
+      );
       assert.equal(line.user, 'ops');
       assert.equal(line.method, 'GET');
       assert.equal(typeof line.durationMs, 'number');
-      assert.ok(guarded.process.logs().some((entry) => entry.msg === 'request' && entry.status === 401 && entry.user === undefined));
+      assert.ok(
+        guarded.process
+          .logs()
+          .some((entry) => entry.msg === 'request' && entry.status === 401 && entry.user === undefined),
+      );
     });
 
     it('SIGTERM: closes the server and Redis, exit 0', async () => {
@@ -218,20 +293,32 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
         assert.equal(response.status, 403, `${method} ${path} ${JSON.stringify(headers)}`);
         assert.equal(JSON.parse(response.text).reason, 'cross-site');
       }
-      const api = JSON.parse((await actions.request('GET', '/api/queues', auth)).text) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+      const api = JSON.parse((await actions.request('GET', '/api/queues', auth)).text) as {
+        queues: Array<{ name: string; counts: Record<string, number> }>;
+      };
       assert.equal(api.queues.find((queue) => queue.name === 'downloads')!.counts.waiting, 1, 'nothing was cleaned');
     });
 
     it('a same-origin action passes the CSRF guard and takes effect; actions outside retry/clean/promote stay refused', async () => {
       const own = { ...auth, Origin: `http://127.0.0.1:${actions.port}` };
       assert.equal((await actions.request('PUT', '/api/queues/downloads/retry/failed', own)).status, 200);
-      const cleaned = await actions.request('PUT', `/api/queues/downloads/${jobIdForUrl('http://origin.test/waiting.png')}/clean`, { ...auth, 'Sec-Fetch-Site': 'same-origin' });
+      const cleaned = await actions.request(
+        'PUT',
+        `/api/queues/downloads/${jobIdForUrl('http://origin.test/waiting.png')}/clean`,
+        { ...auth, 'Sec-Fetch-Site': 'same-origin' },
+      );
       assert.ok(cleaned.status >= 200 && cleaned.status < 300, `${cleaned.status} ${cleaned.text}`);
-      const api = JSON.parse((await actions.request('GET', '/api/queues', auth)).text) as { queues: Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }> };
+      const api = JSON.parse((await actions.request('GET', '/api/queues', auth)).text) as {
+        queues: Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }>;
+      };
       const downloads = api.queues.find((queue) => queue.name === 'downloads')!;
       assert.equal(downloads.readOnlyMode, false);
       assert.equal(downloads.counts.waiting, 0, 'the waiting job was cleaned');
-      for (const [method, path] of [['POST', '/api/queues/downloads/add'], ['PUT', '/api/queues/rounds/obliterate'], ['PUT', '/api/queues/rounds/job-schedulers/every-interval/remove']] as const) {
+      for (const [method, path] of [
+        ['POST', '/api/queues/downloads/add'],
+        ['PUT', '/api/queues/rounds/obliterate'],
+        ['PUT', '/api/queues/rounds/job-schedulers/every-interval/remove'],
+      ] as const) {
         const response = await actions.request(method, path, own);
         assert.equal(response.status, 403, `${method} ${path}`);
         assert.equal(JSON.parse(response.text).reason, 'action-not-allowed');
@@ -239,18 +326,22 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     });
 
     it('brute force: after 10 failed logins in a minute, 429 with Retry-After, even for the right password', async () => {
-      for (let i = 0; i < 10; i++) assert.equal((await actions.request('GET', '/api/queues', basic('ops', `guess${i}`))).status, 401);
+      for (let i = 0; i < 10; i++)
+        assert.equal((await actions.request('GET', '/api/queues', basic('ops', `guess${i}`))).status, 401);
       const limited = await actions.request('GET', '/api/queues', basic('ops', 'guess10'));
       assert.equal(limited.status, 429);
       const retryAfter = Number(limited.headers['retry-after']);
       assert.ok(retryAfter > 50 && retryAfter <= 60, `Retry-After ${retryAfter}`);
       assert.equal((await actions.request('GET', '/api/queues', auth)).status, 429);
-      assert.equal(actions.process.logs().filter((line) => line.msg === 'too many failed logins: refusing this client for a while').length, 1);
+      assert.equal(
+        actions.process.logs().filter((line) => line.msg === 'too many failed logins: refusing this client for a while')
+          .length,
+        1,
+      );
     });
   });
 
   describe('when Redis stops answering or goes away', () => {
-
     it('a Redis that hangs: the rounds page says "Redis unreachable" after its timeout, and recovers', async () => {
       const pid = Number(/process_id:(\d+)/.exec(redis.cli('INFO', 'server'))![1]);
       process.kill(pid, 'SIGSTOP');
@@ -269,14 +360,18 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
     it('Redis down: the rounds page and the API say so at once; the dashboard keeps serving and stops cleanly', async () => {
       await redis.stop();
       let page!: RawResponse & { text: string };
-      await waitFor(async () => (page = await open.request('GET', '/rounds')).status === 503, 10_000, 'the rounds page to notice');
+      await waitFor(
+        async () => (page = await open.request('GET', '/rounds')).status === 503,
+        10_000,
+        'the rounds page to notice',
+      );
       assert.match(page.text, /Redis unreachable: the dashboard has no connection to Redis right now/);
       const started = Date.now();
       const api = await open.request('GET', '/api/queues');
       assert.equal(api.status, 503);
       assert.equal(JSON.parse(api.text).reason, 'IMG_ERR_REDIS');
       assert.ok(Date.now() - started < 1000, 'answered at once, not queued until Redis is back');
-      assert.equal((await open.request('GET', '/')).status, 200, 'bull-board\'s page itself is still served');
+      assert.equal((await open.request('GET', '/')).status, 200, "bull-board's page itself is still served");
       await open.process.waitForLog((line) => line.msg === 'redis unreachable; waiting for it');
       assert.equal(await open.process.stop(), 0);
       assert.ok(open.process.logs().some((line) => line.msg === 'dashboard stopped'));

@@ -9,7 +9,7 @@ import { makePng } from '../origin/sample-images.js';
 import { tempDir, waitFor } from '../support/cli-process.js';
 import { rawRequest } from '../support/http-get.js';
 import { redisServerAvailable } from '../support/redis-server.js';
-import { bootSystemdContainer, systemdContainerMissing, type SystemdContainer } from '../support/systemd-container.js';
+import { bootSystemdContainer, type SystemdContainer, systemdContainerMissing } from '../support/systemd-container.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const DEBIAN = join(REPO, 'helm-free-deploy/debian');
@@ -17,7 +17,12 @@ const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as
 const DEB = join(REPO, 'build/deb', `image-loader_${VERSION}_all.deb`);
 const ID = 2950;
 const ENV_FILES = ['common.env', 'coordinator.env', 'worker.env', 'web.env', 'dashboard.env'];
-const UNIT_FILES = ['image-loader-coordinator.service', 'image-loader-worker@.service', 'image-loader-web.service', 'image-loader-dashboard.service'];
+const UNIT_FILES = [
+  'image-loader-coordinator.service',
+  'image-loader-worker@.service',
+  'image-loader-web.service',
+  'image-loader-dashboard.service',
+];
 
 interface Run {
   code: number | null;
@@ -27,10 +32,20 @@ interface Run {
 }
 
 /** A command run to the end without blocking the event loop (lintian runs while the install tests do). */
-function run(command: string, args: string[], options: { cwd?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, uid: options.uid, gid: options.gid, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -49,9 +64,21 @@ const isRoot = process.getuid?.() === 0;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function overlaysMissing(): string | false {
-  if (!isRoot) return 'needs root (a mount namespace with overlays on /etc and /var/lib, so the scripts add users to copies)';
+  if (!isRoot)
+    return 'needs root (a mount namespace with overlays on /etc and /var/lib, so the scripts add users to copies)';
   if (!has('adduser')) return 'adduser is not installed (apt-get install adduser; .ci/run does)';
-  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'd=$(mktemp -d) && mkdir $d/u $d/w && mount -t overlay overlay -o lowerdir=/etc,upperdir=$d/u,workdir=$d/w /etc; s=$?; umount /etc 2>/dev/null; rm -rf $d; exit $s'], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'd=$(mktemp -d) && mkdir $d/u $d/w && mount -t overlay overlay -o lowerdir=/etc,upperdir=$d/u,workdir=$d/w /etc; s=$?; umount /etc 2>/dev/null; rm -rf $d; exit $s',
+    ],
+    { encoding: 'utf8' },
+  );
   return probe.status === 0 ? false : `an overlay on /etc in a mount namespace failed here: ${probe.stderr.trim()}`;
 }
 
@@ -64,10 +91,20 @@ async function inOverlay(script: string): Promise<Run> {
   const dir = await tempDir('image-loader-overlay-');
   try {
     const mounts = ['etc', 'var/lib']
-      .map((path, i) => `mkdir ${dir.path}/u${i} ${dir.path}/w${i} && mount -t overlay overlay -o lowerdir=/${path},upperdir=${dir.path}/u${i},workdir=${dir.path}/w${i} /${path}`)
+      .map(
+        (path, i) =>
+          `mkdir ${dir.path}/u${i} ${dir.path}/w${i} && mount -t overlay overlay -o lowerdir=/${path},upperdir=${dir.path}/u${i},workdir=${dir.path}/w${i} /${path}`,
+      )
       .join(' && ');
     const fresh = 'userdel image-loader 2>/dev/null || true; groupdel image-loader 2>/dev/null || true';
-    return await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `set -e; ${mounts}; ${fresh}; ${script}`]);
+    return await run('unshare', [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `set -e; ${mounts}; ${fresh}; ${script}`,
+    ]);
   } finally {
     await dir.remove();
   }
@@ -80,7 +117,9 @@ const POSTRM = join(DEBIAN, 'postrm');
 const skipScripts = overlaysMissing();
 if (skipScripts) process.stdout.write(`# skipping the maintainer script tests: ${skipScripts}\n`);
 
-describe('maintainer scripts, run on a copy of /etc and /var/lib (systemd not running, as in a chroot)', { skip: skipScripts }, () => {
+describe('maintainer scripts, run on a copy of /etc and /var/lib (systemd not running, as in a chroot)', {
+  skip: skipScripts,
+}, () => {
   it('postinst creates user and group image-loader with uid/gid 2950, no shell, home /var/lib/image-loader; running it again changes nothing', async () => {
     const result = await inOverlay(
       `sh ${POSTINST} configure; sh ${POSTINST} configure ${VERSION}; getent passwd image-loader; getent group image-loader; stat -c '%u:%g %a' /var/lib/image-loader`,
@@ -88,7 +127,10 @@ describe('maintainer scripts, run on a copy of /etc and /var/lib (systemd not ru
     assert.equal(result.code, 0, result.stderr);
     const [passwd, group, home] = result.stdout.trim().split('\n');
     const fields = passwd!.split(':');
-    assert.deepEqual([fields[0], fields[2], fields[3], fields[5], fields[6]], ['image-loader', `${ID}`, `${ID}`, '/var/lib/image-loader', '/usr/sbin/nologin']);
+    assert.deepEqual(
+      [fields[0], fields[2], fields[3], fields[5], fields[6]],
+      ['image-loader', `${ID}`, `${ID}`, '/var/lib/image-loader', '/usr/sbin/nologin'],
+    );
     assert.equal(group, `image-loader:x:${ID}:`);
     assert.equal(home, `${ID}:${ID} 750`);
   });
@@ -101,9 +143,21 @@ describe('maintainer scripts, run on a copy of /etc and /var/lib (systemd not ru
   });
 
   const CLASHES: Array<[string, string, RegExp]> = [
-    ['a group image-loader with another gid', `addgroup --system --quiet --gid ${ID + 1} image-loader`, /group image-loader exists with gid 2951, not 2950/],
-    ['gid 2950 taken by another group', `addgroup --system --quiet --gid ${ID} somebody-else`, /gid 2950 belongs to group somebody-else/],
-    ['uid 2950 taken by another user', `useradd --system --uid ${ID} --no-user-group --gid nogroup --no-create-home --shell /usr/sbin/nologin somebody-else`, /uid 2950 belongs to user somebody-else/],
+    [
+      'a group image-loader with another gid',
+      `addgroup --system --quiet --gid ${ID + 1} image-loader`,
+      /group image-loader exists with gid 2951, not 2950/,
+    ],
+    [
+      'gid 2950 taken by another group',
+      `addgroup --system --quiet --gid ${ID} somebody-else`,
+      /gid 2950 belongs to group somebody-else/,
+    ],
+    [
+      'uid 2950 taken by another user',
+      `useradd --system --uid ${ID} --no-user-group --gid nogroup --no-create-home --shell /usr/sbin/nologin somebody-else`,
+      /uid 2950 belongs to user somebody-else/,
+    ],
   ];
   for (const [what, setup, message] of CLASHES) {
     it(`postinst stops, saying why, on ${what} (the NFS store needs 2950 everywhere)`, async () => {
@@ -133,7 +187,17 @@ describe('maintainer scripts, run on a copy of /etc and /var/lib (systemd not ru
     assert.equal(result.code, 0, result.stderr);
     const reload = 'systemctl --system daemon-reload';
     // One line a call; "--" between the steps: install, upgrade, prerm upgrade (nothing), prerm remove, postrm remove.
-    assert.deepEqual(result.stdout.trim().split('\n'), [reload, '--', reload, 'deb-systemd-invoke try-restart image-loader-*.service', '--', '--', 'deb-systemd-invoke stop image-loader-*.service', '--', reload]);
+    assert.deepEqual(result.stdout.trim().split('\n'), [
+      reload,
+      '--',
+      reload,
+      'deb-systemd-invoke try-restart image-loader-*.service',
+      '--',
+      '--',
+      'deb-systemd-invoke stop image-loader-*.service',
+      '--',
+      reload,
+    ]);
   });
 
   it('prerm and postrm remove keep the configuration; postrm purge deletes /etc/image-loader (with the files an operator added), enable links and the home, and keeps the user', async () => {
@@ -163,9 +227,11 @@ function installMissing(): string | false {
   if (!isRoot) return 'needs root (dpkg -i)';
   if (!has('dpkg')) return 'dpkg is not installed';
   const status = spawnSync('dpkg-query', ['-W', '-f', '${Status}', 'image-loader'], { encoding: 'utf8' });
-  if (status.status === 0 && status.stdout.includes('installed')) return `image-loader is already installed here (${status.stdout}): the test would replace and purge it`;
-  if (!has('adduser')) return 'adduser is not installed (the package depends on it; apt-get install adduser; .ci/run does)';
-  if (!existsSync('/usr/bin/node')) return '/usr/bin/node does not exist (the package runs the nodejs package\'s node)';
+  if (status.status === 0 && status.stdout.includes('installed'))
+    return `image-loader is already installed here (${status.stdout}): the test would replace and purge it`;
+  if (!has('adduser'))
+    return 'adduser is not installed (the package depends on it; apt-get install adduser; .ci/run does)';
+  if (!existsSync('/usr/bin/node')) return "/usr/bin/node does not exist (the package runs the nodejs package's node)";
   return false;
 }
 
@@ -178,10 +244,15 @@ function nodejsDependency(): { args: string[]; note: string } {
   }
   // Node installed some other way (nvm, a tarball) is invisible to dpkg. The package keeps its Depends; only this
   // test installs past it, to check everything else.
-  return { args: ['--ignore-depends=nodejs'], note: `no nodejs package >= 20.18 known to dpkg (${version || 'none'}; node ${process.version} came from elsewhere): installing with --ignore-depends=nodejs` };
+  return {
+    args: ['--ignore-depends=nodejs'],
+    note: `no nodejs package >= 20.18 known to dpkg (${version || 'none'}; node ${process.version} came from elsewhere): installing with --ignore-depends=nodejs`,
+  };
 }
 
-describe('the Debian package: npm run package:deb, inspected, linted, installed with dpkg -i, purged', { skip: skipPackage }, () => {
+describe('the Debian package: npm run package:deb, inspected, linted, installed with dpkg -i, purged', {
+  skip: skipPackage,
+}, () => {
   let lintian: Promise<Run> | undefined;
   let contents: Array<{ mode: string; owner: string; path: string }> = [];
 
@@ -193,13 +264,23 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
     if (has('lintian')) lintian = run('lintian', [DEB], { timeoutMs: 150_000 });
     const listing = await run('dpkg-deb', ['-c', DEB]);
     assert.equal(listing.code, 0, listing.stderr);
-    contents = listing.stdout.trim().split('\n').map((line) => {
-      const [mode, owner, , , , ...rest] = line.split(/\s+/);
-      return { mode: mode!, owner: owner!, path: rest.join(' ').replace(/^\.\//, '/').replace(/ -> .*$/, '') };
-    });
+    contents = listing.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [mode, owner, , , , ...rest] = line.split(/\s+/);
+        return {
+          mode: mode!,
+          owner: owner!,
+          path: rest
+            .join(' ')
+            .replace(/^\.\//, '/')
+            .replace(/ -> .*$/, ''),
+        };
+      });
   });
 
-  it('dpkg-deb -c: the program, its production dependencies, the command, units, conffiles and docs; no tests, dev dependencies or machine code; all root\'s', () => {
+  it("dpkg-deb -c: the program, its production dependencies, the command, units, conffiles and docs; no tests, dev dependencies or machine code; all root's", () => {
     const paths = new Set(contents.map((entry) => entry.path));
     const expected = [
       '/usr/bin/image-loader',
@@ -217,9 +298,23 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
       '/usr/share/man/man1/image-loader.1.gz',
     ];
     for (const path of expected) assert.ok(paths.has(path), `missing ${path}`);
-    const forbidden = [/^\/usr\/lib\/image-loader\/dist\/(test|bench|examples)\//, /\.map$/, /\.node$/, /\/node_modules\/(typescript|playwright-core|@types|msgpackr-extract|@msgpackr-extract)\//, /\/node_modules\/\.bin\//];
-    for (const pattern of forbidden) assert.deepEqual([...paths].filter((path) => pattern.test(path)), [], `${pattern}`);
-    assert.deepEqual(contents.filter((entry) => entry.owner !== 'root/root'), []);
+    const forbidden = [
+      /^\/usr\/lib\/image-loader\/dist\/(test|bench|examples)\//,
+      /\.map$/,
+      /\.node$/,
+      /\/node_modules\/(typescript|playwright-core|@types|msgpackr-extract|@msgpackr-extract)\//,
+      /\/node_modules\/\.bin\//,
+    ];
+    for (const pattern of forbidden)
+      assert.deepEqual(
+        [...paths].filter((path) => pattern.test(path)),
+        [],
+        `${pattern}`,
+      );
+    assert.deepEqual(
+      contents.filter((entry) => entry.owner !== 'root/root'),
+      [],
+    );
     assert.equal(contents.find((entry) => entry.path === '/usr/bin/image-loader')!.mode, '-rwxr-xr-x');
     process.stdout.write(`# ${contents.length} entries in the package\n`);
   });
@@ -233,7 +328,10 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
     assert.equal(field('Architecture'), 'all');
     assert.ok(field('Depends').split(/,\s*/).includes('nodejs (>= 20.18)'), field('Depends'));
     const conffiles = await run('dpkg-deb', ['-I', DEB, 'conffiles']);
-    assert.deepEqual(conffiles.stdout.trim().split('\n').sort(), ENV_FILES.map((file) => `/etc/image-loader/${file}`).sort());
+    assert.deepEqual(
+      conffiles.stdout.trim().split('\n').sort(),
+      ENV_FILES.map((file) => `/etc/image-loader/${file}`).sort(),
+    );
   });
 
   const skipInstall = skipPackage || installMissing();
@@ -246,11 +344,16 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
 
     after(async () => {
       // Leave the machine as it was, even after a failure half-way.
-      if (spawnSync('dpkg-query', ['-W', '-f', '${Status}', 'image-loader'], { encoding: 'utf8' }).stdout.includes('installed')) {
+      if (
+        spawnSync('dpkg-query', ['-W', '-f', '${Status}', 'image-loader'], { encoding: 'utf8' }).stdout.includes(
+          'installed',
+        )
+      ) {
         await run('dpkg', ['--purge', 'image-loader']);
       }
       if (!userExisted) spawnSync('userdel', ['image-loader']);
-      if (!groupExisted && spawnSync('getent', ['group', 'image-loader']).status === 0) spawnSync('groupdel', ['image-loader']);
+      if (!groupExisted && spawnSync('getent', ['group', 'image-loader']).status === 0)
+        spawnSync('groupdel', ['image-loader']);
       await store?.remove();
     });
 
@@ -262,7 +365,7 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
       process.stdout.write(`# dpkg -i: ${seconds(installed.ms)}\n`);
     });
 
-    it('/usr/bin/image-loader --version prints package.json\'s version; image-loader --help works from PATH', async () => {
+    it("/usr/bin/image-loader --version prints package.json's version; image-loader --help works from PATH", async () => {
       const version = await run('/usr/bin/image-loader', ['--version']);
       assert.equal(version.code, 0, version.stderr);
       assert.equal(version.stdout, `${VERSION}\n`);
@@ -273,27 +376,57 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
     });
 
     it('made user image-loader (uid 2950) and group image-loader (gid 2950), with its home; put the conffiles and units in place', async () => {
-      assert.match(spawnSync('getent', ['passwd', 'image-loader'], { encoding: 'utf8' }).stdout, new RegExp(`^image-loader:x:${ID}:${ID}:.*:/var/lib/image-loader:/usr/sbin/nologin$`, 'm'));
-      assert.match(spawnSync('getent', ['group', 'image-loader'], { encoding: 'utf8' }).stdout, new RegExp(`^image-loader:x:${ID}:`));
+      assert.match(
+        spawnSync('getent', ['passwd', 'image-loader'], { encoding: 'utf8' }).stdout,
+        new RegExp(`^image-loader:x:${ID}:${ID}:.*:/var/lib/image-loader:/usr/sbin/nologin$`, 'm'),
+      );
+      assert.match(
+        spawnSync('getent', ['group', 'image-loader'], { encoding: 'utf8' }).stdout,
+        new RegExp(`^image-loader:x:${ID}:`),
+      );
       const home = await stat('/var/lib/image-loader');
       assert.deepEqual([home.uid, home.gid, home.mode & 0o777], [ID, ID, 0o750]);
-      const conffiles = spawnSync('dpkg-query', ['-W', '-f', '${Conffiles}', 'image-loader'], { encoding: 'utf8' }).stdout.split('\n').map((line) => line.trim());
+      const conffiles = spawnSync('dpkg-query', ['-W', '-f', '${Conffiles}', 'image-loader'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((line) => line.trim());
       for (const file of ENV_FILES) {
         const shipped = await readFile(join(REPO, 'helm-free-deploy/env', file));
         assert.deepEqual(await readFile(`/etc/image-loader/${file}`), shipped, file);
-        assert.ok(conffiles.includes(`/etc/image-loader/${file} ${createHash('md5').update(shipped).digest('hex')}`), `${file} is not a registered conffile: ${conffiles.join(', ')}`);
+        assert.ok(
+          conffiles.includes(`/etc/image-loader/${file} ${createHash('md5').update(shipped).digest('hex')}`),
+          `${file} is not a registered conffile: ${conffiles.join(', ')}`,
+        );
       }
-      for (const unit of UNIT_FILES) assert.deepEqual(await readFile(`/lib/systemd/system/${unit}`), await readFile(join(REPO, 'helm-free-deploy/systemd', unit)), unit);
+      for (const unit of UNIT_FILES)
+        assert.deepEqual(
+          await readFile(`/lib/systemd/system/${unit}`),
+          await readFile(join(REPO, 'helm-free-deploy/systemd', unit)),
+          unit,
+        );
     });
 
     it('the installed program runs as image-loader on its production dependencies alone: every dependency loads, and a web node serves /healthz and /metrics', async () => {
-      const manifest = JSON.parse(await readFile('/usr/lib/image-loader/package.json', 'utf8')) as { dependencies: Record<string, string> };
-      const imports = await run('/usr/bin/node', ['--input-type=module', '-e', `for (const name of ${JSON.stringify(Object.keys(manifest.dependencies))}) await import(name);`], { cwd: '/usr/lib/image-loader', uid: ID, gid: ID });
+      const manifest = JSON.parse(await readFile('/usr/lib/image-loader/package.json', 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
+      const imports = await run(
+        '/usr/bin/node',
+        [
+          '--input-type=module',
+          '-e',
+          `for (const name of ${JSON.stringify(Object.keys(manifest.dependencies))}) await import(name);`,
+        ],
+        { cwd: '/usr/lib/image-loader', uid: ID, gid: ID },
+      );
       assert.equal(imports.code, 0, imports.stderr);
       store = await tempDir('image-loader-installed-');
       await chmod(store.path, 0o755);
       await mkdir(join(store.path, 'store'));
-      const web = spawn('/usr/bin/image-loader', ['web', '--store', join(store.path, 'store'), '--port', '0', '--host', '127.0.0.1'], { uid: ID, gid: ID, stdio: ['ignore', 'pipe', 'pipe'] });
+      const web = spawn(
+        '/usr/bin/image-loader',
+        ['web', '--store', join(store.path, 'store'), '--port', '0', '--host', '127.0.0.1'],
+        { uid: ID, gid: ID, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let output = '';
       web.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
       web.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -316,32 +449,66 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
       const purged = await run('dpkg', ['--purge', 'image-loader']);
       assert.equal(purged.code, 0, `${purged.stdout}\n${purged.stderr}`);
       process.stdout.write(`# dpkg --purge: ${seconds(purged.ms)}\n`);
-      for (const path of ['/usr/lib/image-loader', '/usr/bin/image-loader', '/etc/image-loader', '/var/lib/image-loader', '/lib/systemd/system/image-loader-web.service', '/usr/share/doc/image-loader']) {
+      for (const path of [
+        '/usr/lib/image-loader',
+        '/usr/bin/image-loader',
+        '/etc/image-loader',
+        '/var/lib/image-loader',
+        '/lib/systemd/system/image-loader-web.service',
+        '/usr/share/doc/image-loader',
+      ]) {
         assert.equal(existsSync(path), false, `${path} is still there`);
       }
-      assert.doesNotMatch(spawnSync('dpkg-query', ['-W', '-f', '${Status}', 'image-loader'], { encoding: 'utf8' }).stdout, /installed/);
+      assert.doesNotMatch(
+        spawnSync('dpkg-query', ['-W', '-f', '${Status}', 'image-loader'], { encoding: 'utf8' }).stdout,
+        /installed/,
+      );
       assert.equal(spawnSync('getent', ['passwd', 'image-loader']).status, 0);
     });
   });
 
-  const skipContainer = skipPackage || systemdContainerMissing() || (redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)');
-  if (skipContainer && !skipPackage) process.stdout.write(`# skipping the package under a real systemd: ${skipContainer}\n`);
+  const skipContainer =
+    skipPackage ||
+    systemdContainerMissing() ||
+    (redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)');
+  if (skipContainer && !skipPackage)
+    process.stdout.write(`# skipping the package under a real systemd: ${skipContainer}\n`);
 
-  describe('under a real systemd (a container booted on an overlay of this machine): the package runs a whole fleet on one host', { skip: skipContainer }, () => {
+  describe('under a real systemd (a container booted on an overlay of this machine): the package runs a whole fleet on one host', {
+    skip: skipContainer,
+  }, () => {
     let container: SystemdContainer;
-    const UNITS = ['image-loader-coordinator.service', 'image-loader-worker@1.service', 'image-loader-worker@2.service', 'image-loader-web.service', 'image-loader-dashboard.service'];
+    const UNITS = [
+      'image-loader-coordinator.service',
+      'image-loader-worker@1.service',
+      'image-loader-worker@2.service',
+      'image-loader-web.service',
+      'image-loader-dashboard.service',
+    ];
     const IMAGES = ['alpha', 'beta', 'gamma'];
     const REDIS_FLAGS = '--redis redis://127.0.0.1:6379 --redis-password-file /etc/image-loader/redis-password';
     const show = async (unit: string, ...properties: string[]): Promise<Record<string, string>> => {
       const result = await container.sh(`systemctl show ${properties.map((name) => `-p ${name}`).join(' ')} ${unit}`);
-      return Object.fromEntries(result.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+      return Object.fromEntries(
+        result.stdout
+          .trim()
+          .split('\n')
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
     };
-    const diagnose = async (): Promise<string> => (await container.sh(`systemctl status --no-pager --lines=8 ${UNITS.join(' ')} 2>&1; journalctl --no-pager -n 40 2>&1`)).stdout;
+    const diagnose = async (): Promise<string> =>
+      (
+        await container.sh(
+          `systemctl status --no-pager --lines=8 ${UNITS.join(' ')} 2>&1; journalctl --no-pager -n 40 2>&1`,
+        )
+      ).stdout;
 
     before(async () => {
       const booting = Date.now();
       container = await bootSystemdContainer();
-      process.stdout.write(`# container booted in ${seconds(Date.now() - booting)} (${(await container.sh('systemctl --version | head -1')).stdout.trim()})\n`);
+      process.stdout.write(
+        `# container booted in ${seconds(Date.now() - booting)} (${(await container.sh('systemctl --version | head -1')).stdout.trim()})\n`,
+      );
     });
     after(async () => container?.stop());
 
@@ -379,23 +546,40 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
       assert.equal(setup.code, 0, `${setup.stdout}${setup.stderr}\n${await diagnose()}`);
       // The coordinator's first round starts as soon as it creates the schedule.
       let status: { entries?: Array<{ url: string; path?: string; status: string }> } = {};
-      await waitFor(async () => {
-        const result = await container.sh(`image-loader status --json ${REDIS_FLAGS}`);
-        status = result.code === 0 ? (JSON.parse(result.stdout) as typeof status) : {};
-        return status.entries?.length === IMAGES.length;
-      }, 30_000, 'the first round to complete').catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(status)}\n${await diagnose()}`));
+      await waitFor(
+        async () => {
+          const result = await container.sh(`image-loader status --json ${REDIS_FLAGS}`);
+          status = result.code === 0 ? (JSON.parse(result.stdout) as typeof status) : {};
+          return status.entries?.length === IMAGES.length;
+        },
+        30_000,
+        'the first round to complete',
+      ).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(status)}\n${await diagnose()}`));
       const entries = status.entries!;
-      assert.deepEqual(entries.map((entry) => entry.status), IMAGES.map(() => 'downloaded'));
+      assert.deepEqual(
+        entries.map((entry) => entry.status),
+        IMAGES.map(() => 'downloaded'),
+      );
       // Fetched inside the container (its own network namespace): the SHA-256 of each image as the web node serves it.
       const paths = entries.map((entry) => entry.path!);
       const fetcher = `const out = {}; for (const path of ${JSON.stringify(paths)}) { const res = await fetch('http://127.0.0.1:8080/' + path.split('/').map(encodeURIComponent).join('/'));
         out[path] = res.status + ' ' + (await import('node:crypto')).createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'); }
         for (const page of ['http://127.0.0.1:8080/healthz', 'http://127.0.0.1:3000/rounds']) out[page] = String((await fetch(page)).status);
         console.log(JSON.stringify(out));`;
-      const served = JSON.parse((await container.sh(`/usr/bin/node --input-type=module -e "$(echo ${Buffer.from(fetcher).toString('base64')} | base64 -d)"`)).stdout) as Record<string, string>;
+      const served = JSON.parse(
+        (
+          await container.sh(
+            `/usr/bin/node --input-type=module -e "$(echo ${Buffer.from(fetcher).toString('base64')} | base64 -d)"`,
+          )
+        ).stdout,
+      ) as Record<string, string>;
       for (const entry of entries) {
         const name = /\/(\w+)\.png$/.exec(entry.url)![1]!;
-        assert.equal(served[entry.path!], `200 ${createHash('sha256').update(makePng(name, 24)).digest('hex')}`, entry.url);
+        assert.equal(
+          served[entry.path!],
+          `200 ${createHash('sha256').update(makePng(name, 24)).digest('hex')}`,
+          entry.url,
+        );
       }
       assert.equal(served['http://127.0.0.1:8080/healthz'], '200');
       assert.equal(served['http://127.0.0.1:3000/rounds'], '200');
@@ -408,19 +592,48 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
     });
 
     it("each service's sandbox: only workers write the store, the coordinator only its .image-loader folder, the dashboard cannot see it, nobody writes /etc or /usr", async () => {
-      const probes = ['/srv/image-loader/store', '/srv/image-loader/store/.image-loader', '/etc/image-loader', '/usr/lib/image-loader', '/tmp'];
+      const probes = [
+        '/srv/image-loader/store',
+        '/srv/image-loader/store/.image-loader',
+        '/etc/image-loader',
+        '/usr/lib/image-loader',
+        '/tmp',
+      ];
       const expected: Record<string, string[]> = {
-        'image-loader-coordinator.service': ['Read-only file system', 'ok', 'Read-only file system', 'Read-only file system', 'ok'],
+        'image-loader-coordinator.service': [
+          'Read-only file system',
+          'ok',
+          'Read-only file system',
+          'Read-only file system',
+          'ok',
+        ],
         'image-loader-worker@1.service': ['ok', 'ok', 'Read-only file system', 'Read-only file system', 'ok'],
-        'image-loader-web.service': ['Read-only file system', 'Read-only file system', 'Read-only file system', 'Read-only file system', 'ok'],
-        'image-loader-dashboard.service': ['Permission denied', 'Permission denied', 'Read-only file system', 'Read-only file system', 'ok'],
+        'image-loader-web.service': [
+          'Read-only file system',
+          'Read-only file system',
+          'Read-only file system',
+          'Read-only file system',
+          'ok',
+        ],
+        'image-loader-dashboard.service': [
+          'Permission denied',
+          'Permission denied',
+          'Read-only file system',
+          'Read-only file system',
+          'ok',
+        ],
       };
       for (const [unit, outcomes] of Object.entries(expected)) {
         const { MainPID } = await show(unit, 'MainPID');
         assert.ok(Number(MainPID) > 1, `${unit} is not running (MainPID ${MainPID})`);
         // A file created as the service's user in the service's own mount namespace.
         const result = await container.sh(
-          probes.map((dir) => `nsenter -t ${MainPID} -m -r -w setpriv --reuid ${ID} --regid ${ID} --clear-groups sh -c 'touch ${dir}/probe && rm ${dir}/probe && echo ok' 2>&1 | sed 's/.*: //'`).join('\n'),
+          probes
+            .map(
+              (dir) =>
+                `nsenter -t ${MainPID} -m -r -w setpriv --reuid ${ID} --regid ${ID} --clear-groups sh -c 'touch ${dir}/probe && rm ${dir}/probe && echo ok' 2>&1 | sed 's/.*: //'`,
+            )
+            .join('\n'),
         );
         assert.deepEqual(result.stdout.trim().split('\n'), outcomes, unit);
       }
@@ -430,25 +643,47 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
       const before = await show('image-loader-web.service', 'MainPID');
       assert.ok(Number(before.MainPID) > 1, `no web node running (MainPID ${before.MainPID})`);
       await container.sh(`kill -KILL ${before.MainPID}`);
-      await waitFor(async () => {
-        const now = await show('image-loader-web.service', 'ActiveState', 'SubState', 'NRestarts', 'MainPID');
-        return now.SubState === 'running' && now.NRestarts === '1' && now.MainPID !== before.MainPID;
-      }, 15_000, 'systemd to restart the web node');
+      await waitFor(
+        async () => {
+          const now = await show('image-loader-web.service', 'ActiveState', 'SubState', 'NRestarts', 'MainPID');
+          return now.SubState === 'running' && now.NRestarts === '1' && now.MainPID !== before.MainPID;
+        },
+        15_000,
+        'systemd to restart the web node',
+      );
     });
 
     it('systemctl stop: every service exits 0 on SIGTERM, well within its TimeoutStopSec', async () => {
       const stopped = await container.sh(`systemctl stop ${UNITS.join(' ')}`);
       assert.equal(stopped.code, 0, stopped.stderr);
-      for (const unit of UNITS) assert.deepEqual(await show(unit, 'Result', 'ExecMainStatus', 'ActiveState'), { Result: 'success', ExecMainStatus: '0', ActiveState: 'inactive' }, unit);
+      for (const unit of UNITS)
+        assert.deepEqual(
+          await show(unit, 'Result', 'ExecMainStatus', 'ActiveState'),
+          { Result: 'success', ExecMainStatus: '0', ActiveState: 'inactive' },
+          unit,
+        );
     });
   });
 
-  it('lintian finds no error', { skip: has('lintian') ? false : 'lintian is not installed (apt-get install lintian; .ci/run does)' }, async () => {
+  it('lintian finds no error', {
+    skip: has('lintian') ? false : 'lintian is not installed (apt-get install lintian; .ci/run does)',
+  }, async () => {
     const result = await lintian!;
-    const findings = result.stdout.trim().split('\n').filter((line) => /^[EWIPX]: /.test(line));
-    const counts = ['E', 'W', 'I', 'P', 'X'].map((level) => [level, findings.filter((line) => line.startsWith(level)).length] as const).filter(([, n]) => n > 0).map(([level, n]) => `${level}: ${n}`);
-    process.stdout.write(`# lintian ${seconds(result.ms)}: ${counts.join(', ') || 'no findings'}\n${findings.map((line) => `#   ${line}\n`).join('')}`);
-    assert.deepEqual(findings.filter((line) => line.startsWith('E: ')), []);
+    const findings = result.stdout
+      .trim()
+      .split('\n')
+      .filter((line) => /^[EWIPX]: /.test(line));
+    const counts = ['E', 'W', 'I', 'P', 'X']
+      .map((level) => [level, findings.filter((line) => line.startsWith(level)).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([level, n]) => `${level}: ${n}`);
+    process.stdout.write(
+      `# lintian ${seconds(result.ms)}: ${counts.join(', ') || 'no findings'}\n${findings.map((line) => `#   ${line}\n`).join('')}`,
+    );
+    assert.deepEqual(
+      findings.filter((line) => line.startsWith('E: ')),
+      [],
+    );
     // lintian exits 1 when it reports errors only; a crash is another story.
     assert.ok(result.code === 0 || result.code === 1, `lintian exited ${result.code}: ${result.stderr}`);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { coordinatorSettings } from '../../coordinator/coordinator-settings.js';
@@ -17,11 +17,42 @@ const STORE = '/srv/image-loader/store';
 type Role = 'coordinator' | 'worker' | 'web' | 'dashboard';
 
 /** What each unit must say, the deployment's decisions in one table. */
-const UNITS: Record<Role, { file: string; instance: string; redis: boolean; readWrite: string[]; readOnly: string[]; needsStoreMount: boolean }> = {
-  coordinator: { file: 'image-loader-coordinator.service', instance: 'image-loader-coordinator.service', redis: true, readWrite: [`-${STORE}/.image-loader`], readOnly: [STORE], needsStoreMount: true },
-  worker: { file: 'image-loader-worker@.service', instance: 'image-loader-worker@1.service', redis: true, readWrite: [STORE], readOnly: [], needsStoreMount: true },
-  web: { file: 'image-loader-web.service', instance: 'image-loader-web.service', redis: false, readWrite: [], readOnly: [STORE], needsStoreMount: true },
-  dashboard: { file: 'image-loader-dashboard.service', instance: 'image-loader-dashboard.service', redis: true, readWrite: [], readOnly: [], needsStoreMount: false },
+const UNITS: Record<
+  Role,
+  { file: string; instance: string; redis: boolean; readWrite: string[]; readOnly: string[]; needsStoreMount: boolean }
+> = {
+  coordinator: {
+    file: 'image-loader-coordinator.service',
+    instance: 'image-loader-coordinator.service',
+    redis: true,
+    readWrite: [`-${STORE}/.image-loader`],
+    readOnly: [STORE],
+    needsStoreMount: true,
+  },
+  worker: {
+    file: 'image-loader-worker@.service',
+    instance: 'image-loader-worker@1.service',
+    redis: true,
+    readWrite: [STORE],
+    readOnly: [],
+    needsStoreMount: true,
+  },
+  web: {
+    file: 'image-loader-web.service',
+    instance: 'image-loader-web.service',
+    redis: false,
+    readWrite: [],
+    readOnly: [STORE],
+    needsStoreMount: true,
+  },
+  dashboard: {
+    file: 'image-loader-dashboard.service',
+    instance: 'image-loader-dashboard.service',
+    redis: true,
+    readWrite: [],
+    readOnly: [],
+    needsStoreMount: false,
+  },
 };
 const ROLES = Object.keys(UNITS) as Role[];
 
@@ -63,7 +94,9 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
 
 function systemdAnalyzeMissing(): string | false {
   const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
-  return probe.status === 0 ? false : 'systemd-analyze is not installed (apt-get install systemd; .ci/run does). It needs no running systemd';
+  return probe.status === 0
+    ? false
+    : 'systemd-analyze is not installed (apt-get install systemd; .ci/run does). It needs no running systemd';
 }
 
 const skipVerify = systemdAnalyzeMissing();
@@ -99,7 +132,11 @@ describe('systemd units: systemd-analyze verify, in a root with the installed pa
   for (const role of ROLES) {
     it(`${UNITS[role].file} passes verify without a single warning, and its sandbox scores under 2.0 in systemd-analyze security`, () => {
       assert.equal(verify(UNITS[role].instance), '');
-      const security = spawnSync('systemd-analyze', ['security', '--offline=yes', `--root=${root.path}`, UNITS[role].instance], { encoding: 'utf8' });
+      const security = spawnSync(
+        'systemd-analyze',
+        ['security', '--offline=yes', `--root=${root.path}`, UNITS[role].instance],
+        { encoding: 'utf8' },
+      );
       const score = /Overall exposure level for \S+: ([\d.]+)/.exec(security.stdout);
       assert.ok(score, `no exposure level in: ${security.stdout}${security.stderr}`);
       process.stdout.write(`# ${UNITS[role].instance}: exposure ${score[1]} (0 = fully sandboxed, 10 = not at all)\n`);
@@ -111,7 +148,10 @@ describe('systemd units: systemd-analyze verify, in a root with the installed pa
     ['a misspelled key', (text) => text.replace('NoNewPrivileges=yes', 'NoNewPrivilegs=yes')],
     ['an invalid value', (text) => text.replace('ProtectSystem=strict', 'ProtectSystem=stric')],
     ['an unparsable time', (text) => text.replace(/^TimeoutStopSec=.*$/m, 'TimeoutStopSec=30 parsecs')],
-    ['a command that does not exist', (text) => text.replace('ExecStart=/usr/bin/image-loader', 'ExecStart=/usr/bin/image-loadr')],
+    [
+      'a command that does not exist',
+      (text) => text.replace('ExecStart=/usr/bin/image-loader', 'ExecStart=/usr/bin/image-loadr'),
+    ],
     ['a misspelled section', (text) => text.replace('[Service]', '[Servic]')],
   ];
   for (const [what, breakIt] of BREAKAGES) {
@@ -134,7 +174,10 @@ describe('systemd units: the deployment decisions', () => {
       const one = (key: string): string | undefined => service.get(key)?.at(-1);
       assert.equal(one('Type'), 'simple');
       assert.equal(one('ExecStart'), `/usr/bin/image-loader ${role}`);
-      assert.deepEqual(service.get('EnvironmentFile'), ['/etc/image-loader/common.env', `/etc/image-loader/${role}.env`]);
+      assert.deepEqual(service.get('EnvironmentFile'), [
+        '/etc/image-loader/common.env',
+        `/etc/image-loader/${role}.env`,
+      ]);
       assert.equal(one('User'), 'image-loader');
       assert.equal(one('Group'), 'image-loader');
       assert.equal(one('Restart'), 'on-failure');
@@ -145,7 +188,11 @@ describe('systemd units: the deployment decisions', () => {
       assert.deepEqual(service.get('ReadOnlyPaths') ?? [], UNITS[role].readOnly);
       assert.deepEqual(section('Unit').get('RequiresMountsFor') ?? [], UNITS[role].needsStoreMount ? [STORE] : []);
       for (const key of ['Wants', 'After']) {
-        assert.equal((section('Unit').get(key) ?? []).includes('redis-server.service'), UNITS[role].redis, `${key}=redis-server.service`);
+        assert.equal(
+          (section('Unit').get(key) ?? []).includes('redis-server.service'),
+          UNITS[role].redis,
+          `${key}=redis-server.service`,
+        );
       }
       assert.deepEqual(section('Install').get('WantedBy'), ['multi-user.target']);
     });
@@ -160,9 +207,17 @@ describe('systemd units: the deployment decisions', () => {
     const unit = parseUnit(await readFile(join(DEPLOY, 'systemd', UNITS.worker.file), 'utf8'));
     const timeoutStopMs = parseDuration(unit.get('Service')!.get('TimeoutStopSec')![0]!);
     assert.ok(timeoutStopMs !== undefined);
-    const configured = envAssignments(await readFile(join(DEPLOY, 'env', 'worker.env'), 'utf8')).find((entry) => entry.name === 'IMAGE_LOADER_STOP_TIMEOUT');
-    const stopTimeoutMs = Math.max(workerSettings.stopTimeoutMs.default, configured ? workerSettings.stopTimeoutMs.parse(configured.value)! : 0);
-    assert.ok(timeoutStopMs >= stopTimeoutMs + 15_000, `TimeoutStopSec ${timeoutStopMs} ms, stop timeout ${stopTimeoutMs} ms`);
+    const configured = envAssignments(await readFile(join(DEPLOY, 'env', 'worker.env'), 'utf8')).find(
+      (entry) => entry.name === 'IMAGE_LOADER_STOP_TIMEOUT',
+    );
+    const stopTimeoutMs = Math.max(
+      workerSettings.stopTimeoutMs.default,
+      configured ? workerSettings.stopTimeoutMs.parse(configured.value)! : 0,
+    );
+    assert.ok(
+      timeoutStopMs >= stopTimeoutMs + 15_000,
+      `TimeoutStopSec ${timeoutStopMs} ms, stop timeout ${stopTimeoutMs} ms`,
+    );
   });
 });
 
@@ -181,10 +236,18 @@ function envAssignments(text: string): EnvAssignment[] {
   });
 }
 
-const SETTINGS: Record<Role, Record<string, Setting<unknown>>> = { coordinator: coordinatorSettings, worker: workerSettings, web: webSettings, dashboard: dashboardSettings };
+const SETTINGS: Record<Role, Record<string, Setting<unknown>>> = {
+  coordinator: coordinatorSettings,
+  worker: workerSettings,
+  web: webSettings,
+  dashboard: dashboardSettings,
+};
 
 describe('/etc/image-loader/*.env: every line names a setting its readers know, with a value they accept', () => {
-  const files: Array<[string, Role[]]> = [['common.env', ROLES], ...ROLES.map((role): [string, Role[]] => [`${role}.env`, [role]])];
+  const files: Array<[string, Role[]]> = [
+    ['common.env', ROLES],
+    ...ROLES.map((role): [string, Role[]] => [`${role}.env`, [role]]),
+  ];
   for (const [file, readers] of files) {
     it(`${file} (read by ${readers.join(', ')})`, async () => {
       const text = await readFile(join(DEPLOY, 'env', file), 'utf8');
@@ -195,10 +258,13 @@ describe('/etc/image-loader/*.env: every line names a setting its readers know, 
       const assignments = envAssignments(text);
       assert.ok(assignments.length > 0);
       for (const { name, value, line } of assignments) {
-        const known = readers.flatMap((role) => Object.values(SETTINGS[role]).filter((setting) => setting.env === name));
+        const known = readers.flatMap((role) =>
+          Object.values(SETTINGS[role]).filter((setting) => setting.env === name),
+        );
         assert.ok(known.length > 0, `${file}: ${name} is a setting of none of ${readers.join(', ')}`);
         // Empty means "the default" to every setting; anything else must pass each reader's validation.
-        if (value !== '') for (const setting of known) assert.notEqual(setting.parse(value), undefined, `${file}: ${line}`);
+        if (value !== '')
+          for (const setting of known) assert.notEqual(setting.parse(value), undefined, `${file}: ${line}`);
         // Every setting is explained on the comment lines above it.
         const before = text.slice(0, text.indexOf(line)).trimEnd().split('\n').at(-1) ?? '';
         assert.match(before, /^#/, `${file}: ${name} has no comment above it`);
@@ -211,10 +277,14 @@ describe('/etc/image-loader/*.env: every line names a setting its readers know, 
     const named = new Set<string>();
     for (const role of ROLES) {
       const unit = parseUnit(await readFile(join(DEPLOY, 'systemd', UNITS[role].file), 'utf8'));
-      for (const path of unit.get('Service')!.get('EnvironmentFile')!) named.add(path.replace('/etc/image-loader/', ''));
+      for (const path of unit.get('Service')!.get('EnvironmentFile')!)
+        named.add(path.replace('/etc/image-loader/', ''));
     }
     assert.deepEqual([...named].sort(), shipped);
     const conffiles = (await readFile(join(DEPLOY, 'debian', 'conffiles'), 'utf8')).trim().split('\n').sort();
-    assert.deepEqual(conffiles, shipped.map((name) => `/etc/image-loader/${name}`));
+    assert.deepEqual(
+      conffiles,
+      shipped.map((name) => `/etc/image-loader/${name}`),
+    );
   });
 });

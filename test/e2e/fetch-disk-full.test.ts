@@ -23,10 +23,15 @@ describe('a full disk under the store', { skip }, () => {
       assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1200k', 'tmpfs', store]).status, 0);
       mounted = true;
       const small = Array.from({ length: 5 }, (_, i) => [`/small/${i}.png`, makePng(`small ${i}`, 16)] as const);
-      const large = Array.from({ length: 20 }, (_, i) => [`/large/${i}.jpg`, makeJpegLike(100_000, `large ${i}`)] as const);
+      const large = Array.from(
+        { length: 20 },
+        (_, i) => [`/large/${i}.jpg`, makeJpegLike(100_000, `large ${i}`)] as const,
+      );
       for (const [path, body] of [...small, ...large]) origin.set(path, { kind: 'image', body });
       const list = join(dir.path, 'list.txt');
-      const fetch = async (paths: ReadonlyArray<readonly [string, Buffer]>): Promise<{ code: number | null; summary: RoundSummary; stderr: string }> => {
+      const fetch = async (
+        paths: ReadonlyArray<readonly [string, Buffer]>,
+      ): Promise<{ code: number | null; summary: RoundSummary; stderr: string }> => {
         await writeFile(list, paths.map(([path]) => `${origin.url}${path}`).join('\n'));
         const result = await runCli(['fetch', list, '--store', store, '--allow-private', '--json', '--retries', '0']);
         return { code: result.code, summary: JSON.parse(result.stdout) as RoundSummary, stderr: result.stderr };
@@ -38,7 +43,10 @@ describe('a full disk under the store', { skip }, () => {
       const full = await fetch([...small, ...large]);
       assert.equal(full.code, 1, 'some URLs failed');
       const failed = full.summary.entries.filter((entry) => entry.status === 'failed');
-      assert.ok(failed.length > 0 && failed.length < large.length, `${failed.length} of ${large.length} large images failed: some fit, some did not`);
+      assert.ok(
+        failed.length > 0 && failed.length < large.length,
+        `${failed.length} of ${large.length} large images failed: some fit, some did not`,
+      );
       for (const entry of failed) {
         assert.equal(entry.error?.code, 'IMG_ERR_STORE', JSON.stringify(entry));
         assert.match(entry.error!.message, /ENOSPC/);
@@ -57,7 +65,11 @@ describe('a full disk under the store', { skip }, () => {
       const roomy = await fetch([...small, ...large]);
       assert.equal(roomy.code, 0, roomy.stderr);
       assert.equal(roomy.summary.counts.failed, 0);
-      assert.equal(roomy.summary.counts.downloaded, failed.length, 'exactly the ones that did not fit are downloaded now');
+      assert.equal(
+        roomy.summary.counts.downloaded,
+        failed.length,
+        'exactly the ones that did not fit are downloaded now',
+      );
     } finally {
       if (mounted) spawnSync('umount', [store]);
       await origin.close();

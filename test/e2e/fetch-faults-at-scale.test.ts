@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type Behavior } from '../origin/image-origin.js';
+import { type Behavior, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { tempFiles } from '../support/store-files.js';
@@ -21,8 +21,18 @@ describe('origin faults at scale', () => {
         [() => ({ kind: 'status', status: 500 }), 'IMG_ERR_HTTP_STATUS'],
         [() => ({ kind: 'reset', sent: jpeg.subarray(0, 3000), contentLength: jpeg.length }), 'IMG_ERR_TRUNCATED'],
         [() => ({ kind: 'stall', sent: jpeg.subarray(0, 3000), contentLength: jpeg.length }), 'IMG_ERR_BODY_TIMEOUT'],
-        [() => ({ kind: 'image', body: Buffer.from('<!DOCTYPE html><html><body>not an image</body></html>'), contentType: 'image/jpeg' }), 'IMG_ERR_NOT_AN_IMAGE'],
-        [() => ({ kind: 'stream', head: jpeg.subarray(0, 100), length: 3_000_000, declareLength: false }), 'IMG_ERR_TOO_LARGE'],
+        [
+          () => ({
+            kind: 'image',
+            body: Buffer.from('<!DOCTYPE html><html><body>not an image</body></html>'),
+            contentType: 'image/jpeg',
+          }),
+          'IMG_ERR_NOT_AN_IMAGE',
+        ],
+        [
+          () => ({ kind: 'stream', head: jpeg.subarray(0, 100), length: 3_000_000, declareLength: false }),
+          'IMG_ERR_TOO_LARGE',
+        ],
       ];
       const expected = new Map<string, string | undefined>();
       const good = new Map<string, Buffer>();
@@ -49,7 +59,29 @@ describe('origin faults at scale', () => {
       await writeFile(list, [...expected.keys()].map((path) => `${origin.url}${path}`).join('\n'));
       const store = join(dir.path, 'store');
       const startedAt = Date.now();
-      const result = await runCli(['fetch', list, '--store', store, '--allow-private', '--json', '--concurrency', '32', '--per-host', '32', '--retries', '1', '--idle-timeout', '1s', '--timeout', '3s', '--max-bytes', '1MB'], { timeoutMs: 120_000 });
+      const result = await runCli(
+        [
+          'fetch',
+          list,
+          '--store',
+          store,
+          '--allow-private',
+          '--json',
+          '--concurrency',
+          '32',
+          '--per-host',
+          '32',
+          '--retries',
+          '1',
+          '--idle-timeout',
+          '1s',
+          '--timeout',
+          '3s',
+          '--max-bytes',
+          '1MB',
+        ],
+        { timeoutMs: 120_000 },
+      );
       const elapsed = Date.now() - startedAt;
       assert.equal(result.code, 1, result.stderr);
       const summary = JSON.parse(result.stdout) as RoundSummary;
@@ -70,7 +102,9 @@ describe('origin faults at scale', () => {
       assert.deepEqual(await tempFiles(store), []);
       // Stalls are the slowest fault: 1 s idle timeout, retried once after a backoff, 32 at a time. Without the
       // timeouts a stalled server would hold its slot forever and the round would never end.
-      process.stdout.write(`# ${URLS} URLs (${good.size} good) in ${(elapsed / 1000).toFixed(1)} s: ${JSON.stringify(summary.failuresByCode)}\n`);
+      process.stdout.write(
+        `# ${URLS} URLs (${good.size} good) in ${(elapsed / 1000).toFixed(1)} s: ${JSON.stringify(summary.failuresByCode)}\n`,
+      );
       assert.ok(elapsed < 60_000, `round took ${elapsed} ms`);
     } finally {
       await origin.close();

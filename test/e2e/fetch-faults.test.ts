@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
@@ -28,14 +28,42 @@ describe('fetch: origin faults', () => {
     origin.set('/good.png', { kind: 'image', body: good });
     origin.set('/404.png', { kind: 'status', status: 404 });
     origin.set('/403.png', { kind: 'status', status: 403 });
-    origin.set('/500-then-ok.png', { kind: 'sequence', steps: [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'image', body: makePng('after 5xx') }] });
+    origin.set('/500-then-ok.png', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'status', status: 500 },
+        { kind: 'status', status: 503 },
+        { kind: 'image', body: makePng('after 5xx') },
+      ],
+    });
     origin.set('/always-500.png', { kind: 'status', status: 500 });
-    origin.set('/429.png', { kind: 'sequence', steps: [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { kind: 'image', body: makePng('after 429') }] });
-    origin.set('/html.jpg', { kind: 'status', status: 200, headers: { 'content-type': 'image/jpeg' }, body: '<!DOCTYPE html><html><body>Login</body></html>' });
-    origin.set('/svg.png', { kind: 'status', status: 200, body: '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
+    origin.set('/429.png', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+        { kind: 'image', body: makePng('after 429') },
+      ],
+    });
+    origin.set('/html.jpg', {
+      kind: 'status',
+      status: 200,
+      headers: { 'content-type': 'image/jpeg' },
+      body: '<!DOCTYPE html><html><body>Login</body></html>',
+    });
+    origin.set('/svg.png', {
+      kind: 'status',
+      status: 200,
+      body: '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    });
     origin.set('/empty.png', { kind: 'status', status: 200, body: '' });
     origin.set('/stall.jpg', { kind: 'stall', sent: jpeg.subarray(0, 1000), contentLength: jpeg.length });
-    origin.set('/reset.jpg', { kind: 'sequence', steps: [{ kind: 'reset', sent: jpeg.subarray(0, 5000), contentLength: jpeg.length }, { kind: 'image', body: jpeg }] });
+    origin.set('/reset.jpg', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'reset', sent: jpeg.subarray(0, 5000), contentLength: jpeg.length },
+        { kind: 'image', body: jpeg },
+      ],
+    });
     origin.set('/always-reset.jpg', { kind: 'reset', sent: jpeg.subarray(0, 5000), contentLength: jpeg.length });
     origin.set('/chain/1', { kind: 'redirect', location: '/chain/2', status: 301 });
     origin.set('/chain/2', { kind: 'redirect', location: `${origin.url}/chain/3`, status: 307 });
@@ -45,19 +73,57 @@ describe('fetch: origin faults', () => {
     for (let i = 0; i < 7; i++) origin.set(`/long/${i}`, { kind: 'redirect', location: `/long/${i + 1}` });
     origin.set('/long/7', { kind: 'image', body: good });
     origin.set('/redirect-ftp', { kind: 'redirect', location: 'ftp://example.com/a.png' });
-    origin.set('/big-declared.jpg', { kind: 'stream', head: jpeg.subarray(0, 100), length: 2_000_000, declareLength: true });
-    origin.set('/big-chunked.jpg', { kind: 'stream', head: jpeg.subarray(0, 100), length: 2_000_000, declareLength: false });
+    origin.set('/big-declared.jpg', {
+      kind: 'stream',
+      head: jpeg.subarray(0, 100),
+      length: 2_000_000,
+      declareLength: true,
+    });
+    origin.set('/big-chunked.jpg', {
+      kind: 'stream',
+      head: jpeg.subarray(0, 100),
+      length: 2_000_000,
+      declareLength: false,
+    });
 
     const paths = [
-      '/good.png', '/404.png', '/403.png', '/500-then-ok.png', '/always-500.png', '/429.png', '/html.jpg', '/svg.png', '/empty.png',
-      '/stall.jpg', '/reset.jpg', '/always-reset.jpg', '/chain/1', '/loop/a', '/long/0', '/redirect-ftp', '/big-declared.jpg', '/big-chunked.jpg',
+      '/good.png',
+      '/404.png',
+      '/403.png',
+      '/500-then-ok.png',
+      '/always-500.png',
+      '/429.png',
+      '/html.jpg',
+      '/svg.png',
+      '/empty.png',
+      '/stall.jpg',
+      '/reset.jpg',
+      '/always-reset.jpg',
+      '/chain/1',
+      '/loop/a',
+      '/long/0',
+      '/redirect-ftp',
+      '/big-declared.jpg',
+      '/big-chunked.jpg',
     ];
     const listFile = join(dir.path, 'list.txt');
     await writeFile(listFile, paths.map((path) => `${origin.url}${path}`).join('\n'));
     const started = Date.now();
     const result = await runCli([
-      'fetch', listFile, '--store', join(dir.path, 'store'), '--allow-private', '--json',
-      '--max-bytes', '1MB', '--timeout', '5s', '--idle-timeout', '500ms', '--retries', '2',
+      'fetch',
+      listFile,
+      '--store',
+      join(dir.path, 'store'),
+      '--allow-private',
+      '--json',
+      '--max-bytes',
+      '1MB',
+      '--timeout',
+      '5s',
+      '--idle-timeout',
+      '500ms',
+      '--retries',
+      '2',
     ]);
     elapsedMs = Date.now() - started;
     exitCode = result.code;
@@ -86,7 +152,11 @@ describe('fetch: origin faults', () => {
     }
     assert.equal(requests('/500-then-ok.png'), 3, '500, 503, then 200');
     assert.equal(requests('/reset.jpg'), 2, 'a reset mid-body is retried');
-    assert.match(entry('/chain/1').path!, /\/chain\/1\^\.png$/, 'a redirected image is named after the URL in the list');
+    assert.match(
+      entry('/chain/1').path!,
+      /\/chain\/1\^\.png$/,
+      'a redirected image is named after the URL in the list',
+    );
   });
 
   it('honours Retry-After on 429', () => {
@@ -97,7 +167,10 @@ describe('fetch: origin faults', () => {
 
   it('backs off between retries of a 5xx', () => {
     const [first, second, third] = origin.stats.arrivals.get('/500-then-ok.png')!;
-    assert.ok(second! - first! >= 250, `first retry after ${second! - first!} ms (backoff 0.5 s with jitter down to half)`);
+    assert.ok(
+      second! - first! >= 250,
+      `first retry after ${second! - first!} ms (backoff 0.5 s with jitter down to half)`,
+    );
     assert.ok(third! - second! >= 500, `second retry after ${third! - second!} ms (1 s with jitter down to half)`);
   });
 

@@ -3,7 +3,7 @@ import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { humanFiles } from '../support/store-files.js';
@@ -50,7 +50,7 @@ describe('fetch: hostile URL paths are stored inside the store, each URL in a fi
     await dir.remove();
   });
 
-  it('every image lands byte-exact under the store root, no two URLs share a file, and the store\'s own files are untouched', async () => {
+  it("every image lands byte-exact under the store root, no two URLs share a file, and the store's own files are untouched", async () => {
     const bodies = new Map<string, Buffer>();
     for (const [i, path] of HOSTILE_PATHS.entries()) {
       const url = new URL(`${origin.url}${path}`);
@@ -76,11 +76,20 @@ describe('fetch: hostile URL paths are stored inside the store, each URL in a fi
       paths.add(entry.path);
       const file = await realpath(join(store, entry.path));
       assert.ok(file.startsWith(root + sep), `${entry.url} -> ${file} is outside the store`);
-      assert.ok(!file.startsWith(join(root, '.image-loader') + sep), `${entry.url} -> ${file} is inside the store's internals`);
+      assert.ok(
+        !file.startsWith(join(root, '.image-loader') + sep),
+        `${entry.url} -> ${file} is inside the store's internals`,
+      );
       assert.ok((await readFile(file)).equals(bodies.get(entry.url)!), `${entry.path} is byte-exact`);
     }
-    assert.deepEqual(await humanFiles(store), [...paths].sort(), 'the human tree holds exactly the round\'s files');
-    const lastRound = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
-    assert.equal(lastRound.counts.downloaded, bodies.size, 'the summary file is the round\'s, not an image named like it');
+    assert.deepEqual(await humanFiles(store), [...paths].sort(), "the human tree holds exactly the round's files");
+    const lastRound = JSON.parse(
+      await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
+    assert.equal(
+      lastRound.counts.downloaded,
+      bodies.size,
+      "the summary file is the round's, not an image named like it",
+    );
   });
 });

@@ -3,7 +3,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 
@@ -80,21 +80,33 @@ describe('fetch: the URL list and the command line', () => {
   });
 
   it('reads the list from standard input with -', async () => {
-    const result = await runCli(['fetch', '-', '--store', store(), '--allow-private', '--json'], { input: `${origin.url}/a.png\n` });
+    const result = await runCli(['fetch', '-', '--store', store(), '--allow-private', '--json'], {
+      input: `${origin.url}/a.png\n`,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.equal((JSON.parse(result.stdout) as RoundSummary).entries[0]!.url, `${origin.url}/a.png`);
   });
 
   it('reads the list from an http:// URL, streamed; a list URL that fails is exit 2 with its status', async () => {
-    origin.set('/list.txt', { kind: 'image', body: Buffer.from(`${origin.url}/a.png\n${origin.url}/b.png\n`), contentType: 'text/plain' });
+    origin.set('/list.txt', {
+      kind: 'image',
+      body: Buffer.from(`${origin.url}/a.png\n${origin.url}/b.png\n`),
+      contentType: 'text/plain',
+    });
     const result = await runCli(['fetch', `${origin.url}/list.txt`, '--store', store(), '--allow-private', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as RoundSummary;
     assert.equal(summary.list, `${origin.url}/list.txt`);
-    assert.deepEqual(summary.entries.map((entry) => entry.url), [`${origin.url}/a.png`, `${origin.url}/b.png`]);
+    assert.deepEqual(
+      summary.entries.map((entry) => entry.url),
+      [`${origin.url}/a.png`, `${origin.url}/b.png`],
+    );
     const gone = await runCli(['fetch', `${origin.url}/no-such-list.txt`, '--store', store()]);
     assert.equal(gone.code, 2);
-    assert.match(gone.stderr, /IMG_ERR_LIST_UNREADABLE: cannot read URL list http:\/\/127\.0\.0\.1:\d+\/no-such-list\.txt: the server answered HTTP 404/);
+    assert.match(
+      gone.stderr,
+      /IMG_ERR_LIST_UNREADABLE: cannot read URL list http:\/\/127\.0\.0\.1:\d+\/no-such-list\.txt: the server answered HTTP 404/,
+    );
   });
 
   it('exits 2 with a clear message for a list it cannot read', async () => {
@@ -106,7 +118,10 @@ describe('fetch: the URL list and the command line', () => {
     assert.equal(folder.code, 2);
     assert.match(folder.stderr, /IMG_ERR_LIST_UNREADABLE/);
 
-    const binary = await writeList('binary.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01, 0x02, 0x0a, 0xff]));
+    const binary = await writeList(
+      'binary.txt',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01, 0x02, 0x0a, 0xff]),
+    );
     const garbage = await runCli(['fetch', binary, '--store', store()]);
     assert.equal(garbage.code, 2);
     assert.match(garbage.stderr, /IMG_ERR_LIST_BINARY: URL list .*binary\.txt looks like a binary file/);
@@ -131,7 +146,11 @@ describe('fetch: the URL list and the command line', () => {
       [['fetch', list, '--every', '0s'], {}, /--every: expected a duration of at least 1s/],
       [['fetch', list, '--revalidate', 'sometimes'], {}, /--revalidate: expected "auto" or "always"/],
       [['fetch', list, '--no-such-flag'], {}, /Unknown option '--no-such-flag'/],
-      [['fetch', list], { IMAGE_LOADER_RETRIES: 'lots' }, /IMAGE_LOADER_RETRIES: expected an integer from 0 to 20, got "lots"/],
+      [
+        ['fetch', list],
+        { IMAGE_LOADER_RETRIES: 'lots' },
+        /IMAGE_LOADER_RETRIES: expected an integer from 0 to 20, got "lots"/,
+      ],
       [['fetch', '-', '--every', '5m'], {}, /--every needs a list file/],
       [['frobnicate'], {}, /unknown command "frobnicate"/],
     ];
@@ -145,12 +164,24 @@ describe('fetch: the URL list and the command line', () => {
   it('takes settings from the environment, and a flag beats the environment', async () => {
     const list = await writeList('env.txt', `${origin.url}/a.png\n`);
     const fromEnv = await runCli(['fetch', list, '--json'], {
-      env: { IMAGE_LOADER_STORE: join(dir.path, 'env-store'), IMAGE_LOADER_ALLOW_PRIVATE: '1', IMAGE_LOADER_MAX_BYTES: '10' },
+      env: {
+        IMAGE_LOADER_STORE: join(dir.path, 'env-store'),
+        IMAGE_LOADER_ALLOW_PRIVATE: '1',
+        IMAGE_LOADER_MAX_BYTES: '10',
+      },
     });
     assert.equal(fromEnv.code, 1, fromEnv.stderr);
-    assert.equal((JSON.parse(fromEnv.stdout) as RoundSummary).entries[0]!.error?.code, 'IMG_ERR_TOO_LARGE', 'IMAGE_LOADER_MAX_BYTES applied');
+    assert.equal(
+      (JSON.parse(fromEnv.stdout) as RoundSummary).entries[0]!.error?.code,
+      'IMG_ERR_TOO_LARGE',
+      'IMAGE_LOADER_MAX_BYTES applied',
+    );
     const flagWins = await runCli(['fetch', list, '--json', '--max-bytes', '1MiB'], {
-      env: { IMAGE_LOADER_STORE: join(dir.path, 'env-store'), IMAGE_LOADER_ALLOW_PRIVATE: 'yes', IMAGE_LOADER_MAX_BYTES: '10' },
+      env: {
+        IMAGE_LOADER_STORE: join(dir.path, 'env-store'),
+        IMAGE_LOADER_ALLOW_PRIVATE: 'yes',
+        IMAGE_LOADER_MAX_BYTES: '10',
+      },
     });
     assert.equal(flagWins.code, 0, flagWins.stderr);
   });
@@ -164,7 +195,14 @@ describe('fetch: the URL list and the command line', () => {
     const quiet = await runCli(['fetch', list, '--store', store(), '--allow-private', '--quiet']);
     assert.equal(quiet.stdout, '');
     assert.match(quiet.stderr, /missing\.png: server answered HTTP 404/);
-    const allGood = await runCli(['fetch', await writeList('good.txt', `${origin.url}/a.png\n`), '--store', store(), '--allow-private', '--quiet']);
+    const allGood = await runCli([
+      'fetch',
+      await writeList('good.txt', `${origin.url}/a.png\n`),
+      '--store',
+      store(),
+      '--allow-private',
+      '--quiet',
+    ]);
     assert.equal(allGood.code, 0);
     assert.equal(allGood.stdout + allGood.stderr, '', '--quiet prints nothing when all is well');
   });

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { runCli, startCli, tempDir, waitFor } from '../support/cli-process.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
@@ -30,7 +30,11 @@ describe('fetch: killed, stopped and repeated', () => {
     const list = join(dir.path, 'kill.txt');
     await writeFile(list, `${origin.url}/done.png\n${origin.url}/half.jpg\n`);
     const running = startCli(['fetch', list, '--store', store, '--allow-private', '--idle-timeout', '60s']);
-    await waitFor(async () => (await tempFiles(store)).length > 0 && (origin.stats.byPath.get('/half.jpg') ?? 0) > 0, 10_000, 'the download to start');
+    await waitFor(
+      async () => (await tempFiles(store)).length > 0 && (origin.stats.byPath.get('/half.jpg') ?? 0) > 0,
+      10_000,
+      'the download to start',
+    );
     // Give the body time to reach the temp file.
     await waitFor(async () => (await humanFiles(store)).length === 1, 10_000, 'the first image');
     running.child.kill('SIGKILL');
@@ -58,7 +62,18 @@ describe('fetch: killed, stopped and repeated', () => {
     const list = join(dir.path, 'every.txt');
     await writeFile(list, `${origin.url}/done.png\n`);
     origin.resetStats();
-    const running = startCli(['fetch', list, '--store', store, '--allow-private', '--every', '1s', '--json', '--idle-timeout', '60s']);
+    const running = startCli([
+      'fetch',
+      list,
+      '--store',
+      store,
+      '--allow-private',
+      '--every',
+      '1s',
+      '--json',
+      '--idle-timeout',
+      '60s',
+    ]);
     await waitFor(() => (origin.stats.byPath.get('/done.png') ?? 0) >= 3, 10_000, 'three rounds');
     const rounds = running
       .output()
@@ -67,7 +82,10 @@ describe('fetch: killed, stopped and repeated', () => {
       .map((line) => JSON.parse(line) as RoundSummary);
     assert.ok(rounds.length >= 2, 'one JSON summary a round');
     for (let i = 1; i < rounds.length; i++) {
-      assert.ok(Date.parse(rounds[i]!.startedAt) >= Date.parse(rounds[i - 1]!.finishedAt), 'a round starts after the previous one finished');
+      assert.ok(
+        Date.parse(rounds[i]!.startedAt) >= Date.parse(rounds[i - 1]!.finishedAt),
+        'a round starts after the previous one finished',
+      );
       const gap = Date.parse(rounds[i]!.startedAt) - Date.parse(rounds[i - 1]!.startedAt);
       assert.ok(gap >= 900 && gap < 3000, `rounds one interval apart (${gap} ms)`);
     }

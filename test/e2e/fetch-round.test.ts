@@ -3,7 +3,7 @@ import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng, sha256 } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
@@ -28,21 +28,34 @@ describe('fetch: a round of good images', () => {
   });
 
   const store = (): string => join(dir.path, 'store');
-  const fetchJson = async (list: string, ...flags: string[]): Promise<{ code: number | null; summary: RoundSummary; stderr: string }> => {
+  const fetchJson = async (
+    list: string,
+    ...flags: string[]
+  ): Promise<{ code: number | null; summary: RoundSummary; stderr: string }> => {
     const listFile = join(dir.path, 'list.txt');
     await writeFile(listFile, list);
     const result = await runCli(['fetch', listFile, '--store', store(), '--allow-private', '--json', ...flags]);
     assert.ok(result.stdout.trim().startsWith('{'), `stdout is one JSON document; stderr: ${result.stderr}`);
     return { code: result.code, summary: JSON.parse(result.stdout) as RoundSummary, stderr: result.stderr };
   };
-  const list = (): string => [...images.keys()].map((path) => `${origin.url}${path}`).join('\n') + '\n';
+  const list = (): string => `${[...images.keys()].map((path) => `${origin.url}${path}`).join('\n')}\n`;
 
   it('stores every image byte-exact, under its human name, and exits 0', async () => {
     const { code, summary } = await fetchJson(list());
     assert.equal(code, 0);
     assert.equal(summary.schema, 'image-loader/round@1');
-    assert.deepEqual(summary.counts, { total: images.size, downloaded: images.size, unchanged: 0, failed: 0, invalidLines: 0, duplicates: 0 });
-    assert.equal(summary.bytesTransferred, [...images.values()].reduce((sum, body) => sum + body.length, 0));
+    assert.deepEqual(summary.counts, {
+      total: images.size,
+      downloaded: images.size,
+      unchanged: 0,
+      failed: 0,
+      invalidLines: 0,
+      duplicates: 0,
+    });
+    assert.equal(
+      summary.bytesTransferred,
+      [...images.values()].reduce((sum, body) => sum + body.length, 0),
+    );
     for (const [index, entry] of summary.entries.entries()) {
       assert.equal(entry.line, index + 1, 'entries are in list order');
       assert.equal(entry.status, 'downloaded');
@@ -52,7 +65,9 @@ describe('fetch: a round of good images', () => {
       assert.equal(entry.sha256, sha256(body));
       assert.equal(entry.bytes, body.length);
     }
-    const byUrl = new Map(summary.entries.map((entry) => [new URL(entry.url).pathname + new URL(entry.url).search, entry]));
+    const byUrl = new Map(
+      summary.entries.map((entry) => [new URL(entry.url).pathname + new URL(entry.url).search, entry]),
+    );
     const host = `127.0.0.1^3A${origin.port}^.http`;
     assert.equal(byUrl.get('/img/3.png')!.path, `${host}/img/3.png`);
     assert.equal(byUrl.get('/img/3.png')!.contentType, 'image/png', 'type from magic bytes, not the server header');
@@ -60,7 +75,9 @@ describe('fetch: a round of good images', () => {
     assert.equal(byUrl.get('/no-extension')!.path, `${host}/no-extension^.png`);
     assert.equal(byUrl.get('/resize.jpg?w=100&h=50')!.path, `${host}/resize.jpg^3Fw=100&h=50^.jpg`);
     assert.deepEqual(await tempFiles(store()), [], 'no temp file left');
-    const lastRound = JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    const lastRound = JSON.parse(
+      await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
     assert.equal(lastRound.roundId, summary.roundId, 'the summary is also written into the store');
   });
 
@@ -91,7 +108,9 @@ describe('fetch: a round of good images', () => {
   });
 
   it('sends a descriptive User-Agent and reuses connections (keep-alive)', async () => {
-    const version = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (
+      JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
     assert.equal(origin.stats.lastHeaders.get('/img/0.png')!['user-agent'], `image-loader/${version}`);
     origin.resetStats();
     await fetchJson(list(), '--per-host', '1', '--revalidate', 'always');
@@ -112,7 +131,11 @@ describe('fetch: a round of good images', () => {
     assert.equal(entry.sha256, sha256(changed));
     const file = join(store(), entry.path!);
     assert.ok((await readFile(file)).equals(changed));
-    assert.notEqual((await stat(file)).ino, before.ino, 'a new file replaced the name (rename), the old one was not rewritten');
+    assert.notEqual(
+      (await stat(file)).ino,
+      before.ino,
+      'a new file replaced the name (rename), the old one was not rewritten',
+    );
     assert.equal(summary.counts.downloaded, 1);
     assert.equal(summary.counts.unchanged, images.size - 1);
     images.set('/img/5.png', changed);
@@ -154,7 +177,13 @@ describe('fetch: a round of good images', () => {
       const second = await startImageOrigin({ latencyMs: 100 });
       try {
         for (const path of paths) second.set(path, { kind: 'image', body: makePng(`${path} 2`) });
-        await fetchJson(paths.map((path) => `${second.url}${path}`).join('\n'), '--concurrency', '16', '--per-host', '3');
+        await fetchJson(
+          paths.map((path) => `${second.url}${path}`).join('\n'),
+          '--concurrency',
+          '16',
+          '--per-host',
+          '3',
+        );
         assert.equal(second.stats.maxInFlight, 3, 'the per-host cap holds below the total');
       } finally {
         await second.close();

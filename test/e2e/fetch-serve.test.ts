@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { startCli, tempDir, waitFor } from '../support/cli-process.js';
 import { rawRequest } from '../support/http-get.js';
@@ -26,9 +26,23 @@ describe('fetch --serve: the one-machine setup, downloading and serving', () => 
     const list = join(dir.path, 'list.txt');
     await writeFile(list, `${origin.url}/a.png\n${origin.url}/b.png\n`);
     const store = join(dir.path, 'store');
-    const fetch = startCli(['fetch', list, '--store', store, '--allow-private', '--serve', '0', '--serve-host', '127.0.0.1']);
+    const fetch = startCli([
+      'fetch',
+      list,
+      '--store',
+      store,
+      '--allow-private',
+      '--serve',
+      '0',
+      '--serve-host',
+      '127.0.0.1',
+    ]);
     const logLines = (): Array<Record<string, unknown>> =>
-      fetch.output().stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      fetch
+        .output()
+        .stderr.split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     await waitFor(() => logLines().some((line) => line.msg === 'web server listening'), 10_000, 'the server');
     const port = logLines().find((line) => line.msg === 'web server listening')!.port as number;
     await waitFor(() => /Round finished/.test(fetch.output().stdout), 20_000, 'the round');

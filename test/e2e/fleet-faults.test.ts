@@ -3,14 +3,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { fleetEnv, roundCompleted, startCoordinator, startWorker, type FleetProcess } from '../support/fleet-processes.js';
-import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import {
+  type FleetProcess,
+  fleetEnv,
+  roundCompleted,
+  startCoordinator,
+  startWorker,
+} from '../support/fleet-processes.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
 
-const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerAvailable()
+  ? false
+  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 
 describe('fleet under faults: killed workers, a Redis restart, a graceful stop', { skip }, () => {
   let redis: RedisServer;
@@ -51,9 +59,16 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     assert.equal(summary.counts.failed, 0, JSON.stringify(summary.failuresByCode));
     assert.equal(summary.counts.total, images.size);
     for (const entry of summary.entries) {
-      assert.ok((await readFile(join(store, entry.path!))).equals(images.get(new URL(entry.url).pathname)!), `${entry.path} is byte-exact`);
+      assert.ok(
+        (await readFile(join(store, entry.path!))).equals(images.get(new URL(entry.url).pathname)!),
+        `${entry.path} is byte-exact`,
+      );
     }
-    assert.equal((await humanFiles(store)).filter((name) => name.endsWith('.part')).length, 0, 'no partial file in the human tree');
+    assert.equal(
+      (await humanFiles(store)).filter((name) => name.endsWith('.part')).length,
+      0,
+      'no partial file in the human tree',
+    );
     return summary;
   };
 
@@ -101,7 +116,11 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     const summary = await assertAllStored(store, images);
     assert.equal(summary.counts.downloaded + summary.counts.unchanged, images.size);
     await survivor.stop();
-    assert.deepEqual(await tempFiles(store), [], 'the survivor removed the victims\' temp files when it started, and left none of its own');
+    assert.deepEqual(
+      await tempFiles(store),
+      [],
+      "the survivor removed the victims' temp files when it started, and left none of its own",
+    );
   });
 
   it('a URL that kills every worker taking it: the queue fails its job after 3 stalls, the coordinator enqueues it twice more, then fails it as IMG_ERR_WORKER_LOST and the round completes', async (t) => {
@@ -115,12 +134,19 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
     let kills = 0;
     let completed = false;
-    void roundCompleted(coordinator, 1, 110_000).then(() => (completed = true), () => {});
+    void roundCompleted(coordinator, 1, 110_000).then(
+      () => (completed = true),
+      () => {},
+    );
     while (!completed && kills < 20) {
       const seen = origin.stats.byPath.get('/lost/killer.png') ?? 0;
       // One download at a time, so a kill takes down the killer URL's job alone.
       const victim = startWorker(env, store, '--concurrency', '1');
-      await waitFor(() => completed || (origin.stats.byPath.get('/lost/killer.png') ?? 0) > seen, 30_000, `worker ${kills + 1} to take the killer URL`);
+      await waitFor(
+        () => completed || (origin.stats.byPath.get('/lost/killer.png') ?? 0) > seen,
+        30_000,
+        `worker ${kills + 1} to take the killer URL`,
+      );
       victim.child.kill('SIGKILL');
       await victim.done;
       if (!completed) kills++;
@@ -133,7 +159,10 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     // Four deaths fail a job (3 stalls allowed), and the job lives three times: 12, give or take the request already out at a kill.
     t.diagnostic(`${kills} workers killed on the killer URL`);
     assert.ok(kills >= 10 && kills <= 13, `${kills} workers died on it`);
-    assert.equal(coordinator.logs().filter((line) => line.msg === 'enqueuing again URLs whose jobs were lost').length, 2);
+    assert.equal(
+      coordinator.logs().filter((line) => line.msg === 'enqueuing again URLs whose jobs were lost').length,
+      2,
+    );
     for (const [path, body] of images) {
       const entry = summary.entries.find((candidate) => new URL(candidate.url).pathname === path)!;
       assert.equal(entry.status, 'downloaded', `${path}: ${entry.error?.code} ${entry.error?.message}`);
@@ -147,9 +176,16 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     const env = fleetEnv(redis.url, 'outage');
     const store = join(dir.path, 'outage-store');
     const { list, images } = await makeList('outage', 60);
-    const workers = [track(startWorker(env, store, '--concurrency', '2')), track(startWorker(env, store, '--concurrency', '2'))];
+    const workers = [
+      track(startWorker(env, store, '--concurrency', '2')),
+      track(startWorker(env, store, '--concurrency', '2')),
+    ];
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
-    await waitFor(() => workers.flatMap((worker) => worker.logs()).filter((line) => line.msg === 'url downloaded').length >= 8, 30_000, 'part of the round');
+    await waitFor(
+      () => workers.flatMap((worker) => worker.logs()).filter((line) => line.msg === 'url downloaded').length >= 8,
+      30_000,
+      'part of the round',
+    );
     await redis.stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await redis.start();
@@ -164,9 +200,16 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     const env = fleetEnv(redis.url, 'crash');
     const store = join(dir.path, 'crash-store');
     const { list, images } = await makeList('crash', 60);
-    const workers = [track(startWorker(env, store, '--concurrency', '2')), track(startWorker(env, store, '--concurrency', '2'))];
+    const workers = [
+      track(startWorker(env, store, '--concurrency', '2')),
+      track(startWorker(env, store, '--concurrency', '2')),
+    ];
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
-    await waitFor(() => workers.flatMap((worker) => worker.logs()).filter((line) => line.msg === 'url downloaded').length >= 8, 30_000, 'part of the round');
+    await waitFor(
+      () => workers.flatMap((worker) => worker.logs()).filter((line) => line.msg === 'url downloaded').length >= 8,
+      30_000,
+      'part of the round',
+    );
     await redis.stop('SIGKILL');
     await redis.start();
     // Up to a second of writes may be gone: jobs or settlements. The coordinator re-enqueues pending URLs
@@ -184,7 +227,13 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     const handedBack = makePng('handed back', 20);
     origin.set('/stop/slow.png', { kind: 'delay', ms: 1_500, then: { kind: 'image', body: slow } });
     // Its first request never answers: the worker holding it must give it back, and the next worker gets an image.
-    origin.set('/stop/hang.png', { kind: 'sequence', steps: [{ kind: 'delay', ms: 600_000, then: { kind: 'image', body: handedBack } }, { kind: 'image', body: handedBack }] });
+    origin.set('/stop/hang.png', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'delay', ms: 600_000, then: { kind: 'image', body: handedBack } },
+        { kind: 'image', body: handedBack },
+      ],
+    });
     const list = join(dir.path, 'stop.txt');
     await writeFile(list, `${origin.url}/stop/slow.png\n`);
 
@@ -195,21 +244,29 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     first.child.kill('SIGTERM');
     assert.equal((await first.done).code, 0);
     assert.ok(Date.now() - stopping >= 1_000, 'it waited for the download');
-    assert.ok(first.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/slow.png')));
+    assert.ok(
+      first.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/slow.png')),
+    );
     await roundCompleted(coordinator);
 
     await writeFile(list, `${origin.url}/stop/hang.png\n`);
     const second = track(startWorker(env, store, '--stop-timeout', '300ms'));
     // A restarted coordinator finds the schedule in place and does not start a round: an operator asks for one.
     assert.equal((await runCli(['round'], { env })).code, 0);
-    await waitFor(async () => (origin.stats.byPath.get('/stop/hang.png') ?? 0) > 0, 20_000, 'the hanging download to start');
+    await waitFor(
+      async () => (origin.stats.byPath.get('/stop/hang.png') ?? 0) > 0,
+      20_000,
+      'the hanging download to start',
+    );
     second.child.kill('SIGTERM');
     assert.equal((await second.done).code, 0);
     assert.ok(second.logs().some((line) => line.msg === 'url handed back to the queue (worker stopping)'));
     assert.deepEqual(await tempFiles(store), []);
     const third = track(startWorker(env, store));
     await roundCompleted(coordinator, 2);
-    assert.ok(third.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/hang.png')));
+    assert.ok(
+      third.logs().some((line) => line.msg === 'url downloaded' && String(line.url).endsWith('/stop/hang.png')),
+    );
     const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
     assert.equal(summary.entries[0]!.status, 'downloaded');
     assert.equal(summary.entries[0]!.attempts, 1, 'handing a job back does not use up an attempt');

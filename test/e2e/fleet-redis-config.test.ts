@@ -6,7 +6,9 @@ import { describe, it } from 'node:test';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { redisServerAvailable } from '../support/redis-server.js';
 
-const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerAvailable()
+  ? false
+  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 const SHIPPED = new URL('../../../helm-free-deploy/redis/image-loader.conf', import.meta.url).pathname;
 
 describe('the shipped Redis configuration', { skip }, () => {
@@ -15,10 +17,24 @@ describe('the shipped Redis configuration', { skip }, () => {
     try {
       // The shipped file as an operator would fill it in: this machine's loopback instead of the private address, a password.
       const conf = join(dir.path, 'image-loader.conf');
-      const text = (await readFile(SHIPPED, 'utf8')).replace('bind 127.0.0.1 10.0.0.5', 'bind 127.0.0.1').replace('# requirepass CHANGE-ME', 'requirepass s3cret-for-the-test');
+      const text = (await readFile(SHIPPED, 'utf8'))
+        .replace('bind 127.0.0.1 10.0.0.5', 'bind 127.0.0.1')
+        .replace('# requirepass CHANGE-ME', 'requirepass s3cret-for-the-test');
       await writeFile(conf, text);
       const port = 20_000 + Math.floor(Math.random() * 20_000);
-      const started = spawnSync('redis-server', [conf, '--port', String(port), '--dir', dir.path, '--daemonize', 'yes', '--pidfile', join(dir.path, 'redis.pid'), '--logfile', join(dir.path, 'redis.log')]);
+      const started = spawnSync('redis-server', [
+        conf,
+        '--port',
+        String(port),
+        '--dir',
+        dir.path,
+        '--daemonize',
+        'yes',
+        '--pidfile',
+        join(dir.path, 'redis.pid'),
+        '--logfile',
+        join(dir.path, 'redis.log'),
+      ]);
       assert.equal(started.status, 0, started.stderr?.toString());
       const passwordFile = join(dir.path, 'redis-password');
       await writeFile(passwordFile, 's3cret-for-the-test\n');
@@ -35,12 +51,24 @@ describe('the shipped Redis configuration', { skip }, () => {
         assert.equal(withoutPassword.code, 2);
         assert.match(withoutPassword.stderr, /IMG_ERR_REDIS.*NOAUTH/);
         const get = (name: string): string =>
-          spawnSync('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', 's3cret-for-the-test', 'CONFIG', 'GET', name], { encoding: 'utf8' }).stdout.split('\n')[1]!;
+          spawnSync(
+            'redis-cli',
+            ['-p', String(port), '--no-auth-warning', '-a', 's3cret-for-the-test', 'CONFIG', 'GET', name],
+            { encoding: 'utf8' },
+          ).stdout.split('\n')[1]!;
         assert.equal(get('appendonly'), 'yes');
         assert.equal(get('maxmemory-policy'), 'noeviction');
         assert.equal(get('appendfsync'), 'everysec');
       } finally {
-        spawnSync('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', 's3cret-for-the-test', 'SHUTDOWN', 'NOSAVE']);
+        spawnSync('redis-cli', [
+          '-p',
+          String(port),
+          '--no-auth-warning',
+          '-a',
+          's3cret-for-the-test',
+          'SHUTDOWN',
+          'NOSAVE',
+        ]);
       }
     } finally {
       await dir.remove();

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import type { Heartbeat } from '../../core/store/heartbeat.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
-import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
-import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
 import { tempFiles } from '../support/store-files.js';
 
-const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerAvailable()
+  ? false
+  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 
 describe('fleet: a coordinator and two workers on a real Redis', { skip }, () => {
   let redis: RedisServer;
@@ -21,7 +23,10 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
   const workers: FleetProcess[] = [];
   const images = new Map<string, Buffer>();
   const store = (): string => join(dir.path, 'store');
-  const fleetEnv = (): Record<string, string> => ({ IMAGE_LOADER_REDIS: redis.url, IMAGE_LOADER_STALLED_INTERVAL: '2s' });
+  const fleetEnv = (): Record<string, string> => ({
+    IMAGE_LOADER_REDIS: redis.url,
+    IMAGE_LOADER_STALLED_INTERVAL: '2s',
+  });
 
   before(async () => {
     dir = await tempDir();
@@ -32,15 +37,29 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     images.set('/flaky.png', makePng('flaky', 9));
     for (const [path, body] of images) origin.set(path, { kind: 'image', body });
     // A transient failure: the queue retries it after a backoff, in its delayed set.
-    origin.set('/flaky.png', { kind: 'sequence', steps: [{ kind: 'status', status: 503 }, { kind: 'image', body: images.get('/flaky.png')! }] });
+    origin.set('/flaky.png', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'status', status: 503 },
+        { kind: 'image', body: images.get('/flaky.png')! },
+      ],
+    });
     origin.set('/missing.png', { kind: 'status', status: 404 });
     const lines = [...images.keys()].map((path) => `${origin.url}${path}`);
     lines.splice(3, 0, `${origin.url}/img/0.png`, 'not a url', `${origin.url}/missing.png`);
     await writeFile(join(dir.path, 'list.txt'), `${lines.join('\n')}\n`);
     for (let i = 0; i < 2; i++) {
-      workers.push(startFleetProcess(['worker', '--store', store(), '--allow-private', '--concurrency', '4', '--retries', '1'], fleetEnv()));
+      workers.push(
+        startFleetProcess(
+          ['worker', '--store', store(), '--allow-private', '--concurrency', '4', '--retries', '1'],
+          fleetEnv(),
+        ),
+      );
     }
-    coordinator = startFleetProcess(['coordinator', '--list', join(dir.path, 'list.txt'), '--every', '1h', '--store', store()], fleetEnv());
+    coordinator = startFleetProcess(
+      ['coordinator', '--list', join(dir.path, 'list.txt'), '--every', '1h', '--store', store()],
+      fleetEnv(),
+    );
   });
   after(async () => {
     await Promise.all([coordinator, ...workers].map((process) => process?.stop()));
@@ -60,19 +79,39 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
   it('runs a first round at once when the schedule is created, storing every image byte-exact', async () => {
     const completed = await coordinator.waitForLog((line) => line.msg === 'round completed', 60_000, 'the first round');
     assert.equal(completed.trigger, 'schedule');
-    const summary = JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    const summary = JSON.parse(
+      await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
     assert.equal(summary.schema, 'image-loader/round@1');
     assert.equal(summary.roundId, completed.roundId);
-    assert.deepEqual(summary.counts, { total: images.size + 2, downloaded: images.size, unchanged: 0, failed: 2, invalidLines: 1, duplicates: 1 });
+    assert.deepEqual(summary.counts, {
+      total: images.size + 2,
+      downloaded: images.size,
+      unchanged: 0,
+      failed: 2,
+      invalidLines: 1,
+      duplicates: 1,
+    });
     assert.deepEqual(summary.failuresByCode, { IMG_ERR_HTTP_STATUS: 1, IMG_ERR_INVALID_URL: 1 });
     assert.deepEqual(summary.duplicates, [{ url: `${origin.url}/img/0.png`, line: 4, firstLine: 1 }]);
     for (const entry of summary.entries.filter((e) => e.status !== 'failed')) {
       const body = images.get(new URL(entry.url).pathname)!;
       assert.ok((await readFile(join(store(), entry.path!))).equals(body), `${entry.path} is byte-exact`);
     }
-    assert.deepEqual(summary.entries.map((entry) => entry.line), [...summary.entries.keys()].map((i) => (i < 3 ? i + 1 : i + 2)), 'entries in list order, with list line numbers');
-    assert.equal(summary.bytesTransferred, [...images.values()].reduce((sum, body) => sum + body.length, 0));
-    assert.equal(origin.stats.requests, images.size + 2, 'each URL requested once (the 404 is not retried), the 503 twice');
+    assert.deepEqual(
+      summary.entries.map((entry) => entry.line),
+      [...summary.entries.keys()].map((i) => (i < 3 ? i + 1 : i + 2)),
+      'entries in list order, with list line numbers',
+    );
+    assert.equal(
+      summary.bytesTransferred,
+      [...images.values()].reduce((sum, body) => sum + body.length, 0),
+    );
+    assert.equal(
+      origin.stats.requests,
+      images.size + 2,
+      'each URL requested once (the 404 is not retried), the 503 twice',
+    );
     const flaky = summary.entries.find((entry) => entry.url.endsWith('/flaky.png'))!;
     assert.deepEqual([flaky.status, flaky.attempts], ['downloaded', 2]);
     const retried = workers.flatMap((worker) => worker.logs()).find((line) => line.msg === 'url failed; retrying');
@@ -122,7 +161,11 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
   });
 
   it('forgets the metadata of URLs dropped from the list, so Redis follows the list', async () => {
-    assert.equal(redis.cli('HLEN', 'image-loader:fleet:metadata'), `(integer) ${images.size}`, 'one entry per stored URL (none for the 404)');
+    assert.equal(
+      redis.cli('HLEN', 'image-loader:fleet:metadata'),
+      `(integer) ${images.size}`,
+      'one entry per stored URL (none for the 404)',
+    );
     const kept = [...images.keys()].slice(0, 10).map((path) => `${origin.url}${path}`);
     await writeFile(join(dir.path, 'list.txt'), `${kept.join('\n')}\n`);
     const result = await runCli(['round', '--wait'], { env: fleetEnv() });
@@ -137,13 +180,22 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     await writeFile(join(dir.path, 'list.txt'), `${lines.join('\n')}\n`);
     const result = await runCli(['round', '--wait'], { env: fleetEnv() });
     assert.equal(result.code, 1, result.stderr);
-    const summary = JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+    const summary = JSON.parse(
+      await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
     assert.deepEqual(summary.omitted, { invalidLines: 500, duplicates: 0 });
     assert.equal(summary.counts.failed, 1_500);
     assert.equal(summary.counts.total, 1_505);
     assert.deepEqual(summary.failuresByCode, { IMG_ERR_INVALID_URL: 750, IMG_ERR_UNSUPPORTED_SCHEME: 750 });
     assert.equal(summary.entries.filter((entry) => entry.status === 'failed').length, 1_000);
-    assert.equal(Math.max(...summary.entries.filter((entry) => entry.status === 'failed').map((entry) => entry.line)), 1_005, 'the first 1,000 are the ones listed');
-    assert.deepEqual(summary.entries.filter((entry) => entry.status !== 'failed').map((entry) => entry.url), good);
+    assert.equal(
+      Math.max(...summary.entries.filter((entry) => entry.status === 'failed').map((entry) => entry.line)),
+      1_005,
+      'the first 1,000 are the ones listed',
+    );
+    assert.deepEqual(
+      summary.entries.filter((entry) => entry.status !== 'failed').map((entry) => entry.url),
+      good,
+    );
   });
 });

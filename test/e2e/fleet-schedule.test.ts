@@ -3,13 +3,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { fleetEnv, roundCompleted, startCoordinator, startWorker, type FleetProcess, type LogLine } from '../support/fleet-processes.js';
-import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import {
+  type FleetProcess,
+  fleetEnv,
+  type LogLine,
+  roundCompleted,
+  startCoordinator,
+  startWorker,
+} from '../support/fleet-processes.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
 
-const skip = redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerAvailable()
+  ? false
+  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 
 describe('fleet: schedule, several coordinators, per-host politeness', { skip }, () => {
   let redis: RedisServer;
@@ -33,7 +42,11 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     await dir?.remove();
   });
 
-  const makeList = async (name: string, count: number, behavior?: (i: number) => Parameters<ImageOrigin['set']>[1]): Promise<string> => {
+  const makeList = async (
+    name: string,
+    count: number,
+    behavior?: (i: number) => Parameters<ImageOrigin['set']>[1],
+  ): Promise<string> => {
     const paths: string[] = [];
     for (let i = 0; i < count; i++) {
       paths.push(`/${name}/${i}.png`);
@@ -43,29 +56,45 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     await writeFile(list, paths.map((path) => `${origin.url}${path}`).join('\n'));
     return list;
   };
-  const started = (coordinators: FleetProcess[]): LogLine[] => coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round started');
+  const started = (coordinators: FleetProcess[]): LogLine[] =>
+    coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round started');
 
   it('two coordinators with a 2 s interval: exactly one round per interval, each run by one of them', async () => {
     const env = fleetEnv(redis.url, 'twins');
     const list = await makeList('twins', 5);
     const store = join(dir.path, 'twins-store');
     track(startWorker(env, store));
-    const coordinators = [track(startCoordinator(env, list, '--every', '2s', '--store', store)), track(startCoordinator(env, list, '--every', '2s', '--store', store))];
+    const coordinators = [
+      track(startCoordinator(env, list, '--every', '2s', '--store', store)),
+      track(startCoordinator(env, list, '--every', '2s', '--store', store)),
+    ];
     const since = Date.now();
     await waitFor(() => started(coordinators).length >= 4, 20_000, '4 rounds');
     const elapsed = Date.now() - since;
     const rounds = started(coordinators);
     const times = rounds.map((line) => Date.parse(line.time)).sort((a, b) => a - b);
-    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 1_500, `rounds ${i} and ${i + 1} started ${times[i]! - times[i - 1]!} ms apart`);
+    for (let i = 1; i < times.length; i++)
+      assert.ok(
+        times[i]! - times[i - 1]! >= 1_500,
+        `rounds ${i} and ${i + 1} started ${times[i]! - times[i - 1]!} ms apart`,
+      );
     assert.ok(rounds.length <= Math.ceil(elapsed / 2_000) + 1, `${rounds.length} rounds in ${elapsed} ms`);
     assert.equal(new Set(rounds.map((line) => line.roundId)).size, rounds.length);
-    assert.equal(coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round schedule created').length, 1, 'one of them created the schedule');
+    assert.equal(
+      coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round schedule created').length,
+      1,
+      'one of them created the schedule',
+    );
     for (const coordinator of coordinators) await coordinator.stop();
   });
 
   it('a round longer than the interval: the next start is skipped, and the summary says so', async () => {
     const env = fleetEnv(redis.url, 'slow');
-    const list = await makeList('slow', 3, (i) => (i === 0 ? { kind: 'delay', ms: 4_500, then: { kind: 'image', body: makePng('slow') } } : { kind: 'image', body: makePng(`slow ${i}`) }));
+    const list = await makeList('slow', 3, (i) =>
+      i === 0
+        ? { kind: 'delay', ms: 4_500, then: { kind: 'image', body: makePng('slow') } }
+        : { kind: 'image', body: makePng(`slow ${i}`) },
+    );
     const store = join(dir.path, 'slow-store');
     track(startWorker(env, store));
     const coordinator = track(startCoordinator(env, list, '--every', '2s', '--store', store));
@@ -77,10 +106,19 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     assert.match(requested.stdout, /^Round finished in .*: 0 downloaded, 3 unchanged, 0 failed/);
     const first = await roundCompleted(coordinator, 1, 30_000);
     assert.ok((first.skippedStarts as number) >= 1, `skippedStarts = ${first.skippedStarts}`);
-    assert.ok(coordinator.logs().some((line) => line.msg === 'round start skipped: the previous round is still running' && line.roundId === first.roundId));
+    assert.ok(
+      coordinator
+        .logs()
+        .some(
+          (line) =>
+            line.msg === 'round start skipped: the previous round is still running' && line.roundId === first.roundId,
+        ),
+    );
     const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
     // The store holds the newest round (by now the one that followed the request): it says the same as its log line.
-    const logged = coordinator.logs().find((line) => line.msg === 'round completed' && line.roundId === summary.roundId);
+    const logged = coordinator
+      .logs()
+      .find((line) => line.msg === 'round completed' && line.roundId === summary.roundId);
     assert.equal(summary.skippedStarts, logged?.skippedStarts);
     await coordinator.stop();
   });
@@ -92,18 +130,33 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
       for (const path of paths) slowOrigin.set(path, { kind: 'image', body: makePng(path) });
       const list = join(dir.path, 'polite.txt');
       await writeFile(list, paths.map((path) => `${slowOrigin.url}${path}`).join('\n'));
-      for (const [prefix, cap] of [['polite', 3], ['impolite', 16]] as const) {
+      for (const [prefix, cap] of [
+        ['polite', 3],
+        ['impolite', 16],
+      ] as const) {
         slowOrigin.resetStats();
         const env = fleetEnv(redis.url, prefix);
         const store = join(dir.path, `${prefix}-store`);
         // Above 10 downloads at once: also shows the abort signal they share raises no listener-leak warning.
-        const workers = [track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap))), track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap)))];
+        const workers = [
+          track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap))),
+          track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap))),
+        ];
         const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
         const completed = await roundCompleted(coordinator, 1, 60_000);
         assert.equal((completed.counts as RoundSummary['counts']).downloaded, paths.length);
-        for (const worker of workers) assert.ok(worker.logs().some((line) => line.msg === 'url downloaded'), 'both workers downloaded');
-        if (cap === 3) assert.equal(slowOrigin.stats.maxInFlight, 3, 'never more than 3 requests at once, and the cap was reached');
-        else assert.ok(slowOrigin.stats.maxInFlight > 3, `without the cap, ${slowOrigin.stats.maxInFlight} at once: the cap above was what held`);
+        for (const worker of workers)
+          assert.ok(
+            worker.logs().some((line) => line.msg === 'url downloaded'),
+            'both workers downloaded',
+          );
+        if (cap === 3)
+          assert.equal(slowOrigin.stats.maxInFlight, 3, 'never more than 3 requests at once, and the cap was reached');
+        else
+          assert.ok(
+            slowOrigin.stats.maxInFlight > 3,
+            `without the cap, ${slowOrigin.stats.maxInFlight} at once: the cap above was what held`,
+          );
         await Promise.all([...workers, coordinator].map((process) => process.stop()));
         for (const worker of workers) assert.doesNotMatch(worker.output().stderr, /MaxListenersExceededWarning/);
       }
@@ -114,7 +167,11 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
 
   it('a coordinator killed mid-round: a standby takes the round over and completes it', async () => {
     const env = fleetEnv(redis.url, 'takeover');
-    const list = await makeList('takeover', 6, (i) => ({ kind: 'delay', ms: 1_500, then: { kind: 'image', body: makePng(`takeover ${i}`) } }));
+    const list = await makeList('takeover', 6, (i) => ({
+      kind: 'delay',
+      ms: 1_500,
+      then: { kind: 'image', body: makePng(`takeover ${i}`) },
+    }));
     const store = join(dir.path, 'takeover-store');
     track(startWorker(env, store));
     const active = track(startCoordinator(env, list, '--every', '1h', '--store', store));
@@ -136,7 +193,19 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     await writeFile(list, Array.from({ length: urls }, (_, i) => `http://127.0.0.1:9/big/${i}.png`).join('\n'));
     const first = track(startCoordinator(env, list, '--every', '1h'));
     await first.waitForLog((line) => line.msg === 'round started', 20_000);
-    await waitFor(() => Number(redis.cli('HLEN', `midenqueue:fleet:round:${first.logs().find((line) => line.msg === 'round started')!.roundId as string}:pending`).replace(/\D/g, '')) >= 2000, 20_000, 'part of the list enqueued');
+    await waitFor(
+      () =>
+        Number(
+          redis
+            .cli(
+              'HLEN',
+              `midenqueue:fleet:round:${first.logs().find((line) => line.msg === 'round started')!.roundId as string}:pending`,
+            )
+            .replace(/\D/g, ''),
+        ) >= 2000,
+      20_000,
+      'part of the list enqueued',
+    );
     first.child.kill('SIGKILL');
     await first.done;
     assert.ok(!first.logs().some((line) => line.msg === 'round enqueued'), 'killed before the whole list was enqueued');
@@ -157,9 +226,15 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     const env = fleetEnv(redis.url, 'remote');
     const store = join(dir.path, 'remote-store');
     await makeList('remote', 4);
-    origin.set('/lists/remote.txt', { kind: 'image', body: Buffer.from([0, 1, 2, 3].map((i) => `${origin.url}/remote/${i}.png`).join('\n')), contentType: 'text/plain' });
+    origin.set('/lists/remote.txt', {
+      kind: 'image',
+      body: Buffer.from([0, 1, 2, 3].map((i) => `${origin.url}/remote/${i}.png`).join('\n')),
+      contentType: 'text/plain',
+    });
     track(startWorker(env, store));
-    const coordinator = track(startCoordinator(env, `${origin.url}/lists/remote.txt`, '--every', '1h', '--store', store));
+    const coordinator = track(
+      startCoordinator(env, `${origin.url}/lists/remote.txt`, '--every', '1h', '--store', store),
+    );
     const first = await roundCompleted(coordinator);
     assert.equal((first.counts as RoundSummary['counts']).downloaded, 4);
     origin.set('/lists/remote.txt', { kind: 'status', status: 503 });
@@ -171,7 +246,11 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
   });
 
   it('warns at start when Redis may evict keys or runs without AOF', async () => {
-    const lossy = await startRedisServer({ dir: await tempDir().then((d) => d.path), appendonly: false, maxmemoryPolicy: 'allkeys-lru' });
+    const lossy = await startRedisServer({
+      dir: await tempDir().then((d) => d.path),
+      appendonly: false,
+      maxmemoryPolicy: 'allkeys-lru',
+    });
     try {
       const worker = track(startWorker(fleetEnv(lossy.url, 'lossy'), join(dir.path, 'lossy-store')));
       const eviction = await worker.waitForLog((line) => line.level === 'warn' && /maxmemory-policy/.test(line.msg));

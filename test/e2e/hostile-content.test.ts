@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { startImageOrigin, type Behavior, type ImageOrigin } from '../origin/image-origin.js';
+import { type Behavior, type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { startCli, tempDir, type CliResult } from '../support/cli-process.js';
+import { type CliResult, startCli, tempDir } from '../support/cli-process.js';
 import { trackPeakRss } from '../support/peak-rss.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
 
@@ -37,20 +37,53 @@ describe('fetch: hostile content under image URLs', () => {
   const png = makePng('hostile content', 20);
   const good = makePng('good', 9);
   const jpeg = makeJpegLike(100_000, 'hostile');
-  const svg = Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><script>fetch("/steal?c=" + document.cookie)</script></svg>\n');
+  const svg = Buffer.from(
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><script>fetch("/steal?c=" + document.cookie)</script></svg>\n',
+  );
   const bomb = gzipBomb(1024);
 
   const routes: Record<string, Behavior> = {
-    '/login.jpg': { kind: 'image', contentType: 'image/jpeg', body: Buffer.from('<!DOCTYPE html>\n<html><head><script>document.location="https://evil.example/"</script></head><body>Sign in</body></html>\n') },
-    '/script.png': { kind: 'image', contentType: 'image/png', body: Buffer.from('fetch("/steal?c=" + document.cookie);\n') },
+    '/login.jpg': {
+      kind: 'image',
+      contentType: 'image/jpeg',
+      body: Buffer.from(
+        '<!DOCTYPE html>\n<html><head><script>document.location="https://evil.example/"</script></head><body>Sign in</body></html>\n',
+      ),
+    },
+    '/script.png': {
+      kind: 'image',
+      contentType: 'image/png',
+      body: Buffer.from('fetch("/steal?c=" + document.cookie);\n'),
+    },
     '/script-tag.gif': { kind: 'image', contentType: 'image/gif', body: Buffer.from('<script>alert(1)</script>') },
     '/vector.png': { kind: 'image', contentType: 'image/svg+xml', body: svg },
     '/declares-50GB.jpg': { kind: 'lie', contentLength: 50_000_000_000, body: jpeg.subarray(0, 100), then: 'hang' },
-    '/declares-10MB-sends-100-then-closes.png': { kind: 'lie', contentLength: 10_000_000, body: png.subarray(0, 100), then: 'close' },
-    '/declares-10MB-sends-100-then-hangs.png': { kind: 'lie', contentLength: 10_000_000, body: png.subarray(0, 100), then: 'hang' },
-    '/declares-its-size-sends-10MB-more.png': { kind: 'lie', contentLength: png.length, body: png, then: 'overflow', extraBytes: 10_000_000 },
+    '/declares-10MB-sends-100-then-closes.png': {
+      kind: 'lie',
+      contentLength: 10_000_000,
+      body: png.subarray(0, 100),
+      then: 'close',
+    },
+    '/declares-10MB-sends-100-then-hangs.png': {
+      kind: 'lie',
+      contentLength: 10_000_000,
+      body: png.subarray(0, 100),
+      then: 'hang',
+    },
+    '/declares-its-size-sends-10MB-more.png': {
+      kind: 'lie',
+      contentLength: png.length,
+      body: png,
+      then: 'overflow',
+      extraBytes: 10_000_000,
+    },
     '/gzip-bomb.png': { kind: 'image', body: bomb, headers: { 'content-encoding': 'gzip' } },
-    '/fast-forever.jpg': { kind: 'stream', head: jpeg.subarray(0, 100), length: Number.POSITIVE_INFINITY, declareLength: false },
+    '/fast-forever.jpg': {
+      kind: 'stream',
+      head: jpeg.subarray(0, 100),
+      length: Number.POSITIVE_INFINITY,
+      declareLength: false,
+    },
     '/slow-forever.jpg': { kind: 'trickle', head: jpeg.subarray(0, 100), chunkBytes: 16, intervalMs: 100 },
     '/good.png': { kind: 'image', body: good },
   };
@@ -60,9 +93,15 @@ describe('fetch: hostile content under image URLs', () => {
     '/script.png': ['IMG_ERR_NOT_AN_IMAGE', /looks like an unknown format/],
     '/script-tag.gif': ['IMG_ERR_NOT_AN_IMAGE', /looks like XML or HTML/],
     '/vector.png': ['IMG_ERR_SVG_NOT_ALLOWED', /can carry scripts; refused unless --allow-svg/],
-    '/declares-50GB.jpg': ['IMG_ERR_TOO_LARGE', /^Content-Length 50000000000 bytes exceeds the limit of 20000000 bytes/],
+    '/declares-50GB.jpg': [
+      'IMG_ERR_TOO_LARGE',
+      /^Content-Length 50000000000 bytes exceeds the limit of 20000000 bytes/,
+    ],
     // Up to 100: bytes still buffered when the close is seen are dropped with the stream.
-    '/declares-10MB-sends-100-then-closes.png': ['IMG_ERR_TRUNCATED', /^body truncated: the server closed the connection after (\d|[1-9]\d|100) of the 10000000 bytes its Content-Length declared$/],
+    '/declares-10MB-sends-100-then-closes.png': [
+      'IMG_ERR_TRUNCATED',
+      /^body truncated: the server closed the connection after (\d|[1-9]\d|100) of the 10000000 bytes its Content-Length declared$/,
+    ],
     '/declares-10MB-sends-100-then-hangs.png': ['IMG_ERR_BODY_TIMEOUT', /stopped sending the body/],
     '/gzip-bomb.png': ['IMG_ERR_NOT_AN_IMAGE', /looks like gzip data/],
     '/fast-forever.jpg': ['IMG_ERR_TOO_LARGE', /^body exceeds the limit of 20000000 bytes/],
@@ -78,10 +117,26 @@ describe('fetch: hostile content under image URLs', () => {
     dir = await tempDir();
     for (const [path, behavior] of Object.entries(routes)) origin.set(path, behavior);
     const list = join(dir.path, 'list.txt');
-    await writeFile(list, Object.keys(routes).map((path) => `${origin.url}${path}`).join('\n'));
+    await writeFile(
+      list,
+      Object.keys(routes)
+        .map((path) => `${origin.url}${path}`)
+        .join('\n'),
+    );
     result = await measuredFetch([
-      list, '--store', storeRoot(), '--allow-private', '--json', '--retries', '0',
-      '--timeout', `${TIMEOUT_S}s`, '--idle-timeout', `${IDLE_TIMEOUT_S}s`, '--max-bytes', String(MAX_BYTES),
+      list,
+      '--store',
+      storeRoot(),
+      '--allow-private',
+      '--json',
+      '--retries',
+      '0',
+      '--timeout',
+      `${TIMEOUT_S}s`,
+      '--idle-timeout',
+      `${IDLE_TIMEOUT_S}s`,
+      '--max-bytes',
+      String(MAX_BYTES),
     ]);
     summary = JSON.parse(result.stdout) as RoundSummary;
   });
@@ -115,19 +170,37 @@ describe('fetch: hostile content under image URLs', () => {
     assert.equal(low.status, 'downloaded', JSON.stringify(low.error));
     assert.equal(low.bytes, png.length, 'the 10 MB past the declared length never reach the file');
     assert.ok((await readFile(join(storeRoot(), low.path!))).equals(png));
-    assert.deepEqual(await humanFiles(storeRoot()), [entry('/declares-its-size-sends-10MB-more.png').path!, entry('/good.png').path!].sort());
+    assert.deepEqual(
+      await humanFiles(storeRoot()),
+      [entry('/declares-its-size-sends-10MB-more.png').path!, entry('/good.png').path!].sort(),
+    );
     assert.deepEqual(await tempFiles(storeRoot()), [], 'no temp file left behind');
     const blobs = await humanFiles(join(storeRoot(), '.image-loader', 'blobs'));
     assert.equal(blobs.length, 2, blobs.join(', '));
   });
 
   it('gives up on a lying or endless body within the limits: at once for a 50 GB Content-Length, at --max-bytes, at --idle-timeout, at --timeout', () => {
-    assert.ok(heldMs('/declares-50GB.jpg') < 1_000, `the 50 GB body was dropped after ${heldMs('/declares-50GB.jpg')} ms`);
-    assert.ok(heldMs('/declares-10MB-sends-100-then-hangs.png') >= IDLE_TIMEOUT_S * 1000 - 100, 'waited out the idle timeout');
-    assert.ok(heldMs('/declares-10MB-sends-100-then-hangs.png') < IDLE_TIMEOUT_S * 1000 + 1_500, `held ${heldMs('/declares-10MB-sends-100-then-hangs.png')} ms`);
-    assert.ok(heldMs('/fast-forever.jpg') < TIMEOUT_S * 1000, `an endless fast body cut at --max-bytes after ${heldMs('/fast-forever.jpg')} ms`);
+    assert.ok(
+      heldMs('/declares-50GB.jpg') < 1_000,
+      `the 50 GB body was dropped after ${heldMs('/declares-50GB.jpg')} ms`,
+    );
+    assert.ok(
+      heldMs('/declares-10MB-sends-100-then-hangs.png') >= IDLE_TIMEOUT_S * 1000 - 100,
+      'waited out the idle timeout',
+    );
+    assert.ok(
+      heldMs('/declares-10MB-sends-100-then-hangs.png') < IDLE_TIMEOUT_S * 1000 + 1_500,
+      `held ${heldMs('/declares-10MB-sends-100-then-hangs.png')} ms`,
+    );
+    assert.ok(
+      heldMs('/fast-forever.jpg') < TIMEOUT_S * 1000,
+      `an endless fast body cut at --max-bytes after ${heldMs('/fast-forever.jpg')} ms`,
+    );
     // The deadline runs from before the request left, so the origin sees a little less of it.
-    assert.ok(heldMs('/slow-forever.jpg') > IDLE_TIMEOUT_S * 1000 + 1_000, `a trickle never trips the idle timeout; the deadline ended it after ${heldMs('/slow-forever.jpg')} ms`);
+    assert.ok(
+      heldMs('/slow-forever.jpg') > IDLE_TIMEOUT_S * 1000 + 1_000,
+      `a trickle never trips the idle timeout; the deadline ended it after ${heldMs('/slow-forever.jpg')} ms`,
+    );
     assert.ok(heldMs('/slow-forever.jpg') < TIMEOUT_S * 1000 + 1_500, `held ${heldMs('/slow-forever.jpg')} ms`);
     assert.ok(result.elapsedMs < TIMEOUT_S * 1000 + 5_000, `the round took ${result.elapsedMs} ms`);
   });
@@ -135,7 +208,9 @@ describe('fetch: hostile content under image URLs', () => {
   it('in bounded memory: the bomb is never inflated (Accept-Encoding: identity, no decoding), no body is held whole', () => {
     assert.equal(origin.stats.lastHeaders.get('/gzip-bomb.png')?.['accept-encoding'], 'identity');
     assert.ok(result.peakRssMib < PEAK_RSS_LIMIT_MIB, `peak RSS ${result.peakRssMib.toFixed(0)} MiB`);
-    process.stdout.write(`# hostile content round: ${result.elapsedMs} ms, peak RSS ${result.peakRssMib.toFixed(0)} MiB\n`);
+    process.stdout.write(
+      `# hostile content round: ${result.elapsedMs} ms, peak RSS ${result.peakRssMib.toFixed(0)} MiB\n`,
+    );
   });
 
   it('with --allow-svg, an SVG carrying a script is stored as SVG (the web node serves it sandboxed: see web.test.ts)', async () => {
@@ -155,10 +230,25 @@ describe('fetch: hostile content under image URLs', () => {
     origin.set('/next.png', { kind: 'image', body: next });
     await writeFile(list, `${origin.url}/declares-its-size-sends-10MB-more.png?again\n${origin.url}/next.png\n`);
     origin.set('/declares-its-size-sends-10MB-more.png?again', routes['/declares-its-size-sends-10MB-more.png']!);
-    const serial = await measuredFetch([list, '--store', join(dir.path, 'serial'), '--allow-private', '--json', '--concurrency', '1', '--per-host', '1', '--retries', '1']);
+    const serial = await measuredFetch([
+      list,
+      '--store',
+      join(dir.path, 'serial'),
+      '--allow-private',
+      '--json',
+      '--concurrency',
+      '1',
+      '--per-host',
+      '1',
+      '--retries',
+      '1',
+    ]);
     assert.equal(serial.code, 0, serial.stdout);
     const stored = entry('/next.png', JSON.parse(serial.stdout) as RoundSummary);
-    assert.ok((await readFile(join(dir.path, 'serial', stored.path!))).equals(next), 'the next image is its own response, byte-exact');
+    assert.ok(
+      (await readFile(join(dir.path, 'serial', stored.path!))).equals(next),
+      'the next image is its own response, byte-exact',
+    );
   });
 });
 
@@ -167,10 +257,18 @@ describe('fetch: a list URL whose body is a gzip bomb', () => {
     const origin = await startImageOrigin();
     const dir = await tempDir();
     try {
-      origin.set('/list.txt', { kind: 'image', contentType: 'text/plain', body: gzipBomb(1024), headers: { 'content-encoding': 'gzip' } });
+      origin.set('/list.txt', {
+        kind: 'image',
+        contentType: 'text/plain',
+        body: gzipBomb(1024),
+        headers: { 'content-encoding': 'gzip' },
+      });
       const result = await measuredFetch([`${origin.url}/list.txt`, '--store', join(dir.path, 'store')]);
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /IMG_ERR_LIST_BINARY: URL list http:\/\/127\.0\.0\.1:\d+\/list\.txt looks like a binary file \(8000 of its first 8000 bytes are NUL\)/);
+      assert.match(
+        result.stderr,
+        /IMG_ERR_LIST_BINARY: URL list http:\/\/127\.0\.0\.1:\d+\/list\.txt looks like a binary file \(8000 of its first 8000 bytes are NUL\)/,
+      );
       assert.ok(result.peakRssMib < PEAK_RSS_LIMIT_MIB, `peak RSS ${result.peakRssMib.toFixed(0)} MiB`);
       assert.ok(result.elapsedMs < 10_000, `${result.elapsedMs} ms`);
     } finally {

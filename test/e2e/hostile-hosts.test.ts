@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
 import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, type CliResult } from '../support/cli-process.js';
-import { isolatedNetworkMissing, startIsolatedNetwork, type IsolatedNetwork } from '../support/isolated-network.js';
+import { type CliResult, runCli, tempDir } from '../support/cli-process.js';
+import { type IsolatedNetwork, isolatedNetworkMissing, startIsolatedNetwork } from '../support/isolated-network.js';
 
 const skip = isolatedNetworkMissing();
 if (skip) process.stdout.write(`# skipping the SSRF and host name tests in an isolated network: ${skip}\n`);
@@ -53,7 +53,16 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
 
   before(async () => {
     net = await startIsolatedNetwork({
-      addresses: ['10.1.2.3', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.169.254', PUBLIC, 'fc00::1', 'fd12::1'],
+      addresses: [
+        '10.1.2.3',
+        '172.16.0.1',
+        '172.31.255.254',
+        '192.168.1.1',
+        '169.254.169.254',
+        PUBLIC,
+        'fc00::1',
+        'fd12::1',
+      ],
       hosts: [
         ['10.1.2.3', 'internal.test'],
         ['169.254.169.254', 'metadata.test'],
@@ -69,9 +78,13 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
     for (let i = 0; i < REFUSED_HOSTS.length; i++) {
       await net.set(`/direct/${i}.png`, { kind: 'image', body: image });
       await net.set(`/target/${i}.png`, { kind: 'image', body: image });
-      await net.set(`/hop/${i}`, { kind: 'redirect', location: `http://${REFUSED_HOSTS[i]![0]}:${net.port}/target/${i}.png` });
+      await net.set(`/hop/${i}`, {
+        kind: 'redirect',
+        location: `http://${REFUSED_HOSTS[i]![0]}:${net.port}/target/${i}.png`,
+      });
     }
-    for (const path of ['/public.png', '/by-name.png', '/mixed.png', '/unreachable.png', '/unknown.png']) await net.set(path, { kind: 'image', body: image });
+    for (const path of ['/public.png', '/by-name.png', '/mixed.png', '/unreachable.png', '/unknown.png'])
+      await net.set(path, { kind: 'image', body: image });
     await net.set('/idn.png', { kind: 'image', body: idnImage });
   });
   after(async () => {
@@ -80,11 +93,31 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
   });
 
   const url = (host: string, path: string): string => `http://${host}:${net.port}${path}`;
-  const fetchInside = async (name: string, urls: string[], extra: string[] = []): Promise<{ result: CliResult; byUrl: Map<string, UrlEntry>; store: string }> => {
+  const fetchInside = async (
+    name: string,
+    urls: string[],
+    extra: string[] = [],
+  ): Promise<{ result: CliResult; byUrl: Map<string, UrlEntry>; store: string }> => {
     const list = join(dir.path, `${name}.txt`);
     await writeFile(list, `${urls.join('\n')}\n`);
     const store = join(dir.path, `${name}-store`);
-    const result = await runCli(['fetch', list, '--store', store, '--json', '--retries', '0', '--connect-timeout', '2s', '--timeout', '5s', ...extra], { prefix: net.prefix });
+    const result = await runCli(
+      [
+        'fetch',
+        list,
+        '--store',
+        store,
+        '--json',
+        '--retries',
+        '0',
+        '--connect-timeout',
+        '2s',
+        '--timeout',
+        '5s',
+        ...extra,
+      ],
+      { prefix: net.prefix },
+    );
     const summary = JSON.parse(result.stdout) as RoundSummary;
     const byUrl = new Map(summary.entries.map((entry) => [entry.url, entry]));
     return { result, byUrl, store };
@@ -99,7 +132,8 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
     await net.resetStats();
     const { result, byUrl } = await fetchInside('allowed', [...direct(), ...redirected()], ['--allow-private']);
     assert.equal(result.code, 0, result.stdout.slice(0, 3000));
-    for (const text of [...direct(), ...redirected()]) assert.equal(byUrl.get(normalised(text))?.status, 'downloaded', text);
+    for (const text of [...direct(), ...redirected()])
+      assert.equal(byUrl.get(normalised(text))?.status, 'downloaded', text);
   });
 
   it('by default each is refused with IMG_ERR_BLOCKED_ADDRESS, directly and through a redirect from a permitted host, and no request reaches it', async () => {
@@ -108,7 +142,10 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
     const { result, byUrl } = await fetchInside('refused', [...direct(), ...redirected(), ...permitted]);
     assert.equal(result.code, 1, result.stderr);
     for (const [i, [host, what]] of REFUSED_HOSTS.entries()) {
-      for (const [how, text] of [['directly', direct()[i]!], ['through a redirect', redirected()[i]!]] as const) {
+      for (const [how, text] of [
+        ['directly', direct()[i]!],
+        ['through a redirect', redirected()[i]!],
+      ] as const) {
         const entry = byUrl.get(normalised(text));
         assert.equal(entry?.status, 'failed', `${host} (${what}) ${how}`);
         assert.equal(entry.error?.code, 'IMG_ERR_BLOCKED_ADDRESS', `${host} (${what}) ${how}: ${entry.error?.message}`);
@@ -117,18 +154,25 @@ describe('SSRF guard and hostile host names, in an isolated network namespace', 
       }
     }
     const stats = await net.stats();
-    const reached = Object.keys(stats.byPath).filter((path) => path.startsWith('/direct/') || path.startsWith('/target/'));
+    const reached = Object.keys(stats.byPath).filter(
+      (path) => path.startsWith('/direct/') || path.startsWith('/target/'),
+    );
     assert.deepEqual(reached, [], 'no refused host saw a request');
-    for (let i = 0; i < REFUSED_HOSTS.length; i++) assert.equal(stats.byPath[`/hop/${i}`], 1, 'the permitted host was asked, once');
+    for (let i = 0; i < REFUSED_HOSTS.length; i++)
+      assert.equal(stats.byPath[`/hop/${i}`], 1, 'the permitted host was asked, once');
 
     // The guard refuses addresses, not everything: a public address, a name for it, and a name with a
     // public and a private address (only the public one is used) all download.
-    for (const text of permitted) assert.equal(byUrl.get(text)?.status, 'downloaded', `${text}: ${JSON.stringify(byUrl.get(text)?.error)}`);
+    for (const text of permitted)
+      assert.equal(byUrl.get(text)?.status, 'downloaded', `${text}: ${JSON.stringify(byUrl.get(text)?.error)}`);
     assert.equal(stats.byPath['/mixed.png'], 1);
   });
 
   it('nothing leaves the namespace and no name is asked of DNS: a public address elsewhere is unreachable, an unknown name is not found', async () => {
-    const { byUrl } = await fetchInside('isolation', [url(UNREACHABLE_PUBLIC, '/unreachable.png'), url('unknown.test', '/unknown.png')]);
+    const { byUrl } = await fetchInside('isolation', [
+      url(UNREACHABLE_PUBLIC, '/unreachable.png'),
+      url('unknown.test', '/unknown.png'),
+    ]);
     const unreachable = byUrl.get(url(UNREACHABLE_PUBLIC, '/unreachable.png'));
     assert.equal(unreachable?.error?.code, 'IMG_ERR_CONNECTION', JSON.stringify(unreachable?.error));
     assert.match(unreachable.error!.message, /ENETUNREACH/);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LISTED_LIST_PROBLEMS } from '../../core/round/list-problem-cap.js';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng, seededBytes } from '../origin/sample-images.js';
-import { startCli, tempDir, type CliResult } from '../support/cli-process.js';
+import { type CliResult, startCli, tempDir } from '../support/cli-process.js';
 import { trackPeakRss } from '../support/peak-rss.js';
 
 /**
@@ -67,11 +67,19 @@ describe('fetch: hostile URL lists', () => {
     assert.ok(found, `an entry for line ${line}`);
     return found;
   };
-  const assertStoredExact = async (summary: RoundSummary, storeRoot: string, line: number, path: string): Promise<void> => {
+  const assertStoredExact = async (
+    summary: RoundSummary,
+    storeRoot: string,
+    line: number,
+    path: string,
+  ): Promise<void> => {
     const entry = entryAt(summary, line);
     assert.equal(entry.status, 'downloaded', `line ${line}: ${JSON.stringify(entry.error)}`);
     assert.equal(entry.url, `${origin.url}${path}`);
-    assert.ok((await readFile(join(storeRoot, entry.path!))).equals(images.get(path)!), `line ${line} stored byte-exact`);
+    assert.ok(
+      (await readFile(join(storeRoot, entry.path!))).equals(images.get(path)!),
+      `line ${line} stored byte-exact`,
+    );
   };
 
   it('garbage, NUL, Latin-1, invalid UTF-8, a BOM, credentials, foreign schemes, escapes: each line its own error, every good image stored', async () => {
@@ -84,8 +92,14 @@ describe('fetch: hostile URL lists', () => {
       [`${u}/g2.png\r`, '/g2.png'], // a CRLF line among LF ones
       [`${u}/g3\u0000.png`, 'IMG_ERR_INVALID_URL'], // NUL inside a URL
       [Buffer.from(`http://${hostPort}/caf\xe9.png`, 'latin1'), 'IMG_ERR_INVALID_ENCODING'], // Latin-1 é
-      [Buffer.concat([Buffer.from(`${u}/`), Buffer.from([0xc0, 0xaf]), Buffer.from('.png')]), 'IMG_ERR_INVALID_ENCODING'], // overlong "/"
-      [Buffer.concat([Buffer.from(`${u}/`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('.png')]), 'IMG_ERR_INVALID_ENCODING'], // UTF-8 surrogate
+      [
+        Buffer.concat([Buffer.from(`${u}/`), Buffer.from([0xc0, 0xaf]), Buffer.from('.png')]),
+        'IMG_ERR_INVALID_ENCODING',
+      ], // overlong "/"
+      [
+        Buffer.concat([Buffer.from(`${u}/`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('.png')]),
+        'IMG_ERR_INVALID_ENCODING',
+      ], // UTF-8 surrogate
       [Buffer.concat([Buffer.from(`${u}/`), Buffer.from([0xe2, 0x82])]), 'IMG_ERR_INVALID_ENCODING'], // truncated sequence at the end
       [`${u}/été.png`, '/%C3%A9t%C3%A9.png'], // valid UTF-8 in the path: percent-encoded, downloaded
       [garbageLine(500, 'garbage 2'), 'IMG_ERR_INVALID_ENCODING'],
@@ -104,7 +118,12 @@ describe('fetch: hostile URL lists', () => {
       [garbageLine(200, 'garbage 3'), 'IMG_ERR_INVALID_ENCODING'],
       [`${u}/g5.png`, '/g5.png'], // the last line, without a line ending
     ];
-    const body = Buffer.concat(lines.flatMap(([text], i) => [typeof text === 'string' ? Buffer.from(text) : text, Buffer.from(i < lines.length - 1 ? '\n' : '')]));
+    const body = Buffer.concat(
+      lines.flatMap(([text], i) => [
+        typeof text === 'string' ? Buffer.from(text) : text,
+        Buffer.from(i < lines.length - 1 ? '\n' : ''),
+      ]),
+    );
     const list = join(dir.path, 'hostile.txt');
     await writeFile(list, body);
 
@@ -127,7 +146,11 @@ describe('fetch: hostile URL lists', () => {
       assert.equal(entry.error?.code, expected, `line ${line}: ${entry.error?.message}`);
       assert.equal(entry.attempts, undefined, 'a bad line is never requested');
       assert.equal(entry.path, undefined);
-      assert.match(result.stderr, new RegExp(`hostile\\.txt:${line}: ${expected}: `), `stderr names line ${line} and its code`);
+      assert.match(
+        result.stderr,
+        new RegExp(`hostile\\.txt:${line}: ${expected}: `),
+        `stderr names line ${line} and its code`,
+      );
     }
     assert.equal(summary.counts.downloaded, good);
     assert.equal(summary.counts.invalidLines, lines.length - good);
@@ -135,9 +158,16 @@ describe('fetch: hostile URL lists', () => {
     assert.equal(origin.stats.requests, good, 'only the good lines reached the origin');
 
     // The operator's terminal sees no raw control character from the list: each is shown escaped.
-    assert.doesNotMatch(result.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, 'no raw control character on stderr');
+    assert.doesNotMatch(
+      result.stderr,
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/,
+      'no raw control character on stderr',
+    );
     assert.match(result.stderr, /hostile\.txt:20: IMG_ERR_INVALID_URL: .*: \\x1b\[2J\\x1b\]0;owned\\x07http/);
-    assert.match(result.stderr, /hostile\.txt:21: IMG_ERR_UNSUPPORTED_SCHEME: .*: ftp:\/\/example\.com\/\\u202egnp\.exe$/m);
+    assert.match(
+      result.stderr,
+      /hostile\.txt:21: IMG_ERR_UNSUPPORTED_SCHEME: .*: ftp:\/\/example\.com\/\\u202egnp\.exe$/m,
+    );
     assert.match(result.stderr, /hostile\.txt:4: IMG_ERR_INVALID_URL: contains control characters .*\/g3\\x00\.png/);
     assert.ok(entryAt(summary, 2).url.length <= 1000, 'a garbage line is previewed, not echoed whole');
     assert.ok(result.peakRssMib < PEAK_RSS_LIMIT_MIB, `peak RSS ${result.peakRssMib.toFixed(0)} MiB`);
@@ -169,7 +199,10 @@ describe('fetch: hostile URL lists', () => {
     assert.ok(long.url.length <= 201, `previewed in ${long.url.length} characters`);
     assert.match(result.stderr, /long-line\.txt:2: IMG_ERR_LINE_TOO_LONG/);
     assert.ok(result.stderr.length < 2000, `stderr is ${result.stderr.length} bytes`);
-    assert.ok(result.peakRssMib < PEAK_RSS_LIMIT_MIB, `peak RSS ${result.peakRssMib.toFixed(0)} MiB with a 100 MB line`);
+    assert.ok(
+      result.peakRssMib < PEAK_RSS_LIMIT_MIB,
+      `peak RSS ${result.peakRssMib.toFixed(0)} MiB with a 100 MB line`,
+    );
     process.stdout.write(`# 100 MB line: ${result.elapsedMs} ms, peak RSS ${result.peakRssMib.toFixed(0)} MiB\n`);
   });
 
@@ -188,14 +221,29 @@ describe('fetch: hostile URL lists', () => {
         let code: string | undefined;
         // A quarter good URLs, all five over and over (so duplicates), a quarter comments and blank lines, half invalid.
         switch (line % 8) {
-          case 0: text = `# comment ${line}`; break;
-          case 1: text = ''; break;
-          case 2: text = `${origin.url}${goodPaths[(line >> 3) % goodPaths.length]!}`; break;
-          case 3: text = `  ${origin.url}${goodPaths[line % goodPaths.length]!}#fragment-${line}\r`; break;
-          case 4: [text, code] = [`not a url ${line}`, 'IMG_ERR_INVALID_URL']; break;
-          case 5: [text, code] = [`ftp://example.com/${line}.png`, 'IMG_ERR_UNSUPPORTED_SCHEME']; break;
-          case 6: [text, code] = [`http://u:p@example.com/${line}.png`, 'IMG_ERR_CREDENTIALS_IN_URL']; break;
-          default: [text, code] = [`javascript:void(${line})`, 'IMG_ERR_UNSUPPORTED_SCHEME'];
+          case 0:
+            text = `# comment ${line}`;
+            break;
+          case 1:
+            text = '';
+            break;
+          case 2:
+            text = `${origin.url}${goodPaths[(line >> 3) % goodPaths.length]!}`;
+            break;
+          case 3:
+            text = `  ${origin.url}${goodPaths[line % goodPaths.length]!}#fragment-${line}\r`;
+            break;
+          case 4:
+            [text, code] = [`not a url ${line}`, 'IMG_ERR_INVALID_URL'];
+            break;
+          case 5:
+            [text, code] = [`ftp://example.com/${line}.png`, 'IMG_ERR_UNSUPPORTED_SCHEME'];
+            break;
+          case 6:
+            [text, code] = [`http://u:p@example.com/${line}.png`, 'IMG_ERR_CREDENTIALS_IN_URL'];
+            break;
+          default:
+            [text, code] = [`javascript:void(${line})`, 'IMG_ERR_UNSUPPORTED_SCHEME'];
         }
         if (code !== undefined) {
           invalid++;
@@ -224,28 +272,47 @@ describe('fetch: hostile URL lists', () => {
     assert.deepEqual(downloaded.map((entry) => new URL(entry.url).pathname).sort(), [...goodPaths].sort());
     for (const path of goodPaths) assert.equal(origin.stats.byPath.get(path), 1, `${path} asked once`);
     assert.equal(origin.stats.requests, goodPaths.length);
-    for (const entry of downloaded) assert.ok((await readFile(join(storeRoot, entry.path!))).equals(images.get(new URL(entry.url).pathname)!));
+    for (const entry of downloaded)
+      assert.ok((await readFile(join(storeRoot, entry.path!))).equals(images.get(new URL(entry.url).pathname)!));
 
     // Counts are exact; entries list the first invalid lines only.
     assert.equal(summary.counts.invalidLines, invalid);
     assert.equal(summary.counts.failed, invalid);
     assert.equal(summary.counts.total, goodPaths.length + invalid);
     assert.deepEqual(summary.failuresByCode, expectedCodes);
-    assert.equal(summary.counts.duplicates, goodPaths.length, 'a repeated URL is reported once, however often it repeats');
+    assert.equal(
+      summary.counts.duplicates,
+      goodPaths.length,
+      'a repeated URL is reported once, however often it repeats',
+    );
     assert.deepEqual(summary.omitted, { invalidLines: invalid - LISTED_LIST_PROBLEMS, duplicates: 0 });
     const listedInvalid = summary.entries.filter((entry) => entry.status === 'failed');
-    assert.deepEqual(listedInvalid.map((entry) => entry.line), firstInvalidLines, `the first ${LISTED_LIST_PROBLEMS} invalid lines, in order`);
+    assert.deepEqual(
+      listedInvalid.map((entry) => entry.line),
+      firstInvalidLines,
+      `the first ${LISTED_LIST_PROBLEMS} invalid lines, in order`,
+    );
 
     // stderr stays readable: the listed lines, one notice, no million lines.
     const stderrLines = result.stderr.split('\n').filter((line) => line !== '');
     assert.equal(stderrLines.filter((line) => /million\.txt:\d+: IMG_ERR_/.test(line)).length, LISTED_LIST_PROBLEMS);
-    assert.equal(stderrLines.filter((line) => /more invalid lines; from here on they are counted in the summary, not printed/.test(line)).length, 1);
+    assert.equal(
+      stderrLines.filter((line) =>
+        /more invalid lines; from here on they are counted in the summary, not printed/.test(line),
+      ).length,
+      1,
+    );
     assert.ok(stderrLines.length < LISTED_LIST_PROBLEMS + 50, `${stderrLines.length} stderr lines`);
     assert.ok(result.stdout.length < 1_000_000, `the JSON summary is ${result.stdout.length} bytes`);
     assert.ok((await stat(join(storeRoot, '.image-loader', 'last-round.json'))).size < 1_000_000);
 
     assert.ok(result.elapsedMs < 30_000, `the round took ${result.elapsedMs} ms`);
-    assert.ok(result.peakRssMib < PEAK_RSS_LIMIT_MIB, `peak RSS ${result.peakRssMib.toFixed(0)} MiB for 1,000,000 lines`);
-    process.stdout.write(`# 1,000,000 lines: ${result.elapsedMs} ms, peak RSS ${result.peakRssMib.toFixed(0)} MiB, ${stderrLines.length} stderr lines, ${result.stdout.length} B of JSON\n`);
+    assert.ok(
+      result.peakRssMib < PEAK_RSS_LIMIT_MIB,
+      `peak RSS ${result.peakRssMib.toFixed(0)} MiB for 1,000,000 lines`,
+    );
+    process.stdout.write(
+      `# 1,000,000 lines: ${result.elapsedMs} ms, peak RSS ${result.peakRssMib.toFixed(0)} MiB, ${stderrLines.length} stderr lines, ${result.stdout.length} B of JSON\n`,
+    );
   });
 });

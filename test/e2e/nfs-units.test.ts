@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,13 +18,17 @@ function available(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
-const FSTAB_GENERATOR = ['/lib/systemd/system-generators/systemd-fstab-generator', '/usr/lib/systemd/system-generators/systemd-fstab-generator'].find((path) => existsSync(path));
+const FSTAB_GENERATOR = [
+  '/lib/systemd/system-generators/systemd-fstab-generator',
+  '/usr/lib/systemd/system-generators/systemd-fstab-generator',
+].find((path) => existsSync(path));
 // exportfs comes with nfs-kernel-server, which .ci/run does not install (its postinst starts
 // rpcbind and statd). IMAGE_LOADER_TEST_EXPORTFS may name a copy unpacked from the package.
 const EXPORTFS = process.env.IMAGE_LOADER_TEST_EXPORTFS ?? (available('exportfs') ? 'exportfs' : undefined);
 
 const skipVerify = available('systemd-analyze') ? false : 'systemd-analyze is not installed (it comes with systemd)';
-const skipGenerator = skipVerify || (FSTAB_GENERATOR ? false : 'systemd-fstab-generator is not installed (it comes with systemd)');
+const skipGenerator =
+  skipVerify || (FSTAB_GENERATOR ? false : 'systemd-fstab-generator is not installed (it comes with systemd)');
 const skipExports = !EXPORTFS
   ? 'exportfs is not installed (apt-get install nfs-kernel-server, or set IMAGE_LOADER_TEST_EXPORTFS to an unpacked copy)'
   : process.getuid?.() !== 0
@@ -33,13 +37,23 @@ const skipExports = !EXPORTFS
       ? 'unshare --mount with a tmpfs mount failed here'
       : false;
 const skipNfsConf = available('nfsconf') ? false : 'nfsconf is not installed (it comes with nfs-common)';
-for (const [what, reason] of [['the mount unit checks', skipVerify], ['the fstab check', skipGenerator], ['the exports check', skipExports], ['the nfs.conf check', skipNfsConf]] as const) {
+for (const [what, reason] of [
+  ['the mount unit checks', skipVerify],
+  ['the fstab check', skipGenerator],
+  ['the exports check', skipExports],
+  ['the nfs.conf check', skipNfsConf],
+] as const) {
   if (reason) process.stdout.write(`# skipping ${what}: ${reason}\n`);
 }
 
 /** `systemd-analyze verify` as a gate: it exits 0 on some problems (an unknown key, an unparsable value) and only prints them, so any output counts as a failure too. */
-function verify(paths: string[], options: { man?: boolean } = {}): { ok: boolean; output: string; result: SpawnSyncReturns<string> } {
-  const result = spawnSync('systemd-analyze', ['verify', ...(options.man === false ? ['--man=no'] : []), ...paths], { encoding: 'utf8' });
+function verify(
+  paths: string[],
+  options: { man?: boolean } = {},
+): { ok: boolean; output: string; result: SpawnSyncReturns<string> } {
+  const result = spawnSync('systemd-analyze', ['verify', ...(options.man === false ? ['--man=no'] : []), ...paths], {
+    encoding: 'utf8',
+  });
   const output = `${result.stdout}${result.stderr}`.trim();
   return { ok: result.status === 0 && output === '', output, result };
 }
@@ -86,7 +100,17 @@ describe('the store mount units (nfs/)', { skip: skipVerify }, () => {
       assert.equal(mount.get('Mount.Where'), '/srv/image-loader/store');
       assert.equal(mount.get('Mount.Type'), 'nfs');
       const options = mount.get('Mount.Options')!.split(',');
-      for (const option of ['ro', 'nfsvers=4.2', 'hard', 'lookupcache=positive', 'nofail', '_netdev', 'nosuid', 'nodev', 'noexec']) {
+      for (const option of [
+        'ro',
+        'nfsvers=4.2',
+        'hard',
+        'lookupcache=positive',
+        'nofail',
+        '_netdev',
+        'nosuid',
+        'nodev',
+        'noexec',
+      ]) {
         assert.ok(options.includes(option), `${option} in ${options.join(',')}`);
       }
       assert.ok(!options.includes('soft') && !options.includes('rw'));
@@ -110,7 +134,11 @@ describe('the store mount units (nfs/)', { skip: skipVerify }, () => {
 
       const web = (await settingsOf(join(NFS, MOUNT))).get('Mount.Options')!;
       const worker = await settingsOf(join(NFS, DROP_IN));
-      assert.equal(worker.get('Mount.Options'), web.replace(/^ro,/, 'rw,'), 'the worker options are the web options with rw for ro');
+      assert.equal(
+        worker.get('Mount.Options'),
+        web.replace(/^ro,/, 'rw,'),
+        'the worker options are the web options with rw for ro',
+      );
       assert.equal(worker.get('Mount.ReadWriteOnly'), 'yes');
     } finally {
       await dir.remove();
@@ -146,29 +174,48 @@ describe('the store mount units (nfs/)', { skip: skipVerify }, () => {
     }
   });
 
-  it('the fstab lines make systemd-fstab-generator write the same mount and its automount', { skip: skipGenerator }, async () => {
+  it('the fstab lines make systemd-fstab-generator write the same mount and its automount', {
+    skip: skipGenerator,
+  }, async () => {
     const dir = await tempDir();
     try {
-      for (const [name, expected] of [['web', join(NFS, MOUNT)], ['worker', join(NFS, DROP_IN)]] as const) {
+      for (const [name, expected] of [
+        ['web', join(NFS, MOUNT)],
+        ['worker', join(NFS, DROP_IN)],
+      ] as const) {
         const out = join(dir.path, name);
         await mkdir(out);
         const generated = spawnSync(FSTAB_GENERATOR!, [out, out, out], {
           encoding: 'utf8',
-          env: { ...process.env, SYSTEMD_FSTAB: join(NFS, `fstab.${name}`), SYSTEMD_PROC_CMDLINE: '', SYSTEMD_LOG_LEVEL: 'warning' },
+          env: {
+            ...process.env,
+            SYSTEMD_FSTAB: join(NFS, `fstab.${name}`),
+            SYSTEMD_PROC_CMDLINE: '',
+            SYSTEMD_LOG_LEVEL: 'warning',
+          },
         });
         assert.equal(generated.status, 0, generated.stderr);
         assert.equal(generated.stderr.trim(), '', `generator warnings for fstab.${name}`);
         const mount = await settingsOf(join(out, MOUNT));
         const base = await settingsOf(join(NFS, MOUNT));
         const ours = await settingsOf(expected);
-        for (const key of ['Mount.What', 'Mount.Where', 'Mount.Type']) assert.equal(mount.get(key), base.get(key), `${name}: ${key}`);
+        for (const key of ['Mount.What', 'Mount.Where', 'Mount.Type'])
+          assert.equal(mount.get(key), base.get(key), `${name}: ${key}`);
         assert.equal(mount.get('Mount.TimeoutSec'), `${base.get('Mount.TimeoutSec')}s`);
-        assert.deepEqual(nfsOptions(mount.get('Mount.Options')!), nfsOptions(ours.get('Mount.Options') ?? base.get('Mount.Options')!), `${name}: options`);
+        assert.deepEqual(
+          nfsOptions(mount.get('Mount.Options')!),
+          nfsOptions(ours.get('Mount.Options') ?? base.get('Mount.Options')!),
+          `${name}: options`,
+        );
         assert.equal(mount.get('Mount.ReadWriteOnly'), ours.get('Mount.ReadWriteOnly'));
         const automount = await settingsOf(join(out, AUTOMOUNT));
         assert.equal(automount.get('Automount.Where'), '/srv/image-loader/store');
         assert.equal(automount.get('Automount.TimeoutIdleSec'), 'infinity');
-        assert.equal(await readlink(join(out, 'remote-fs.target.wants', AUTOMOUNT)), `../${AUTOMOUNT}`, 'the automount, not the mount, is what boot pulls in');
+        assert.equal(
+          await readlink(join(out, 'remote-fs.target.wants', AUTOMOUNT)),
+          `../${AUTOMOUNT}`,
+          'the automount, not the mount, is what boot pulls in',
+        );
         // The generated units name man pages in Documentation=, which minimal images leave out.
         const checked = verify([join(out, MOUNT), join(out, AUTOMOUNT)], { man: false });
         assert.ok(checked.ok, `${name}: ${checked.output}`);
@@ -192,7 +239,11 @@ function exportTable(exportsFile: string, scratch: string): { status: number | n
     '"$3" -ra',
     '"$3" -v',
   ].join('\n');
-  return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', scratch, exportsFile, EXPORTFS!], { encoding: 'utf8' });
+  return spawnSync(
+    'unshare',
+    ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', scratch, exportsFile, EXPORTFS!],
+    { encoding: 'utf8' },
+  );
 }
 
 /** Each client's options in `exportfs -v`, and its access: the flags after sec=, which are the ones the server applies. */
@@ -235,7 +286,10 @@ describe('the export (nfs/exports), as exportfs reads it', { skip: skipExports }
     try {
       await mkdir(join(dir.path, 'ns'));
       const broken = join(dir.path, 'broken.exports');
-      await writeFile(broken, (await readFile(join(NFS, 'exports'), 'utf8')).replace('fsid=2950 \\', 'fsid=2950,sec=sys \\'));
+      await writeFile(
+        broken,
+        (await readFile(join(NFS, 'exports'), 'utf8')).replace('fsid=2950 \\', 'fsid=2950,sec=sys \\'),
+      );
       const table = exportTable(broken, join(dir.path, 'ns'));
       assert.equal(table.status, 0, table.stderr);
       assert.equal(clients(table.stdout).get('10.0.0.11')!.access, 'ro');
@@ -248,7 +302,11 @@ describe('the export (nfs/exports), as exportfs reads it', { skip: skipExports }
 describe('the NFS server settings (nfs/nfs.conf.d/image-loader.conf)', { skip: skipNfsConf }, () => {
   it('nfs-utils reads them as NFSv4.1/4.2 only, TCP only', () => {
     const get = (name: string): string => {
-      const result = spawnSync('nfsconf', ['--file', join(NFS, 'nfs.conf.d', 'image-loader.conf'), '--get', 'nfsd', name], { encoding: 'utf8' });
+      const result = spawnSync(
+        'nfsconf',
+        ['--file', join(NFS, 'nfs.conf.d', 'image-loader.conf'), '--get', 'nfsd', name],
+        { encoding: 'utf8' },
+      );
       assert.equal(result.status, 0, `nfsconf --get nfsd ${name}: ${result.stderr}`);
       return result.stdout.trim();
     };

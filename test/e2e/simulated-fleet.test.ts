@@ -7,8 +7,8 @@ import type { RoundSummary } from '../../core/round/round-summary.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { tempDir } from '../support/cli-process.js';
 import { ganeshaMissing, startGanesha } from '../support/ganesha-server.js';
-import { startGroupProcess, type GroupProcess } from '../support/group-process.js';
-import { startNamespaceHttpClient, type NamespaceHttpClient } from '../support/namespace-http-client.js';
+import { type GroupProcess, startGroupProcess } from '../support/group-process.js';
+import { type NamespaceHttpClient, startNamespaceHttpClient } from '../support/namespace-http-client.js';
 import { redisServerAvailable } from '../support/redis-server.js';
 import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../support/sim-network.js';
 
@@ -32,7 +32,9 @@ const WEB_PORT = 8080;
 const REDIS_PASSWORD = 'simulated-fleet-password';
 
 function commandMissing(command: string, pkg: string): string | false {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0 ? false : `${command} is not installed (apt-get install ${pkg}; .ci/run does)`;
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
+    ? false
+    : `${command} is not installed (apt-get install ${pkg}; .ci/run does)`;
 }
 
 function whyNot(): string | false {
@@ -50,7 +52,9 @@ function whyNot(): string | false {
 }
 
 function readOnlyBindMountMissing(): string | false {
-  const probe = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], { encoding: 'utf8' });
+  const probe = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0 ? false : `unshare --mount with a read-only bind mount failed here: ${probe.stderr.trim()}`;
 }
 
@@ -66,7 +70,9 @@ const IMAGES = new Map<string, Buffer>([
   ['/avatar', makePng('no extension', 8)],
 ]);
 
-describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, nfs-ganesha), 2 web nodes in network namespaces', { skip }, () => {
+describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, nfs-ganesha), 2 web nodes in network namespaces', {
+  skip,
+}, () => {
   let dir: { path: string; remove(): Promise<void> };
   let net: SimNetwork<Host>;
   let client: NamespaceHttpClient;
@@ -93,9 +99,12 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
     return spawnSync(command!, args, { env: { ...process.env, ...env }, timeout: 60_000 });
   };
   const nfsUrl = (path: string): string => `nfs://${addr('central')}/image-loader/${path}?version=4`;
-  const webUrl = (host: 'web1' | 'web2', path: string): string => `http://${addr(host)}:${WEB_PORT}/${path.split('/').map(encodeURIComponent).join('/')}`;
-  const lastRound = async (): Promise<RoundSummary> => JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
-  const bindReadOnly = (view: string): string => `mount --bind "${store()}" "${view}" && mount -o remount,bind,ro "${view}"`;
+  const webUrl = (host: 'web1' | 'web2', path: string): string =>
+    `http://${addr(host)}:${WEB_PORT}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  const lastRound = async (): Promise<RoundSummary> =>
+    JSON.parse(await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
+  const bindReadOnly = (view: string): string =>
+    `mount --bind "${store()}" "${view}" && mount -o remount,bind,ro "${view}"`;
 
   before(async () => {
     dir = await tempDir('image-loader-sim-fleet-');
@@ -108,18 +117,41 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
       await mkdir(join(originDir, path, '..'), { recursive: true });
       await writeFile(join(originDir, path), body);
     }
-    const origin = start('the origin', inNs('origin', [process.execPath, ORIGIN_MAIN, '--host', addr('origin'), '--dir', originDir]));
+    const origin = start(
+      'the origin',
+      inNs('origin', [process.execPath, ORIGIN_MAIN, '--host', addr('origin'), '--dir', originDir]),
+    );
     originUrl = (await origin.waitForOutput(/"url":"([^"]+)"/, 10_000, '"origin listening"'))[1]!;
-    await writeFile(join(dir.path, 'urls.txt'), `# the simulated fleet's list\n${[...IMAGES.keys()].map((path) => `${originUrl}${path}`).join('\n')}\n`);
+    await writeFile(
+      join(dir.path, 'urls.txt'),
+      `# the simulated fleet's list\n${[...IMAGES.keys()].map((path) => `${originUrl}${path}`).join('\n')}\n`,
+    );
 
     // Central: Redis with the shipped settings, bound to the central host's address, with a password read from a file.
     const redisDir = join(dir.path, 'redis');
     await mkdir(redisDir);
     const redisConf = join(redisDir, 'redis.conf');
-    await writeFile(redisConf, `${await readFile(SHIPPED_REDIS_CONF, 'utf8')}\n# the simulated fleet's values (later lines win)\nbind 127.0.0.1 ${addr('central')}\nrequirepass ${REDIS_PASSWORD}\n`);
+    await writeFile(
+      redisConf,
+      `${await readFile(SHIPPED_REDIS_CONF, 'utf8')}\n# the simulated fleet's values (later lines win)\nbind 127.0.0.1 ${addr('central')}\nrequirepass ${REDIS_PASSWORD}\n`,
+    );
     await writeFile(join(dir.path, 'redis-password'), `${REDIS_PASSWORD}\n`, { mode: 0o640 });
     await chown(join(dir.path, 'redis-password'), 0, IMAGE_LOADER_ID);
-    const redis = start('redis-server', inNs('central', ['redis-server', redisConf, '--port', '6379', '--dir', redisDir, '--daemonize', 'no', '--logfile', '']));
+    const redis = start(
+      'redis-server',
+      inNs('central', [
+        'redis-server',
+        redisConf,
+        '--port',
+        '6379',
+        '--dir',
+        redisDir,
+        '--daemonize',
+        'no',
+        '--logfile',
+        '',
+      ]),
+    );
     await redis.waitForOutput(/Ready to accept connections/, 10_000, '"Ready to accept connections"');
     assert.ok((await stat(join(redisDir, 'appendonlydir'))).isDirectory(), 'AOF is on (the shipped configuration)');
 
@@ -133,9 +165,40 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
       RO_CLIENTS: [addr('web1'), addr('web2')],
     }).then((ganesha) => processes.push(ganesha.process));
 
-    const workers = [1, 2].map((n) => start(`worker ${n}`, inNs('central', [...AS_IMAGE_LOADER, process.execPath, CLI, 'worker', '--store', store(), '--allow-private', '--concurrency', '4']), fleetEnv()));
+    const workers = [1, 2].map((n) =>
+      start(
+        `worker ${n}`,
+        inNs('central', [
+          ...AS_IMAGE_LOADER,
+          process.execPath,
+          CLI,
+          'worker',
+          '--store',
+          store(),
+          '--allow-private',
+          '--concurrency',
+          '4',
+        ]),
+        fleetEnv(),
+      ),
+    );
     for (const worker of workers) await worker.waitForOutput(/"worker started"/, 15_000, '"worker started"');
-    coordinator = start('the coordinator', inNs('central', [...AS_IMAGE_LOADER, process.execPath, CLI, 'coordinator', '--list', join(dir.path, 'urls.txt'), '--every', '1h', '--store', store()]), fleetEnv());
+    coordinator = start(
+      'the coordinator',
+      inNs('central', [
+        ...AS_IMAGE_LOADER,
+        process.execPath,
+        CLI,
+        'coordinator',
+        '--list',
+        join(dir.path, 'urls.txt'),
+        '--every',
+        '1h',
+        '--store',
+        store(),
+      ]),
+      fleetEnv(),
+    );
 
     for (const host of ['web1', 'web2'] as const) {
       const view = join(dir.path, `${host}-store`);
@@ -145,7 +208,8 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
       const node = start(host, inNs(host, ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script]));
       web.set(host, { process: node, view });
     }
-    for (const { process: node } of web.values()) await node.waitForOutput(/"web server listening"/, 15_000, '"web server listening"');
+    for (const { process: node } of web.values())
+      await node.waitForOutput(/"web server listening"/, 15_000, '"web server listening"');
     client = startNamespaceHttpClient(inNs('origin', []));
     processes.push(client.process);
   });
@@ -156,17 +220,29 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
     await Promise.allSettled(processes.map((running) => running.stop(3_000)));
     net?.remove();
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-    if (dir && mounts.includes(dir.path)) process.stdout.write(`# simulated fleet: a mount under ${dir.path} outlived its namespace\n`);
+    if (dir && mounts.includes(dir.path))
+      process.stdout.write(`# simulated fleet: a mount under ${dir.path} outlived its namespace\n`);
     await dir?.remove();
   });
 
   it('after the first round, every image is served byte-exact by web1 and web2, and by the NFS export', async () => {
     await coordinator.waitForOutput(/"round completed"/, 30_000, 'the first round');
     const summary = await lastRound();
-    assert.deepEqual(summary.counts, { total: IMAGES.size, downloaded: IMAGES.size, unchanged: 0, failed: 0, invalidLines: 0, duplicates: 0 });
+    assert.deepEqual(summary.counts, {
+      total: IMAGES.size,
+      downloaded: IMAGES.size,
+      unchanged: 0,
+      failed: 0,
+      invalidLines: 0,
+      duplicates: 0,
+    });
     for (const entry of summary.entries) {
       const expected = IMAGES.get(new URL(entry.url).pathname)!;
-      assert.equal((await stat(join(store(), entry.path!))).uid, IMAGE_LOADER_ID, 'workers write as the image-loader user');
+      assert.equal(
+        (await stat(join(store(), entry.path!))).uid,
+        IMAGE_LOADER_ID,
+        'workers write as the image-loader user',
+      );
       for (const host of ['web1', 'web2'] as const) {
         const response = await client.get(webUrl(host, entry.path!));
         assert.equal(response.status, 200, `${host} ${entry.path}`);
@@ -189,7 +265,11 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
     // As the image-loader user, who owns every file of the store, and as root.
     const attempt = `try { require('fs').writeFileSync(${JSON.stringify(join(view, '.image-loader', 'tmp', 'web-write-probe'))}, 'x'); console.log('WROTE') } catch (e) { console.log(e.code) }`;
     for (const user of [AS_IMAGE_LOADER, []]) {
-      const local = spawnSync('nsenter', ['--target', String(web1.pid), '--mount', ...user, process.execPath, '-e', attempt], { encoding: 'utf8' });
+      const local = spawnSync(
+        'nsenter',
+        ['--target', String(web1.pid), '--mount', ...user, process.execPath, '-e', attempt],
+        { encoding: 'utf8' },
+      );
       assert.equal(local.stdout.trim(), 'EROFS', local.stderr);
     }
 
@@ -203,7 +283,11 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
     const fromCentral = runIn('central', ['nfs-cp', probe, nfsUrl('.image-loader/tmp/from-central')]);
     assert.equal(fromCentral.status, 0, `nfs-cp from central: ${fromCentral.stderr}`);
     const written = await stat(join(store(), '.image-loader', 'tmp', 'from-central'));
-    assert.deepEqual([written.uid, written.gid], [IMAGE_LOADER_ID, IMAGE_LOADER_ID], 'root on the client is squashed to image-loader');
+    assert.deepEqual(
+      [written.uid, written.gid],
+      [IMAGE_LOADER_ID, IMAGE_LOADER_ID],
+      'root on the client is squashed to image-loader',
+    );
     await rename(join(store(), '.image-loader', 'tmp', 'from-central'), join(dir.path, 'from-central'));
 
     const fromOrigin = runIn('origin', ['nfs-cat', nfsUrl('.image-loader/heartbeat.json')]);
@@ -234,7 +318,9 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
   it('a web node whose store disappears answers 503 on /healthz within a second, and 200 when it is back', async () => {
     const { process: web1, view } = web.get('web1')!;
     const inWeb1Mounts = (script: string): void => {
-      const result = spawnSync('nsenter', ['--target', String(web1.pid), '--mount', 'sh', '-c', script], { encoding: 'utf8' });
+      const result = spawnSync('nsenter', ['--target', String(web1.pid), '--mount', 'sh', '-c', script], {
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 0, result.stderr);
     };
     // The worst case: a healthy verdict taken just before, which /healthz may reuse for a while.
@@ -244,7 +330,9 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
     const gone = await client.poll(webUrl('web1', 'healthz'), 503, 5_000);
     assert.equal(gone.status, 503, gone.body.toString());
     assert.match(JSON.parse(gone.body.toString()).reason as string, /store missing/);
-    process.stdout.write(`# simulated fleet: web1 answered 503 ${gone.elapsedMs} ms after its store went away (${gone.attempts} requests)\n`);
+    process.stdout.write(
+      `# simulated fleet: web1 answered 503 ${gone.elapsedMs} ms after its store went away (${gone.attempts} requests)\n`,
+    );
     assert.ok(gone.elapsedMs <= 1_000, `503 after ${gone.elapsedMs} ms`);
     assert.equal((await client.get(webUrl('web2', 'healthz'))).status, 200, 'web2 still has its store');
 

@@ -7,7 +7,7 @@ import { Downloader, type DownloadSettings } from '../../core/download/downloade
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { ImageStore } from '../../core/store/image-store.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 
@@ -70,7 +70,11 @@ describe('SSRF guard', () => {
     // 127.0.0.2 stands for a public host; every other non-public address stays refused.
     const permitted = await startImageOrigin({ host: '127.0.0.2' });
     const { store } = await ImageStore.open(join(dir.path, 'redirect-store'));
-    const downloader = new Downloader(store, settings, (address) => address !== '127.0.0.2' && isPrivateAddress(address));
+    const downloader = new Downloader(
+      store,
+      settings,
+      (address) => address !== '127.0.0.2' && isPrivateAddress(address),
+    );
     try {
       permitted.set('/ok.png', { kind: 'image', body: makePng('ok') });
       permitted.set('/to-loopback', { kind: 'redirect', location: `${origin.url}/a.png` });
@@ -78,12 +82,27 @@ describe('SSRF guard', () => {
       permitted.set('/to-localhost', { kind: 'redirect', location: `http://localhost:${origin.port}/a.png` });
       // Every other spelling of this machine that a Location header can carry (none of them leaves it;
       // the private ranges that are not on this machine are tested in an isolated namespace: hostile-hosts.test.ts).
-      const spellings = ['[::1]', '0.0.0.0', '2130706433', '0177.0.0.1', '0x7f.1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '127.1.2.3'];
-      for (const [i, host] of spellings.entries()) permitted.set(`/to-form-${i}`, { kind: 'redirect', location: `http://${host}:${origin.port}/a.png` });
+      const spellings = [
+        '[::1]',
+        '0.0.0.0',
+        '2130706433',
+        '0177.0.0.1',
+        '0x7f.1',
+        '[::ffff:127.0.0.1]',
+        '[::ffff:7f00:1]',
+        '127.1.2.3',
+      ];
+      for (const [i, host] of spellings.entries())
+        permitted.set(`/to-form-${i}`, { kind: 'redirect', location: `http://${host}:${origin.port}/a.png` });
 
       const ok = await downloader.download(`${permitted.url}/ok.png`, undefined);
       assert.equal(ok.image.status, 'downloaded', 'the permitted host itself works');
-      for (const path of ['/to-loopback', '/to-metadata', '/to-localhost', ...spellings.map((_, i) => `/to-form-${i}`)]) {
+      for (const path of [
+        '/to-loopback',
+        '/to-metadata',
+        '/to-localhost',
+        ...spellings.map((_, i) => `/to-form-${i}`),
+      ]) {
         await assert.rejects(downloader.download(`${permitted.url}${path}`, undefined), (error: unknown) => {
           assert.ok(error instanceof ImageLoaderError);
           assert.equal(error.code, 'IMG_ERR_BLOCKED_ADDRESS', `${path}: ${error.message}`);

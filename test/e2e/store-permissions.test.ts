@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { urlToPath } from '../../core/store/url-to-path.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
 import { humanFiles, tempFiles } from '../support/store-files.js';
 
 // Root ignores mode bits, so the commands run as nobody against folders root owns.
 const NOBODY = { uid: 65534, gid: 65534 };
-const skip = process.getuid?.() === 0 ? false : 'needs root (to run the command as another user than the store\'s owner)';
+const skip =
+  process.getuid?.() === 0 ? false : "needs root (to run the command as another user than the store's owner)";
 
 describe('a store the process may not write', { skip }, () => {
   let origin: ImageOrigin;
@@ -46,7 +47,11 @@ describe('a store the process may not write', { skip }, () => {
     ]) {
       const result = await runCli(args, { user: NOBODY });
       assert.equal(result.code, 2, `${args[0]}: ${result.stderr}`);
-      assert.match(result.stderr, /IMG_ERR_STORE: cannot open the store at .*root-owned: EACCES: permission denied, mkdir '.*root-owned\/\.image-loader'/, args[0]);
+      assert.match(
+        result.stderr,
+        /IMG_ERR_STORE: cannot open the store at .*root-owned: EACCES: permission denied, mkdir '.*root-owned\/\.image-loader'/,
+        args[0],
+      );
     }
     assert.equal(origin.stats.byPath.get('/first.png'), undefined, 'nothing was downloaded');
   });
@@ -63,7 +68,10 @@ describe('a store the process may not write', { skip }, () => {
     await mkdir(join(store, host!), { mode: 0o755 });
     await chown(join(store, host!), NOBODY.uid, NOBODY.gid);
     await mkdir(join(store, host!, closed!), { mode: 0o755 });
-    const list = await writeList('partly.txt', [...good, ...denied].map(({ url }) => url));
+    const list = await writeList(
+      'partly.txt',
+      [...good, ...denied].map(({ url }) => url),
+    );
 
     const result = await runCli(['fetch', list, '--store', store, '--allow-private', '--json'], { user: NOBODY });
     assert.equal(result.code, 1, result.stderr);
@@ -82,6 +90,6 @@ describe('a store the process may not write', { skip }, () => {
     }
     assert.deepEqual(summary.failuresByCode, { IMG_ERR_STORE: denied.length });
     assert.equal((await humanFiles(store)).length, good.length, 'nothing else in the human tree');
-    assert.deepEqual(await tempFiles(store), [], 'the denied downloads\' temp files were removed');
+    assert.deepEqual(await tempFiles(store), [], "the denied downloads' temp files were removed");
   });
 });

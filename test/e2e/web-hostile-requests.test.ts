@@ -4,12 +4,12 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { encodeStorePath } from '../../web/request-path.js';
 import { MAX_RANGE_SPECS } from '../../web/range-policy.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { encodeStorePath } from '../../web/request-path.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { tempDir, waitFor } from '../support/cli-process.js';
-import { rawExchange, rawRequest, type RawResponse } from '../support/http-get.js';
+import { type RawResponse, rawExchange, rawRequest } from '../support/http-get.js';
 import { fetchStore } from '../support/store-files.js';
 import { getHealth, processFootprint, startWebNode, type WebNode } from '../support/web-node.js';
 
@@ -36,7 +36,12 @@ function rangeHeader(spec: (i: number) => string, maxLength: number): { header: 
  * `send` (maybe nothing), at once or after the first byte of the answer,
  * with a FIN or a reset. Resolves when the socket is closed.
  */
-function cutConnection(port: number, send: string, when: 'at once' | 'after the first answer byte', how: 'close' | 'reset'): Promise<void> {
+function cutConnection(
+  port: number,
+  send: string,
+  when: 'at once' | 'after the first answer byte',
+  how: 'close' | 'reset',
+): Promise<void> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const cut = (): void => void (how === 'reset' ? socket.resetAndDestroy() : socket.destroy());
@@ -53,9 +58,11 @@ function cutConnection(port: number, send: string, when: 'at once' | 'after the 
 /** Runs `task(0..count-1)` with at most `width` at a time. */
 async function inParallel(count: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 describe('web under hostile requests: huge Range headers, oversized headers, thousands of small and broken requests', () => {
@@ -63,7 +70,8 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
   let dir: { path: string; remove(): Promise<void> };
   let node: WebNode;
   let summary: RoundSummary;
-  const pathOf = (suffix: string): string => encodeStorePath(summary.entries.find((entry) => entry.url.endsWith(suffix))!.path!);
+  const pathOf = (suffix: string): string =>
+    encodeStorePath(summary.entries.find((entry) => entry.url.endsWith(suffix))!.path!);
 
   before(async () => {
     origin = await startImageOrigin();
@@ -71,7 +79,10 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     origin.set('/h/small.png', { kind: 'image', body: SMALL });
     origin.set('/h/photo.jpg', { kind: 'image', body: PHOTO });
     origin.set('/h/large.jpg', { kind: 'image', body: LARGE });
-    summary = await fetchStore(['/h/small.png', '/h/photo.jpg', '/h/large.jpg'].map((path) => `${origin.url}${path}`), join(dir.path, 'store'));
+    summary = await fetchStore(
+      ['/h/small.png', '/h/photo.jpg', '/h/large.jpg'].map((path) => `${origin.url}${path}`),
+      join(dir.path, 'store'),
+    );
     node = await startWebNode(join(dir.path, 'store'));
   });
   after(async () => {
@@ -82,10 +93,16 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
 
   /** Still the same healthy process, nothing on stderr (an uncaught exception or warning), no error logged. */
   const assertUnharmed = async (): Promise<void> => {
-    assert.ok(node.running() && node.process.child.pid === node.pid, `the web node exited: ${node.process.output().stderr.slice(-2000)}`);
+    assert.ok(
+      node.running() && node.process.child.pid === node.pid,
+      `the web node exited: ${node.process.output().stderr.slice(-2000)}`,
+    );
     assert.equal((await getHealth(node.port)).status, 200);
     assert.equal(node.process.output().stderr, '');
-    assert.deepEqual(node.process.logs().filter((line) => line.level === 'error'), []);
+    assert.deepEqual(
+      node.process.logs().filter((line) => line.level === 'error'),
+      [],
+    );
   };
 
   it('Range: one range (or ranges that merge into one) 206, absurd numbers clamped, several ranges the whole file once, nothing inside the file 416, garbage ignored', async () => {
@@ -129,10 +146,18 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
       const response = await rawRequest(node.port, pathOf('/h/photo.jpg'), { headers: { range } });
       const label = `Range: ${range.length > 40 ? `${range.slice(0, 40)}…` : range}`;
       if (response.status !== status) problems.push(`${label}: ${response.status}, expected ${status}`);
-      else if (!response.body.equals(body)) problems.push(`${label}: ${response.body.length} bytes, not the expected ${body.length}`);
-      if (status !== 416 && response.headers['content-type'] !== 'image/jpeg') problems.push(`${label}: Content-Type ${response.headers['content-type']}`);
-      if (status === 206 && response.headers['content-range'] !== `bytes ${PHOTO.indexOf(body)}-${PHOTO.indexOf(body) + body.length - 1}/${size}`) problems.push(`${label}: Content-Range ${response.headers['content-range']}`);
-      if (status === 416 && response.headers['content-range'] !== `bytes */${size}`) problems.push(`${label}: Content-Range ${response.headers['content-range']}`);
+      else if (!response.body.equals(body))
+        problems.push(`${label}: ${response.body.length} bytes, not the expected ${body.length}`);
+      if (status !== 416 && response.headers['content-type'] !== 'image/jpeg')
+        problems.push(`${label}: Content-Type ${response.headers['content-type']}`);
+      if (
+        status === 206 &&
+        response.headers['content-range'] !==
+          `bytes ${PHOTO.indexOf(body)}-${PHOTO.indexOf(body) + body.length - 1}/${size}`
+      )
+        problems.push(`${label}: Content-Range ${response.headers['content-range']}`);
+      if (status === 416 && response.headers['content-range'] !== `bytes */${size}`)
+        problems.push(`${label}: Content-Range ${response.headers['content-range']}`);
     }
     assert.deepEqual(problems, []);
     await assertUnharmed();
@@ -143,25 +168,39 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     const sparse = rangeHeader((i) => `${2 * i}-${2 * i}`, 15_000);
     const repeated = rangeHeader(() => `0-${PHOTO.length - 1}`, 15_000);
     const overlapping = rangeHeader((i) => `${i}-${i + 1_000}`, 15_000);
-    for (const [what, { header, count }] of [['every other byte', sparse], ['the whole file again and again', repeated], ['overlapping ranges', overlapping]] as const) {
+    for (const [what, { header, count }] of [
+      ['every other byte', sparse],
+      ['the whole file again and again', repeated],
+      ['overlapping ranges', overlapping],
+    ] as const) {
       assert.ok(count > MAX_RANGE_SPECS, `${what}: ${count} ranges`);
       const startedAt = Date.now();
       const response: RawResponse = await rawRequest(node.port, pathOf('/h/photo.jpg'), { headers: { range: header } });
       const ms = Date.now() - startedAt;
-      t.diagnostic(`${what}: ${count} ranges in a ${(header.length / 1024).toFixed(1)} KB header -> ${response.status}, ${response.body.length} bytes (the file: ${PHOTO.length}) in ${ms} ms`);
+      t.diagnostic(
+        `${what}: ${count} ranges in a ${(header.length / 1024).toFixed(1)} KB header -> ${response.status}, ${response.body.length} bytes (the file: ${PHOTO.length}) in ${ms} ms`,
+      );
       assert.equal(response.status, 200, what);
       assert.ok(response.body.equals(PHOTO), `${what}: the file, once`);
       assert.equal(response.headers['content-length'], String(PHOTO.length));
       assert.ok(ms < 1_000, `${what}: ${ms} ms`);
     }
     // Up to the limit the node still parses: the answer never outgrows the file.
-    const atLimit = rangeHeader((i) => `${3 * i}-${3 * i + 1}`, MAX_RANGE_SPECS * 20).header.split(',').slice(0, MAX_RANGE_SPECS).join(',');
+    const atLimit = rangeHeader((i) => `${3 * i}-${3 * i + 1}`, MAX_RANGE_SPECS * 20)
+      .header.split(',')
+      .slice(0, MAX_RANGE_SPECS)
+      .join(',');
     const limited = await rawRequest(node.port, pathOf('/h/photo.jpg'), { headers: { range: atLimit } });
     assert.deepEqual([limited.status, limited.body.length], [200, PHOTO.length]);
 
     const huge = rangeHeader((i) => `${2 * i}-${2 * i}`, 60_000);
-    const refused = await rawExchange(node.port, `GET ${pathOf('/h/photo.jpg')} HTTP/1.1\r\nHost: t\r\nRange: ${huge.header}\r\n\r\n`);
-    t.diagnostic(`${huge.count} ranges in a ${(huge.header.length / 1024).toFixed(1)} KB header -> ${refused.status}, ${refused.text.length} bytes`);
+    const refused = await rawExchange(
+      node.port,
+      `GET ${pathOf('/h/photo.jpg')} HTTP/1.1\r\nHost: t\r\nRange: ${huge.header}\r\n\r\n`,
+    );
+    t.diagnostic(
+      `${huge.count} ranges in a ${(huge.header.length / 1024).toFixed(1)} KB header -> ${refused.status}, ${refused.text.length} bytes`,
+    );
     assert.equal(refused.status, 431);
     assert.ok(refused.text.length < 200, 'a short refusal, no body to speak of');
     await assertUnharmed();
@@ -184,13 +223,30 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     const photo = pathOf('/h/photo.jpg');
     const large = pathOf('/h/large.jpg');
     const host = decodeURIComponent(small.split('/')[1]!);
-    const kinds: Array<{ path: string; method?: string; headers?: Record<string, string>; ok(response: RawResponse): boolean }> = [
+    const kinds: Array<{
+      path: string;
+      method?: string;
+      headers?: Record<string, string>;
+      ok(response: RawResponse): boolean;
+    }> = [
       { path: small, ok: (r) => r.status === 200 && r.body.equals(SMALL) },
-      { path: small, method: 'HEAD', ok: (r) => r.status === 200 && r.body.length === 0 && r.headers['content-length'] === String(SMALL.length) },
-      { path: photo, headers: { range: 'bytes=100-199' }, ok: (r) => r.status === 206 && r.body.equals(PHOTO.subarray(100, 200)) },
+      {
+        path: small,
+        method: 'HEAD',
+        ok: (r) => r.status === 200 && r.body.length === 0 && r.headers['content-length'] === String(SMALL.length),
+      },
+      {
+        path: photo,
+        headers: { range: 'bytes=100-199' },
+        ok: (r) => r.status === 206 && r.body.equals(PHOTO.subarray(100, 200)),
+      },
       { path: photo, ok: (r) => r.status === 200 && r.body.equals(PHOTO) },
       { path: `/${encodeURIComponent(host)}/h/missing.png`, ok: (r) => r.status === 404 },
-      { path: '/', headers: { accept: 'application/json' }, ok: (r) => r.status === 200 && r.body.toString() === JSON.stringify([host]) },
+      {
+        path: '/',
+        headers: { accept: 'application/json' },
+        ok: (r) => r.status === 200 && r.body.toString() === JSON.stringify([host]),
+      },
       { path: '/..%2f..%2fetc%2fpasswd', ok: (r) => r.status === 400 },
       { path: '/healthz', ok: (r) => r.status === 200 },
     ];
@@ -214,7 +270,7 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     const keepAliveMs = await keepAliveRequests(5_000);
     const afterKeepAlive = await processFootprint(node.pid);
 
-    let startedAt = Date.now();
+    const startedAt = Date.now();
     const cuts = { complete: 0, cut: 0 };
     await inParallel(1_000, 25, async (i) => {
       const how = i % 2 === 0 ? 'close' : 'reset';
@@ -222,9 +278,13 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
         case 0:
         case 1:
         case 2: {
-          const answer = await rawExchange(node.port, `GET ${i % 3 === 0 ? photo : small} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+          const answer = await rawExchange(
+            node.port,
+            `GET ${i % 3 === 0 ? photo : small} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`,
+          );
           const body = Buffer.from(answer.text.slice(answer.text.indexOf('\r\n\r\n') + 4), 'latin1');
-          if (answer.status !== 200 || !body.equals(i % 3 === 0 ? PHOTO : SMALL)) wrong.push(`short connection ${i}: ${answer.status}, ${body.length} bytes`);
+          if (answer.status !== 200 || !body.equals(i % 3 === 0 ? PHOTO : SMALL))
+            wrong.push(`short connection ${i}: ${answer.status}, ${body.length} bytes`);
           cuts.complete++;
           return;
         }
@@ -232,7 +292,12 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
           await cutConnection(node.port, `GET ${small} HTTP/1.1\r\nHost: t\r\nX-Partial: y`, 'at once', how);
           break;
         case 4:
-          await cutConnection(node.port, `GET ${large} HTTP/1.1\r\nHost: t\r\n\r\n`, 'after the first answer byte', how);
+          await cutConnection(
+            node.port,
+            `GET ${large} HTTP/1.1\r\nHost: t\r\n\r\n`,
+            'after the first answer byte',
+            how,
+          );
           break;
         default:
           await cutConnection(node.port, i % 12 === 5 ? '' : 'GET /h', 'at once', how);
@@ -247,19 +312,33 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
 
     // Let the node notice the last closed connections and close the files they were reading.
     let after = await processFootprint(node.pid);
-    await waitFor(async () => (after = await processFootprint(node.pid)).fds <= before.fds, 5_000, `open fds back to ${before.fds}`).catch(() => {});
+    await waitFor(
+      async () => (after = await processFootprint(node.pid)).fds <= before.fds,
+      5_000,
+      `open fds back to ${before.fds}`,
+    ).catch(() => {});
     const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
-    t.diagnostic(`5,000 keep-alive requests (16 connections) in ${keepAliveMs} ms; ${cuts.complete} complete + ${cuts.cut} cut-off short connections in ${shortMs} ms; 2,500 more keep-alive requests in ${againMs} ms`);
-    t.diagnostic(`open fds: ${before.fds} before, ${afterKeepAlive.fds} / ${afterShort.fds} / ${after.fds} after each phase; RSS: ${mb(before.rssKb)} before, ${mb(afterKeepAlive.rssKb)} / ${mb(afterShort.rssKb)} / ${mb(after.rssKb)} after each phase`);
+    t.diagnostic(
+      `5,000 keep-alive requests (16 connections) in ${keepAliveMs} ms; ${cuts.complete} complete + ${cuts.cut} cut-off short connections in ${shortMs} ms; 2,500 more keep-alive requests in ${againMs} ms`,
+    );
+    t.diagnostic(
+      `open fds: ${before.fds} before, ${afterKeepAlive.fds} / ${afterShort.fds} / ${after.fds} after each phase; RSS: ${mb(before.rssKb)} before, ${mb(afterKeepAlive.rssKb)} / ${mb(afterShort.rssKb)} / ${mb(after.rssKb)} after each phase`,
+    );
     assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} wrong answers`);
     assert.ok(after.fds <= before.fds, `no fd leak: ${before.fds} before, ${after.fds} after`);
     assert.ok(after.rssKb - before.rssKb < 100 * 1024, `RSS grew by ${mb(after.rssKb - before.rssKb)} in all`);
-    assert.ok(after.rssKb - afterKeepAlive.rssKb < 32 * 1024, `RSS grew by ${mb(after.rssKb - afterKeepAlive.rssKb)} over the last 3,500 requests`);
+    assert.ok(
+      after.rssKb - afterKeepAlive.rssKb < 32 * 1024,
+      `RSS grew by ${mb(after.rssKb - afterKeepAlive.rssKb)} over the last 3,500 requests`,
+    );
     const logged = node.process.logs().filter((line) => line.msg === 'request').length;
     assert.ok(logged >= 7_500 + cuts.complete, `every complete request in the access log (${logged})`);
     const aborted = node.process.logs().filter((line) => line.msg === 'request' && line.aborted === true);
     assert.ok(aborted.length > 0, 'responses cut off mid-body are logged too, as aborted');
-    assert.ok(aborted.every((line) => line.bytes === 0), 'an aborted response counts no bytes');
+    assert.ok(
+      aborted.every((line) => line.bytes === 0),
+      'an aborted response counts no bytes',
+    );
     await assertUnharmed();
   });
 });

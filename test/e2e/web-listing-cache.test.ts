@@ -1,22 +1,26 @@
 import assert from 'node:assert/strict';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import serveIndex from 'serve-index';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { renderGalleryPage } from '../../web/gallery-page.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
-import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
-import { rawRequest, type RawResponse } from '../support/http-get.js';
+import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
+import { type RawResponse, rawRequest } from '../support/http-get.js';
 
 /** The web node reuses a listing only once its folder's last change is this old (listing-cache.ts `racyMs`), plus a margin. */
 const SETTLED_MS = 1_100;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const ACCEPTS: Record<string, Record<string, string>> = { html: {}, json: { accept: 'application/json' }, plain: { accept: 'text/plain' } };
+const ACCEPTS: Record<string, Record<string, string>> = {
+  html: {},
+  json: { accept: 'application/json' },
+  plain: { accept: 'text/plain' },
+};
 
 describe('web: folder listings kept and shared, never stale', () => {
   let origin: ImageOrigin;
@@ -30,30 +34,49 @@ describe('web: folder listings kept and shared, never stale', () => {
   const store = (): string => join(dir.path, 'store');
   const tmp = (): string => join(store(), '.image-loader', 'tmp');
   const url = (...segments: string[]): string => `/${segments.map(encodeURIComponent).join('/')}/`;
-  const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> => rawRequest(port, path, { headers });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+    rawRequest(port, path, { headers });
   const renders = async (): Promise<number> => {
     const text = (await get('/metrics')).body.toString();
-    return [...text.matchAll(/^image_loader_web_listing_renders_total\{view="\w+"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    return [...text.matchAll(/^image_loader_web_listing_renders_total\{view="\w+"\} (\d+)$/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
   };
   /** What the listing must be, rendered now from the folder as it is. */
   const expected = async (path: string, view: string): Promise<{ contentType: string; body: Buffer }> => {
     if (view === 'gallery') {
       const folder = decodeURIComponent(path).slice(1, -1);
-      const entries = (await readdir(join(store(), folder), { withFileTypes: true })).filter((entry) => !entry.name.startsWith('.'));
-      return { contentType: 'text/html; charset=utf-8', body: Buffer.from(renderGalleryPage(folder, entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() })))) };
+      const entries = (await readdir(join(store(), folder), { withFileTypes: true })).filter(
+        (entry) => !entry.name.startsWith('.'),
+      );
+      return {
+        contentType: 'text/html; charset=utf-8',
+        body: Buffer.from(
+          renderGalleryPage(
+            folder,
+            entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() })),
+          ),
+        ),
+      };
     }
     const response = await rawRequest(referencePort, path, { headers: ACCEPTS[view] });
     assert.equal(response.status, 200, `reference ${view} ${path}`);
     return { contentType: String(response.headers['content-type']), body: response.body };
   };
-  const listing = (path: string, view: string): Promise<RawResponse> => (view === 'gallery' ? get(`${path}?view=gallery`) : get(path, ACCEPTS[view]));
+  const listing = (path: string, view: string): Promise<RawResponse> =>
+    view === 'gallery' ? get(`${path}?view=gallery`) : get(path, ACCEPTS[view]);
   const assertSame = async (response: RawResponse, path: string, view: string, what: string): Promise<void> => {
     const want = await expected(path, view);
     assert.equal(response.status, 200, `${what}: ${view} ${path}`);
     assert.equal(response.headers['content-type'], want.contentType, `${what}: ${view} ${path}`);
     assert.equal(response.headers['content-length'], String(want.body.length), `${what}: ${view} ${path}`);
     assert.equal(response.headers['cache-control'], 'no-cache');
-    assert.equal(response.body.toString(), want.body.toString(), `${what}: ${view} ${path} is byte-identical to an uncached rendering`);
+    assert.equal(
+      response.body.toString(),
+      want.body.toString(),
+      `${what}: ${view} ${path} is byte-identical to an uncached rendering`,
+    );
   };
   const assertListing = async (path: string, view: string, what: string): Promise<RawResponse> => {
     const response = await listing(path, view);
@@ -73,14 +96,28 @@ describe('web: folder listings kept and shared, never stale', () => {
     const paths = Array.from({ length: 5 }, (_, i) => `/img/${i}.png`);
     for (const [i, path] of paths.entries()) origin.set(path, { kind: 'image', body: makePng(`listing ${i}`, 10 + i) });
     await writeFile(join(dir.path, 'list.txt'), paths.map((path) => `${origin.url}${path}`).join('\n'));
-    const fetched = await runCli(['fetch', join(dir.path, 'list.txt'), '--store', store(), '--allow-private', '--json']);
+    const fetched = await runCli([
+      'fetch',
+      join(dir.path, 'list.txt'),
+      '--store',
+      store(),
+      '--allow-private',
+      '--json',
+    ]);
     assert.equal(fetched.code, 0, fetched.stderr);
     host = (JSON.parse(fetched.stdout) as RoundSummary).entries[0]!.path!.split('/')[0]!;
     await mkdir(tmp(), { recursive: true });
     // Folders big enough that one rendering (a stat per entry) takes a while: concurrent requests overlap it.
     for (const folder of ['many', 'crowd']) {
       await mkdir(join(store(), host, folder));
-      await Promise.all(Array.from({ length: 400 }, (_, i) => writeFile(join(store(), host, folder, `picture-${String(i).padStart(4, '0')}.png`), makePng(`${folder} ${i}`, 4))));
+      await Promise.all(
+        Array.from({ length: 400 }, (_, i) =>
+          writeFile(
+            join(store(), host, folder, `picture-${String(i).padStart(4, '0')}.png`),
+            makePng(`${folder} ${i}`, 4),
+          ),
+        ),
+      );
     }
     const listing = serveIndex(store(), { view: 'details', hidden: false, icons: false });
     reference = createServer((req, res) =>
@@ -147,11 +184,19 @@ describe('web: folder listings kept and shared, never stale', () => {
     const renderings = (await renders()) - rendered;
     for (const [round, responses] of rounds.entries()) {
       let i = 0;
-      for (const path of paths) for (const view of views) await assertSame(responses[i++]!, path, view, round === 0 ? 'rendered' : 'kept');
+      for (const path of paths)
+        for (const view of views) await assertSame(responses[i++]!, path, view, round === 0 ? 'rendered' : 'kept');
     }
-    assert.equal(renderings, paths.length * views.length, 'each folder and view rendered once: the second time, every answer was a kept one');
+    assert.equal(
+      renderings,
+      paths.length * views.length,
+      'each folder and view rendered once: the second time, every answer was a kept one',
+    );
     const head = await rawRequest(port, url(host, 'img'), { method: 'HEAD' });
-    assert.deepEqual([head.status, head.body.length, head.headers['content-length']], [200, 0, String((await expected(url(host, 'img'), 'html')).body.length)]);
+    assert.deepEqual(
+      [head.status, head.body.length, head.headers['content-length']],
+      [200, 0, String((await expected(url(host, 'img'), 'html')).body.length)],
+    );
   });
 
   it('shows a file added, replaced and removed (by rename and unlink, as a round does) in the very next listing', async () => {
@@ -175,11 +220,18 @@ describe('web: folder listings kept and shared, never stale', () => {
 
     await warm();
     const before = await listing(img, 'html');
-    assert.match(before.body.toString(), /title="added\.png"><span class="name">added\.png<\/span><span class="size">(\d+)</);
+    assert.match(
+      before.body.toString(),
+      /title="added\.png"><span class="name">added\.png<\/span><span class="size">(\d+)</,
+    );
     const replacement = makePng('a bigger replacement', 40);
     await renameIn(folder, 'added.png', replacement);
     const replaced = await assertListing(img, 'html', 'after a file was replaced');
-    assert.match(replaced.body.toString(), new RegExp(`title="added\\.png"><span class="name">added\\.png</span><span class="size">${replacement.length}<`), 'the new size');
+    assert.match(
+      replaced.body.toString(),
+      new RegExp(`title="added\\.png"><span class="name">added\\.png</span><span class="size">${replacement.length}<`),
+      'the new size',
+    );
     assert.notEqual(replaced.body.toString(), before.body.toString());
 
     await warm();
@@ -190,7 +242,8 @@ describe('web: folder listings kept and shared, never stale', () => {
 
   it('renders a listing once for many concurrent requests, and a few times at most when they come right after a change', async () => {
     const crowd = url(host, 'crowd');
-    const concurrently = (n: number): Promise<RawResponse[]> => Promise.all(Array.from({ length: n }, () => get(crowd)));
+    const concurrently = (n: number): Promise<RawResponse[]> =>
+      Promise.all(Array.from({ length: n }, () => get(crowd)));
     let rendered = await renders();
     const cold = await concurrently(32);
     assert.equal((await renders()) - rendered, 1, '32 requests for a folder not changed lately: one rendering');
@@ -203,12 +256,16 @@ describe('web: folder listings kept and shared, never stale', () => {
     // Just changed (racy): the first request renders; those arriving while it runs wait for it and share the next one.
     const count = (await renders()) - rendered;
     assert.ok(count >= 1 && count <= 4, `${count} renderings for 32 requests right after a change`);
-    assert.ok(racy.every((response) => response.status === 200 && response.body.toString().includes('title="late.png"')), 'every answer shows the new file');
+    assert.ok(
+      racy.every((response) => response.status === 200 && response.body.toString().includes('title="late.png"')),
+      'every answer shows the new file',
+    );
   });
 
   it('/metrics counts renderings by view and the bytes kept', async () => {
     const text = (await get('/metrics')).body.toString();
-    for (const view of ['html', 'json', 'plain', 'gallery']) assert.match(text, new RegExp(`^image_loader_web_listing_renders_total\\{view="${view}"\\} [1-9]\\d*$`, 'm'));
+    for (const view of ['html', 'json', 'plain', 'gallery'])
+      assert.match(text, new RegExp(`^image_loader_web_listing_renders_total\\{view="${view}"\\} [1-9]\\d*$`, 'm'));
     const kept = Number(/^image_loader_web_listing_cache_bytes (\d+)$/m.exec(text)?.[1]);
     assert.ok(kept > 0 && kept <= 16 * 1024 * 1024, `${kept} bytes kept`);
   });

@@ -13,7 +13,9 @@ const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
 
 function readOnlyBindMountsWork(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (for unshare --mount and a read-only bind mount)';
-  const probe = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], { encoding: 'utf8' });
+  const probe = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0 ? false : `unshare --mount with a read-only bind mount failed here: ${probe.stderr.trim()}`;
 }
 
@@ -29,10 +31,20 @@ describe('web on a read-only view of the store (the stand-in for a read-only NFS
       origin.set('/ro.png', { kind: 'image', body: makePng('read-only', 12) });
       await writeFile(join(dir.path, 'list.txt'), `${origin.url}/ro.png\n`);
       const store = join(dir.path, 'store');
-      const fetched = await runCli(['fetch', join(dir.path, 'list.txt'), '--store', store, '--allow-private', '--json']);
+      const fetched = await runCli([
+        'fetch',
+        join(dir.path, 'list.txt'),
+        '--store',
+        store,
+        '--allow-private',
+        '--json',
+      ]);
       assert.equal(fetched.code, 0, fetched.stderr);
       const entry = (JSON.parse(fetched.stdout) as RoundSummary).entries[0]!;
-      await writeFile(join(store, '.image-loader', 'heartbeat.json'), JSON.stringify({ schema: 'image-loader/heartbeat@1', at: new Date().toISOString(), everyMs: 300_000 }));
+      await writeFile(
+        join(store, '.image-loader', 'heartbeat.json'),
+        JSON.stringify({ schema: 'image-loader/heartbeat@1', at: new Date().toISOString(), everyMs: 300_000 }),
+      );
       const view = join(dir.path, 'read-only-view');
       await mkdir(view);
       // In a mount namespace of its own: bind the store read-only, prove a write fails, then run the web node on it.
@@ -47,9 +59,15 @@ describe('web on a read-only view of the store (the stand-in for a read-only NFS
       web.child = spawn('unshare', ['--mount', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
       web.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       web.child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(() => /"web server listening"/.test(output) || web.child!.exitCode !== null, 10_000, 'the web node');
+      await waitFor(
+        () => /"web server listening"/.test(output) || web.child!.exitCode !== null,
+        10_000,
+        'the web node',
+      );
       assert.match(output, /^READ-ONLY$/m);
-      const port = (JSON.parse(output.split('\n').find((line) => line.includes('"web server listening"'))!) as { port: number }).port;
+      const port = (
+        JSON.parse(output.split('\n').find((line) => line.includes('"web server listening"'))!) as { port: number }
+      ).port;
 
       const image = await rawRequest(port, `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`);
       assert.equal(image.status, 200);

@@ -1,27 +1,30 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Agent } from 'node:http';
 import { chmod, mkdir, readFile, rename, symlink } from 'node:fs/promises';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { encodeStorePath } from '../../web/request-path.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { tempDir, waitFor } from '../support/cli-process.js';
 import type { LogLine } from '../support/fleet-processes.js';
 import { rawRequest } from '../support/http-get.js';
 import { fetchStore } from '../support/store-files.js';
-import { getHealth, startWebNode, type HealthAnswer, type WebNode } from '../support/web-node.js';
+import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../support/web-node.js';
 
 /** nobody/nogroup: an unprivileged user, for whom (unlike root) a mode of 000 means "no". */
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
 
 function whyNoUnprivilegedRun(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root, to run the web node as uid 65534 (root reads files whatever their mode)';
+  if (process.getuid?.() !== 0)
+    return 'needs root, to run the web node as uid 65534 (root reads files whatever their mode)';
   const probe = spawnSync(process.execPath, [CLI, '--version'], { ...UNPRIVILEGED, encoding: 'utf8' });
-  return probe.status === 0 ? false : `uid 65534 cannot run the built CLI here (${probe.stderr.trim() || probe.error?.message}): the checkout is not world-readable`;
+  return probe.status === 0
+    ? false
+    : `uid 65534 cannot run the built CLI here (${probe.stderr.trim() || probe.error?.message}): the checkout is not world-readable`;
 }
 
 /** The store-health transitions a web node logged: one line each, never one per look. */
@@ -35,7 +38,8 @@ function transitions(node: WebNode): string[] {
 /** Asks /healthz every 50 ms for `ms`: long enough for several looks at the store (one per half second at most). */
 async function pollHealth(port: number, ms: number): Promise<HealthAnswer[]> {
   const answers: HealthAnswer[] = [];
-  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50))) answers.push(await getHealth(port));
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50)))
+    answers.push(await getHealth(port));
   return answers;
 }
 
@@ -62,7 +66,8 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
     return node;
   };
   const url = (path: string): string => `${origin.url}${path}`;
-  const entryOf = (summary: RoundSummary, suffix: string): string => encodeStorePath(summary.entries.find((entry) => entry.url.endsWith(suffix))!.path!);
+  const entryOf = (summary: RoundSummary, suffix: string): string =>
+    encodeStorePath(summary.entries.find((entry) => entry.url.endsWith(suffix))!.path!);
 
   before(async () => {
     origin = await startImageOrigin();
@@ -85,12 +90,17 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
     assert.equal(missing.body.reason, `store missing: ${store} does not exist (not mounted, or moved away?)`);
     // Not a 404: that would tell browsers and CDNs the image does not exist, and they would keep that answer.
     const image = await rawRequest(node.port, '/127.0.0.1/a.png');
-    assert.deepEqual([image.status, image.body.toString(), image.headers['cache-control']], [503, '503 store unavailable: ENOENT (the store is not there)\n', 'no-store']);
+    assert.deepEqual(
+      [image.status, image.body.toString(), image.headers['cache-control']],
+      [503, '503 store unavailable: ENOENT (the store is not there)\n', 'no-store'],
+    );
     assert.equal((await rawRequest(node.port, '/', { headers: { accept: 'application/json' } })).status, 503);
 
     const waiting = await pollHealth(node.port, 3_000);
     assert.ok(waiting.every((answer) => answer.status === 503 && answer.body.state === 'missing'));
-    t.diagnostic(`${waiting.length} /healthz answers over 3 s while the store was missing, each in at most ${Math.max(...waiting.map((answer) => answer.ms))} ms`);
+    t.diagnostic(
+      `${waiting.length} /healthz answers over 3 s while the store was missing, each in at most ${Math.max(...waiting.map((answer) => answer.ms))} ms`,
+    );
 
     origin.set('/appears/a.png', { kind: 'image', body: makePng('appears', 12) });
     const summary = await fetchStore([url('/appears/a.png')], store);
@@ -101,14 +111,20 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
     assert.equal(served.status, 200);
     assert.ok(served.body.equals(makePng('appears', 12)));
 
-    assert.deepEqual(transitions(node), ['missing', 'fresh'], 'one log line when the store went missing (not one per look), one when it came');
+    assert.deepEqual(
+      transitions(node),
+      ['missing', 'fresh'],
+      'one log line when the store went missing (not one per look), one when it came',
+    );
     assertSameProcessUnharmed(node);
   });
 
   const noUnprivilegedRun = whyNoUnprivilegedRun();
   if (noUnprivilegedRun) process.stdout.write(`# skipping the permission-denied web test: ${noUnprivilegedRun}\n`);
 
-  it('a store it may not read (EACCES, as uid 65534): /healthz 503 saying permission denied, requests a prompt 503, and back to 200 once readable', { skip: noUnprivilegedRun }, async (t) => {
+  it('a store it may not read (EACCES, as uid 65534): /healthz 503 saying permission denied, requests a prompt 503, and back to 200 once readable', {
+    skip: noUnprivilegedRun,
+  }, async (t) => {
     const store = join(dir.path, 'guarded');
     origin.set('/guarded/a.png', { kind: 'image', body: makePng('guarded', 14) });
     const summary = await fetchStore([url('/guarded/a.png')], store);
@@ -119,17 +135,30 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
 
     await chmod(store, 0o000);
     const deniedAt = Date.now();
-    await waitFor(async () => (await getHealth(node.port)).status === 503, 3_000, '/healthz 503 once the store is mode 000');
+    await waitFor(
+      async () => (await getHealth(node.port)).status === 503,
+      3_000,
+      '/healthz 503 once the store is mode 000',
+    );
     t.diagnostic(`/healthz turned 503 ${Date.now() - deniedAt} ms after chmod 000`);
     const denied = await getHealth(node.port);
     assert.deepEqual([denied.body.state, denied.body.errorCode], ['unreadable', 'EACCES']);
-    assert.equal(denied.body.reason, `store unreadable: EACCES: permission denied, open '${join(store, '.image-loader', 'heartbeat.json')}'`);
-    for (const [path, method] of [[imagePath, 'GET'], [imagePath, 'HEAD'], ['/', 'GET'], [`${imagePath.replace(/[^/]+$/, '')}?view=gallery`, 'GET']] as const) {
+    assert.equal(
+      denied.body.reason,
+      `store unreadable: EACCES: permission denied, open '${join(store, '.image-loader', 'heartbeat.json')}'`,
+    );
+    for (const [path, method] of [
+      [imagePath, 'GET'],
+      [imagePath, 'HEAD'],
+      ['/', 'GET'],
+      [`${imagePath.replace(/[^/]+$/, '')}?view=gallery`, 'GET'],
+    ] as const) {
       const startedAt = Date.now();
       const response = await rawRequest(node.port, path, { method });
       assert.equal(response.status, 503, `${method} ${path}`);
       assert.ok(Date.now() - startedAt < 1_000, `${method} ${path} answered in ${Date.now() - startedAt} ms`);
-      if (method === 'GET') assert.equal(response.body.toString(), '503 store unavailable: EACCES (permission denied)\n');
+      if (method === 'GET')
+        assert.equal(response.body.toString(), '503 store unavailable: EACCES (permission denied)\n');
     }
     const accessLine = node.process.logs().findLast((line) => line.msg === 'request' && line.path === imagePath);
     assert.equal(accessLine?.error, 'EACCES', 'the access log line says why');
@@ -145,13 +174,28 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
     // Only its status file unreadable: /healthz says so and names it, while the images are still served.
     const lastRound = join(store, '.image-loader', 'last-round.json');
     await chmod(lastRound, 0o000);
-    await waitFor(async () => (await getHealth(node.port)).status === 503, 3_000, '/healthz 503 with last-round.json mode 000');
-    assert.equal((await getHealth(node.port)).body.reason, `store unreadable: EACCES: permission denied, open '${lastRound}'`);
+    await waitFor(
+      async () => (await getHealth(node.port)).status === 503,
+      3_000,
+      '/healthz 503 with last-round.json mode 000',
+    );
+    assert.equal(
+      (await getHealth(node.port)).body.reason,
+      `store unreadable: EACCES: permission denied, open '${lastRound}'`,
+    );
     assert.equal((await rawRequest(node.port, imagePath)).status, 200);
     await chmod(lastRound, 0o644);
-    await waitFor(async () => (await getHealth(node.port)).status === 200, 3_000, '/healthz 200 once last-round.json is readable');
+    await waitFor(
+      async () => (await getHealth(node.port)).status === 200,
+      3_000,
+      '/healthz 200 once last-round.json is readable',
+    );
 
-    assert.deepEqual(transitions(node), ['fresh', 'unreadable EACCES', 'fresh', 'unreadable EACCES', 'fresh'], 'one log line per change, not one per look');
+    assert.deepEqual(
+      transitions(node),
+      ['fresh', 'unreadable EACCES', 'fresh', 'unreadable EACCES', 'fresh'],
+      'one log line per change, not one per look',
+    );
     assertSameProcessUnharmed(node);
   });
 
@@ -179,22 +223,39 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
       await rename(join(dir.path, 'restored'), live);
       const after = await get(shared);
       assert.equal(after.status, 200);
-      assert.ok(after.body.equals(makePng('new copy', 18)), 'the new copy\'s bytes, not the old file\'s');
+      assert.ok(after.body.equals(makePng('new copy', 18)), "the new copy's bytes, not the old file's");
       assert.ok(after.reusedSocket, 'over the connection opened before the swap');
       assert.equal((await get(entryOf(restored, '/swap/only-new.png'))).status, 200);
       assert.equal((await get(entryOf(old, '/swap/only-old.png'))).status, 404);
-      const listing = JSON.parse((await rawRequest(node.port, folder, { headers: { accept: 'application/json' } })).body.toString()) as string[];
+      const listing = JSON.parse(
+        (await rawRequest(node.port, folder, { headers: { accept: 'application/json' } })).body.toString(),
+      ) as string[];
       assert.deepEqual(listing.sort(), ['only-new.png', 'shared.png']);
-      await waitFor(async () => (await getHealth(node.port)).body.lastRoundFinishedAt === restored.finishedAt, 3_000, '/healthz to describe the new copy');
+      await waitFor(
+        async () => (await getHealth(node.port)).body.lastRoundFinishedAt === restored.finishedAt,
+        3_000,
+        '/healthz to describe the new copy',
+      );
       assert.equal((await getHealth(node.port)).status, 200);
 
       await rename(live, join(dir.path, 'live-away'));
-      await waitFor(async () => (await getHealth(node.port)).status === 503, 1_000, '/healthz 503 within a second of the store going');
-      assert.equal((await getHealth(node.port)).body.reason, `store missing: ${live} does not exist (not mounted, or moved away?)`);
+      await waitFor(
+        async () => (await getHealth(node.port)).status === 503,
+        1_000,
+        '/healthz 503 within a second of the store going',
+      );
+      assert.equal(
+        (await getHealth(node.port)).body.reason,
+        `store missing: ${live} does not exist (not mounted, or moved away?)`,
+      );
       assert.equal((await get(shared)).status, 503);
       assert.equal((await rawRequest(node.port, folder)).status, 503);
       await rename(join(dir.path, 'live-away'), live);
-      await waitFor(async () => (await getHealth(node.port)).status === 200, 3_000, '/healthz 200 once the store is back');
+      await waitFor(
+        async () => (await getHealth(node.port)).status === 200,
+        3_000,
+        '/healthz 200 once the store is back',
+      );
       assert.ok((await get(shared)).body.equals(makePng('new copy', 18)));
     } finally {
       agent.destroy();
@@ -221,11 +282,18 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
     await symlink('copies/second', `${current}.next`);
     await rename(`${current}.next`, current);
     const switched = await rawRequest(node.port, shared);
-    assert.equal(switched.status, 200, 'the new copy\'s files are inside the store (its root is looked up again)');
+    assert.equal(switched.status, 200, "the new copy's files are inside the store (its root is looked up again)");
     assert.ok(switched.body.equals(makePng('second copy', 15)));
     assert.equal((await rawRequest(node.port, entryOf(second, '/link/only-second.png'))).status, 200);
-    await waitFor(async () => (await getHealth(node.port)).body.lastRoundFinishedAt === second.finishedAt, 3_000, '/healthz to describe the second copy');
-    assert.ok((await readFile(join(copies, 'first', first.entries[0]!.path!))).equals(makePng('first copy', 11)), 'the first copy is untouched');
+    await waitFor(
+      async () => (await getHealth(node.port)).body.lastRoundFinishedAt === second.finishedAt,
+      3_000,
+      '/healthz to describe the second copy',
+    );
+    assert.ok(
+      (await readFile(join(copies, 'first', first.entries[0]!.path!))).equals(makePng('first copy', 11)),
+      'the first copy is untouched',
+    );
     assertSameProcessUnharmed(node);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
@@ -25,8 +25,10 @@ describe('readers never see a torn image', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
     try {
       const paths = Array.from({ length: IMAGES }, (_, i) => `/torn/${i}.png`);
-      const versions = paths.map((_, i) => [makePng(`old ${i}`, 24 + (i % 9)), makePng(`new ${i}`, 24 + ((i + 4) % 9))] as const);
-      paths.forEach((path, i) => origin.set(path, { kind: 'image', body: versions[i]![0] }));
+      const versions = paths.map(
+        (_, i) => [makePng(`old ${i}`, 24 + (i % 9)), makePng(`new ${i}`, 24 + ((i + 4) % 9))] as const,
+      );
+      for (const [i, path] of paths.entries()) origin.set(path, { kind: 'image', body: versions[i]![0] });
       const list = join(dir.path, 'list.txt');
       await writeFile(list, paths.map((path) => `${origin.url}${path}`).join('\n'));
       const store = join(dir.path, 'store');
@@ -35,7 +37,11 @@ describe('readers never see a torn image', () => {
       const entries = (JSON.parse(first.stdout) as RoundSummary).entries;
       const allowed = entries.map((entry) => {
         const i = Number(new URL(entry.url).pathname.match(/(\d+)\.png$/)![1]);
-        return { url: `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`, hashes: new Set(versions[i]!.map(sha)), newHash: sha(versions[i]![1]) };
+        return {
+          url: `/${entry.path!.split('/').map(encodeURIComponent).join('/')}`,
+          hashes: new Set(versions[i]!.map(sha)),
+          newHash: sha(versions[i]![1]),
+        };
       });
 
       web.process = startFleetProcess(['web', '--store', store, '--port', '0', '--host', '127.0.0.1']);
@@ -47,10 +53,12 @@ describe('readers never see a torn image', () => {
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
             res.on('error', reject);
-          }).on('error', reject).end();
+          })
+            .on('error', reject)
+            .end();
         });
 
-      paths.forEach((path, i) => origin.set(path, { kind: 'image', body: versions[i]![1] }));
+      for (const [i, path] of paths.entries()) origin.set(path, { kind: 'image', body: versions[i]![1] });
       const second = startCli(['fetch', list, '--store', store, '--allow-private', '--json', '--concurrency', '32']);
       let running = true;
       void second.done.then(() => (running = false));
@@ -63,7 +71,8 @@ describe('readers never see a torn image', () => {
           counts.requests++;
           const hash = sha(response.body);
           if (response.status !== 200) counts.problems.push(`${target.url}: HTTP ${response.status}`);
-          else if (!target.hashes.has(hash)) counts.problems.push(`${target.url}: ${response.body.length} bytes that are neither version`);
+          else if (!target.hashes.has(hash))
+            counts.problems.push(`${target.url}: ${response.body.length} bytes that are neither version`);
           else if (hash === target.newHash) counts.new++;
           else counts.old++;
         }
@@ -72,9 +81,14 @@ describe('readers never see a torn image', () => {
       const result = await second.done;
       assert.equal(result.code, 0, result.stderr);
       assert.equal((JSON.parse(result.stdout) as RoundSummary).counts.downloaded, IMAGES);
-      process.stdout.write(`# torn-read check: ${counts.requests} responses checked (${counts.old} old, ${counts.new} new) by ${CLIENTS} clients during and after a round replacing ${IMAGES} images\n`);
+      process.stdout.write(
+        `# torn-read check: ${counts.requests} responses checked (${counts.old} old, ${counts.new} new) by ${CLIENTS} clients during and after a round replacing ${IMAGES} images\n`,
+      );
       assert.deepEqual(counts.problems.slice(0, 5), []);
-      assert.ok(counts.old > 0 && counts.new > 0, 'the readers saw both versions: they really read during the replacement');
+      assert.ok(
+        counts.old > 0 && counts.new > 0,
+        'the readers saw both versions: they really read during the replacement',
+      );
       // After the round, every image is the new one.
       for (const target of allowed.slice(0, 50)) assert.equal(sha((await get(target.url)).body), target.newHash);
     } finally {

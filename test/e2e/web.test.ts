@@ -4,13 +4,15 @@ import { readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin, type ImageOrigin } from '../origin/image-origin.js';
+import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makeJpegLike, makePng } from '../origin/sample-images.js';
 import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { startFleetProcess, type FleetProcess } from '../support/fleet-processes.js';
+import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
 import { rawRequest } from '../support/http-get.js';
 
-const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>');
+const SVG = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>',
+);
 
 describe('web: the store served read-only over HTTP', () => {
   let origin: ImageOrigin;
@@ -21,7 +23,16 @@ describe('web: the store served read-only over HTTP', () => {
   let summary: RoundSummary;
   const store = (): string => join(dir.path, 'store');
   const heartbeat = async (at: Date, everyMs = 300_000): Promise<void> => {
-    await writeFile(join(store(), '.image-loader', 'heartbeat.json'), JSON.stringify({ schema: 'image-loader/heartbeat@1', at: at.toISOString(), everyMs, lastRoundId: summary.roundId, lastRoundFinishedAt: summary.finishedAt }));
+    await writeFile(
+      join(store(), '.image-loader', 'heartbeat.json'),
+      JSON.stringify({
+        schema: 'image-loader/heartbeat@1',
+        at: at.toISOString(),
+        everyMs,
+        lastRoundId: summary.roundId,
+        lastRoundFinishedAt: summary.finishedAt,
+      }),
+    );
   };
   const get = (path: string, headers?: Record<string, string>) => rawRequest(port, path, { headers });
   const entryPath = (suffix: string): string => summary.entries.find((entry) => entry.url.endsWith(suffix))!.path!;
@@ -32,8 +43,21 @@ describe('web: the store served read-only over HTTP', () => {
     for (let i = 0; i < 5; i++) origin.set(`/img/${i}.png`, { kind: 'image', body: makePng(`web ${i}`, 10 + i) });
     origin.set('/photo.jpg', { kind: 'image', body: makeJpegLike(50_000, 'photo') });
     origin.set('/vector.svg', { kind: 'image', body: SVG, contentType: 'image/svg+xml' });
-    await writeFile(join(dir.path, 'list.txt'), ['/img/0.png', '/img/1.png', '/img/2.png', '/img/3.png', '/img/4.png', '/photo.jpg', '/vector.svg'].map((p) => `${origin.url}${p}`).join('\n'));
-    const fetched = await runCli(['fetch', join(dir.path, 'list.txt'), '--store', store(), '--allow-private', '--allow-svg', '--json']);
+    await writeFile(
+      join(dir.path, 'list.txt'),
+      ['/img/0.png', '/img/1.png', '/img/2.png', '/img/3.png', '/img/4.png', '/photo.jpg', '/vector.svg']
+        .map((p) => `${origin.url}${p}`)
+        .join('\n'),
+    );
+    const fetched = await runCli([
+      'fetch',
+      join(dir.path, 'list.txt'),
+      '--store',
+      store(),
+      '--allow-private',
+      '--allow-svg',
+      '--json',
+    ]);
     assert.equal(fetched.code, 0, fetched.stderr);
     summary = JSON.parse(fetched.stdout) as RoundSummary;
     host = entryPath('/photo.jpg').split('/')[0]!;
@@ -102,7 +126,11 @@ describe('web: the store served read-only over HTTP', () => {
     assert.equal(range.headers['content-range'], `bytes 10-19/${body.length}`);
     assert.equal((await get(path, { range: `bytes=${body.length + 10}-` })).status, 416);
     const stale = await get(path, { range: 'bytes=10-19', 'if-range': '"another-version"' });
-    assert.deepEqual([stale.status, stale.body.length], [200, body.length], 'If-Range of another version: the whole new file');
+    assert.deepEqual(
+      [stale.status, stale.body.length],
+      [200, body.length],
+      'If-Range of another version: the whole new file',
+    );
     const current = await get(path, { range: 'bytes=10-19', 'if-range': etag });
     assert.equal(current.status, 206);
     const several = await get(path, { range: 'bytes=0-1,100-101' });
@@ -136,16 +164,36 @@ describe('web: the store served read-only over HTTP', () => {
   it('reaches nothing outside the human tree, however the path is encoded', async () => {
     const h = encodeURIComponent(host);
     const attacks = [
-      '/../../../../etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', `/${h}/%2e%2e/%2e%2e/%2e%2e/etc/passwd`,
-      '/%252e%252e/%252e%252e/etc/passwd', '/..%5c..%5cetc%5cpasswd', '/..\\..\\etc\\passwd', `/${h}/..%00/x`, '//etc/passwd',
-      `/${h}/evil.png`, `/${h}/outside.png`, `/${h}/.secret.png`, '/.image-loader/metadata.jsonl', '/.image-loader/last-round.json',
-      '/.image-loader/blobs/', '/.image-loader/tmp/', '/%2eimage-loader/heartbeat.json', `/${h}/img/../../.image-loader/heartbeat.json`,
+      '/../../../../etc/passwd',
+      '/..%2f..%2f..%2fetc%2fpasswd',
+      '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      `/${h}/%2e%2e/%2e%2e/%2e%2e/etc/passwd`,
+      '/%252e%252e/%252e%252e/etc/passwd',
+      '/..%5c..%5cetc%5cpasswd',
+      '/..\\..\\etc\\passwd',
+      `/${h}/..%00/x`,
+      '//etc/passwd',
+      `/${h}/evil.png`,
+      `/${h}/outside.png`,
+      `/${h}/.secret.png`,
+      '/.image-loader/metadata.jsonl',
+      '/.image-loader/last-round.json',
+      '/.image-loader/blobs/',
+      '/.image-loader/tmp/',
+      '/%2eimage-loader/heartbeat.json',
+      `/${h}/img/../../.image-loader/heartbeat.json`,
     ];
     for (const attack of attacks) {
       const response = await get(attack);
       assert.ok([400, 403, 404].includes(response.status), `${attack} -> ${response.status}`);
       const text = response.body.toString();
-      assert.ok(!text.includes('root:') && !text.includes('outside the store') && !text.includes('hidden') && !text.includes('image-loader/heartbeat'), `${attack} leaked: ${text.slice(0, 80)}`);
+      assert.ok(
+        !text.includes('root:') &&
+          !text.includes('outside the store') &&
+          !text.includes('hidden') &&
+          !text.includes('image-loader/heartbeat'),
+        `${attack} leaked: ${text.slice(0, 80)}`,
+      );
     }
   });
 
@@ -153,7 +201,11 @@ describe('web: the store served read-only over HTTP', () => {
     const health = async (): Promise<{ status: number; body: Record<string, unknown>; ms: number }> => {
       const startedAt = Date.now();
       const response = await get('/healthz');
-      return { status: response.status, body: JSON.parse(response.body.toString()) as Record<string, unknown>, ms: Date.now() - startedAt };
+      return {
+        status: response.status,
+        body: JSON.parse(response.body.toString()) as Record<string, unknown>,
+        ms: Date.now() - startedAt,
+      };
     };
     const fresh = await health();
     assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
@@ -172,7 +224,11 @@ describe('web: the store served read-only over HTTP', () => {
     // A FIFO with no writer blocks open(2) in libuv's thread pool forever: what a hung hard NFS mount does.
     await rm(join(internal, 'heartbeat.json'));
     assert.equal(spawnSync('mkfifo', [join(internal, 'heartbeat.json')]).status, 0);
-    await waitFor(async () => /store not responding/.test(String((await health()).body.reason)), 5_000, 'a not-responding verdict');
+    await waitFor(
+      async () => /store not responding/.test(String((await health()).body.reason)),
+      5_000,
+      'a not-responding verdict',
+    );
     const hung = await health();
     assert.equal(hung.status, 503);
     assert.ok(hung.ms < 1_000, `answered in ${hung.ms} ms`);
@@ -191,6 +247,10 @@ describe('web: the store served read-only over HTTP', () => {
     assert.match(metrics, /image_loader_store_age_seconds \d/);
     const logged = web.logs().filter((line) => line.msg === 'request');
     assert.ok(logged.some((line) => line.method === 'HEAD' && line.status === 200));
-    assert.ok(logged.every((line) => typeof line.path === 'string' && typeof line.status === 'number' && typeof line.ms === 'number'));
+    assert.ok(
+      logged.every(
+        (line) => typeof line.path === 'string' && typeof line.status === 'number' && typeof line.ms === 'number',
+      ),
+    );
   });
 });

@@ -4,7 +4,14 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /** How the origin answers one path. */
 export type Behavior =
-  | { kind: 'image'; body: Buffer; contentType?: string; etag?: boolean; lastModified?: boolean; headers?: Record<string, string> }
+  | {
+      kind: 'image';
+      body: Buffer;
+      contentType?: string;
+      etag?: boolean;
+      lastModified?: boolean;
+      headers?: Record<string, string>;
+    }
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'redirect'; location: string; status?: number }
   /** Sends headers and `sent` bytes of a `contentLength`-byte body, then goes silent forever. */
@@ -126,7 +133,13 @@ export async function startImageOrigin(options: ImageOriginOptions = {}): Promis
   };
 }
 
-function respond(behavior: Behavior, count: number, request: IncomingMessage, response: ServerResponse, stats: OriginStats): void {
+function respond(
+  behavior: Behavior,
+  count: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+  stats: OriginStats,
+): void {
   switch (behavior.kind) {
     case 'delay': {
       const timer = setTimeout(() => respond(behavior.then, count, request, response, stats), behavior.ms);
@@ -134,15 +147,22 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
       return;
     }
     case 'sequence':
-      return respond(behavior.steps[Math.min(count, behavior.steps.length - 1)]!, count, request, response, stats);
+      respond(behavior.steps[Math.min(count, behavior.steps.length - 1)]!, count, request, response, stats);
+      return;
     case 'image': {
       const etag = etagOf(behavior.body);
       const lastModified = new Date(Date.UTC(2026, 0, 1) + behavior.body.length * 1000).toUTCString();
-      const headers: Record<string, string> = { 'content-type': behavior.contentType ?? 'image/png', ...behavior.headers };
+      const headers: Record<string, string> = {
+        'content-type': behavior.contentType ?? 'image/png',
+        ...behavior.headers,
+      };
       if (behavior.etag !== false) headers.etag = etag;
       if (behavior.lastModified !== false) headers['last-modified'] = lastModified;
       const matchesEtag = behavior.etag !== false && request.headers['if-none-match'] === etag;
-      const matchesDate = behavior.etag === false && behavior.lastModified !== false && request.headers['if-modified-since'] === lastModified;
+      const matchesDate =
+        behavior.etag === false &&
+        behavior.lastModified !== false &&
+        request.headers['if-modified-since'] === lastModified;
       if (matchesEtag || matchesDate) {
         stats.notModified++;
         response.writeHead(304, headers).end();
@@ -155,7 +175,9 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
       return;
     }
     case 'status':
-      response.writeHead(behavior.status, { 'content-type': 'text/plain', ...behavior.headers }).end(behavior.body ?? '');
+      response
+        .writeHead(behavior.status, { 'content-type': 'text/plain', ...behavior.headers })
+        .end(behavior.body ?? '');
       return;
     case 'redirect':
       response.writeHead(behavior.status ?? 302, { location: behavior.location }).end();
@@ -198,7 +220,8 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
       const filler = Buffer.alloc(64 * 1024, 0x41);
       const pump = (): void => {
         while (sent < behavior.length) {
-          const piece = sent === 0 ? behavior.head : filler.subarray(0, Math.min(filler.length, behavior.length - sent));
+          const piece =
+            sent === 0 ? behavior.head : filler.subarray(0, Math.min(filler.length, behavior.length - sent));
           sent += piece.length;
           stats.bodyBytes += piece.length;
           if (!response.write(piece)) {
@@ -216,7 +239,18 @@ function respond(behavior: Behavior, count: number, request: IncomingMessage, re
 }
 
 function freshStats(): OriginStats {
-  return { requests: 0, bodyBytes: 0, notModified: 0, inFlight: 0, maxInFlight: 0, connections: 0, byPath: new Map(), arrivals: new Map(), lastHeaders: new Map(), closedAt: new Map() };
+  return {
+    requests: 0,
+    bodyBytes: 0,
+    notModified: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    connections: 0,
+    byPath: new Map(),
+    arrivals: new Map(),
+    lastHeaders: new Map(),
+    closedAt: new Map(),
+  };
 }
 
 const etags = new WeakMap<Buffer, string>();

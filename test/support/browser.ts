@@ -17,4 +17,12 @@ export async function artifactPath(name: string): Promise<string> {
 }
 
 /** Chromium's own background traffic (updates, sync, QUIC probes) has no network here: keep it from trying. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

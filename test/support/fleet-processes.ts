@@ -1,4 +1,4 @@
-import { startCli, waitFor, type CliOptions, type CliProcess } from './cli-process.js';
+import { type CliOptions, type CliProcess, startCli, waitFor } from './cli-process.js';
 
 /** One parsed line of a fleet process's JSON log. */
 export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
@@ -12,7 +12,12 @@ export interface FleetProcess extends CliProcess {
   stop(): Promise<number | null>;
 }
 
-export function startFleetProcess(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, options: Pick<CliOptions, 'user'> = {}): FleetProcess {
+export function startFleetProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+  options: Pick<CliOptions, 'user'> = {},
+): FleetProcess {
   const process = startCli(args, { env, timeoutMs, ...options });
   const logs = (): LogLine[] => {
     const lines: LogLine[] = [];
@@ -31,7 +36,11 @@ export function startFleetProcess(args: string[], env: Record<string, string> = 
     logs,
     waitForLog: async (predicate, waitMs = 20_000, what = 'a log line') => {
       let found: LogLine | undefined;
-      await waitFor(() => (found = logs().find(predicate)) !== undefined, waitMs, `${what}; stderr so far: ${process.output().stderr.slice(-2000)}`);
+      await waitFor(
+        () => (found = logs().find(predicate)) !== undefined,
+        waitMs,
+        `${what}; stderr so far: ${process.output().stderr.slice(-2000)}`,
+      );
       return found!;
     },
     stop: async () => {
@@ -56,6 +65,10 @@ export function startCoordinator(env: Record<string, string>, list: string, ...f
 
 /** Waits for the n-th (1-based) "round completed" line of a coordinator and returns it. */
 export async function roundCompleted(coordinator: FleetProcess, n = 1, timeoutMs = 60_000): Promise<LogLine> {
-  await coordinator.waitForLog(() => coordinator.logs().filter((line) => line.msg === 'round completed').length >= n, timeoutMs, `round ${n} to complete`);
+  await coordinator.waitForLog(
+    () => coordinator.logs().filter((line) => line.msg === 'round completed').length >= n,
+    timeoutMs,
+    `round ${n} to complete`,
+  );
   return coordinator.logs().filter((line) => line.msg === 'round completed')[n - 1]!;
 }

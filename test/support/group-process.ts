@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { waitFor } from './cli-process.js';
 
 /**
@@ -20,7 +20,11 @@ export interface GroupProcess {
 
 export function startGroupProcess(label: string, argv: string[], env: Record<string, string> = {}): GroupProcess {
   const [command, ...args] = argv;
-  const child = spawn(command!, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command!, args, {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -46,13 +50,20 @@ export function startGroupProcess(label: string, argv: string[], env: Record<str
     waitForOutput: async (pattern, timeoutMs, what) => {
       let match: RegExpMatchArray | null = null;
       try {
-        await waitFor(() => {
-          match = (stdout + stderr).match(pattern);
-          if (match === null && !running()) throw new Error(`exited (${spawnError?.message ?? child.exitCode ?? child.signalCode})`);
-          return match !== null;
-        }, timeoutMs, what);
+        await waitFor(
+          () => {
+            match = (stdout + stderr).match(pattern);
+            if (match === null && !running())
+              throw new Error(`exited (${spawnError?.message ?? child.exitCode ?? child.signalCode})`);
+            return match !== null;
+          },
+          timeoutMs,
+          what,
+        );
       } catch (error) {
-        throw new Error(`${label}: no ${what}: ${(error as Error).message}; its output:\n${(stdout + stderr).slice(-3000)}`);
+        throw new Error(
+          `${label}: no ${what}: ${(error as Error).message}; its output:\n${(stdout + stderr).slice(-3000)}`,
+        );
       }
       return match!;
     },

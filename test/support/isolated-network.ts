@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
 import type { Behavior } from '../origin/image-origin.js';
 import { tempDir } from './cli-process.js';
-import { startGroupProcess, type GroupProcess } from './group-process.js';
+import { type GroupProcess, startGroupProcess } from './group-process.js';
 
 const ORIGIN_MAIN = new URL('./isolated-origin-main.js', import.meta.url).pathname;
 
@@ -45,23 +45,43 @@ export interface IsolatedNetwork {
 export function isolatedNetworkMissing(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (unshare --net --mount, bind mounts over /etc/hosts)';
   for (const tool of ['unshare', 'nsenter', 'ip']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (util-linux, iproute2)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (util-linux, iproute2)`;
   }
-  const probe = spawnSync('unshare', ['--net', '--mount', 'sh', '-c', 'ip link set lo up && ip -6 addr add fd00::1/128 dev lo && mount --bind /etc/hosts /etc/hosts'], { encoding: 'utf8' });
-  return probe.status === 0 ? false : `unshare --net --mount with an IPv6 address on lo failed here: ${probe.stderr.trim()}`;
+  const probe = spawnSync(
+    'unshare',
+    [
+      '--net',
+      '--mount',
+      'sh',
+      '-c',
+      'ip link set lo up && ip -6 addr add fd00::1/128 dev lo && mount --bind /etc/hosts /etc/hosts',
+    ],
+    { encoding: 'utf8' },
+  );
+  return probe.status === 0
+    ? false
+    : `unshare --net --mount with an IPv6 address on lo failed here: ${probe.stderr.trim()}`;
 }
 
 export async function startIsolatedNetwork(options: IsolatedNetworkOptions): Promise<IsolatedNetwork> {
   const dir = await tempDir('image-loader-isolated-');
   const hostsFile = join(dir.path, 'hosts');
   const nsswitchFile = join(dir.path, 'nsswitch.conf');
-  await writeFile(hostsFile, ['127.0.0.1 localhost', '::1 localhost', ...options.hosts.map(([address, name]) => `${address} ${name}`), ''].join('\n'));
+  await writeFile(
+    hostsFile,
+    ['127.0.0.1 localhost', '::1 localhost', ...options.hosts.map(([address, name]) => `${address} ${name}`), ''].join(
+      '\n',
+    ),
+  );
   // Files only: a name missing from the hosts file is "not found" at once, never a DNS query.
   await writeFile(nsswitchFile, 'hosts: files\n');
   const setup = [
     'set -e',
     'ip link set lo up',
-    ...options.addresses.map((address) => (isIPv6(address) ? `ip -6 addr add ${address}/128 dev lo` : `ip addr add ${address}/32 dev lo`)),
+    ...options.addresses.map((address) =>
+      isIPv6(address) ? `ip -6 addr add ${address}/128 dev lo` : `ip addr add ${address}/32 dev lo`,
+    ),
     `mount --bind "${hostsFile}" /etc/hosts`,
     `mount --bind "${nsswitchFile}" /etc/nsswitch.conf`,
     `exec "${process.execPath}" "${ORIGIN_MAIN}"`,

@@ -1,4 +1,4 @@
-import { startGroupProcess, type GroupProcess } from './group-process.js';
+import { type GroupProcess, startGroupProcess } from './group-process.js';
 
 const MAIN = new URL('./namespace-http-client-main.js', import.meta.url).pathname;
 
@@ -44,7 +44,8 @@ export function startNamespaceHttpClient(execPrefix: string[]): NamespaceHttpCli
     }
   });
   client.child.once('close', () => {
-    for (const waiter of waiting.values()) waiter.reject(new Error(`the HTTP client exited: ${client.output().stderr.slice(-2000)}`));
+    for (const waiter of waiting.values())
+      waiter.reject(new Error(`the HTTP client exited: ${client.output().stderr.slice(-2000)}`));
     waiting.clear();
   });
   const send = (command: Record<string, unknown>): Promise<Record<string, unknown>> =>
@@ -57,11 +58,20 @@ export function startNamespaceHttpClient(execPrefix: string[]): NamespaceHttpCli
     process: client,
     get: async (url) => {
       const answer = await send({ op: 'get', url });
-      return { status: answer.status as number, headers: answer.headers as NamespaceResponse['headers'], body: Buffer.from(answer.body as string, 'base64') };
+      return {
+        status: answer.status as number,
+        headers: answer.headers as NamespaceResponse['headers'],
+        body: Buffer.from(answer.body as string, 'base64'),
+      };
     },
     poll: async (url, status, timeoutMs) => {
       const answer = await send({ op: 'poll', url, status, timeoutMs });
-      return { status: answer.status as number, elapsedMs: answer.elapsedMs as number, attempts: answer.attempts as number, body: Buffer.from(answer.body as string, 'base64') };
+      return {
+        status: answer.status as number,
+        elapsedMs: answer.elapsedMs as number,
+        attempts: answer.attempts as number,
+        body: Buffer.from(answer.body as string, 'base64'),
+      };
     },
     close: async () => {
       client.child.stdin!.end();

@@ -29,7 +29,8 @@ const NAME_PREFIX = 'ilsim-';
 
 export function ipNetnsMissing(): string | false {
   const probe = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `\`ip netns\` does not work here: ${probe.error?.message ?? probe.stderr.trim()} (apt-get install iproute2)`;
+  if (probe.error || probe.status !== 0)
+    return `\`ip netns\` does not work here: ${probe.error?.message ?? probe.stderr.trim()} (apt-get install iproute2)`;
   return false;
 }
 
@@ -41,7 +42,9 @@ export function createSimNetwork<Name extends string>(names: readonly Name[], su
   removeLeftovers();
   const run = `${NAME_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`;
   const hub = `${run}-hub`;
-  const hosts = Object.fromEntries(names.map((name, i) => [name, { ns: `${run}-${name}`, address: `${subnet}.${i + 1}` }])) as Record<Name, SimHost>;
+  const hosts = Object.fromEntries(
+    names.map((name, i) => [name, { ns: `${run}-${name}`, address: `${subnet}.${i + 1}` }]),
+  ) as Record<Name, SimHost>;
   const created: string[] = [];
   const remove = (): void => {
     for (const ns of created.splice(0).reverse()) spawnSync('ip', ['netns', 'delete', ns]);
@@ -75,7 +78,8 @@ export function createSimNetwork<Name extends string>(names: readonly Name[], su
 
 function ip(...args: string[]): void {
   const result = spawnSync('ip', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.error?.message ?? result.stderr.trim()}`);
+  if (result.status !== 0)
+    throw new Error(`ip ${args.join(' ')} failed: ${result.error?.message ?? result.stderr.trim()}`);
 }
 
 /**

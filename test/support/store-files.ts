@@ -34,4 +34,3 @@ export async function fetchStore(urls: string[], store: string): Promise<RoundSu
   if (fetched.code !== 0) throw new Error(`fetch into ${store} exited ${fetched.code}: ${fetched.stderr}`);
   return JSON.parse(fetched.stdout) as RoundSummary;
 }
-

@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,16 @@ const MASKED = [
 ];
 
 /** Capabilities the container's systemd never gets: loading modules, setting the clock, raw I/O, accounting, MAC policy. */
-const DROPPED_CAPABILITIES = ['sys_module', 'sys_time', 'sys_rawio', 'sys_pacct', 'mac_admin', 'mac_override', 'wake_alarm', 'block_suspend'];
+const DROPPED_CAPABILITIES = [
+  'sys_module',
+  'sys_time',
+  'sys_rawio',
+  'sys_pacct',
+  'mac_admin',
+  'mac_override',
+  'wake_alarm',
+  'block_suspend',
+];
 
 /** The cgroup2 hierarchy to give the container a subtree of, or why there is none. */
 function cgroup2Mount(): string | undefined {
@@ -61,12 +70,24 @@ function cgroup2Mount(): string | undefined {
 
 export function systemdContainerMissing(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (namespaces, an overlay root, systemd as PID 1 of its own)';
-  if (existsSync('/run/systemd/system')) return 'this machine runs systemd: the units are meant to be tried on it directly, not in a second one';
+  if (existsSync('/run/systemd/system'))
+    return 'this machine runs systemd: the units are meant to be tried on it directly, not in a second one';
   if (!existsSync('/lib/systemd/systemd')) return 'systemd is not installed (apt-get install systemd; .ci/run does)';
   if (cgroup2Mount() === undefined) return 'no cgroup2 hierarchy mounted (systemd needs one)';
-  if (!/^0::\/$/m.test(readFileSync('/proc/self/cgroup', 'utf8'))) return 'this process is not at the root of the cgroup2 hierarchy (another manager owns it)';
-  const probe = spawnSync('unshare', ['--cgroup', '--pid', '--fork', '--mount', '--net', '--propagation', 'private', 'true']);
-  if (probe.status !== 0) return `unshare of cgroup, PID, mount and network namespaces failed: ${probe.stderr?.toString().trim()}`;
+  if (!/^0::\/$/m.test(readFileSync('/proc/self/cgroup', 'utf8')))
+    return 'this process is not at the root of the cgroup2 hierarchy (another manager owns it)';
+  const probe = spawnSync('unshare', [
+    '--cgroup',
+    '--pid',
+    '--fork',
+    '--mount',
+    '--net',
+    '--propagation',
+    'private',
+    'true',
+  ]);
+  if (probe.status !== 0)
+    return `unshare of cgroup, PID, mount and network namespaces failed: ${probe.stderr?.toString().trim()}`;
   return false;
 }
 
@@ -116,7 +137,10 @@ export async function bootSystemdContainer(): Promise<SystemdContainer> {
   `;
   // The launcher moves itself into a fresh cgroup, which becomes the container's cgroup namespace root.
   const launcher = `mkdir "$CGROUP" && echo $$ > "$CGROUP/cgroup.procs" && exec unshare --cgroup --pid --fork --kill-child --mount --uts --ipc --net --propagation private sh -c "$BOOT"`;
-  const child: ChildProcess = spawn('sh', ['-c', launcher], { env: { ...process.env, LAYER: layer, CGROUP: cgroup, BOOT: boot, REPO: REPO_ROOT }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('sh', ['-c', launcher], {
+    env: { ...process.env, LAYER: layer, CGROUP: cgroup, BOOT: boot, REPO: REPO_ROOT },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -133,17 +157,25 @@ export async function bootSystemdContainer(): Promise<SystemdContainer> {
   };
 
   try {
-    await waitFor(() => {
-      const children = readFileSyncOr(`/proc/${child.pid}/task/${child.pid}/children`).trim();
-      const candidate = Number(children.split(' ')[0]);
-      if (candidate && readFileSyncOr(`/proc/${candidate}/comm`).trim() === 'systemd') pid = candidate;
-      return pid !== 0 || child.exitCode !== null;
-    }, 15_000, 'systemd to start in the container');
+    await waitFor(
+      () => {
+        const children = readFileSyncOr(`/proc/${child.pid}/task/${child.pid}/children`).trim();
+        const candidate = Number(children.split(' ')[0]);
+        if (candidate && readFileSyncOr(`/proc/${candidate}/comm`).trim() === 'systemd') pid = candidate;
+        return pid !== 0 || child.exitCode !== null;
+      },
+      15_000,
+      'systemd to start in the container',
+    );
     if (!pid) throw new Error(`the container did not boot: ${output}`);
     const sh = (script: string, timeoutMs = 60_000): Promise<ContainerRun> =>
       new Promise((resolve) => {
         // A process group of its own: a script's `kill 0` (or a signal meant for its group) stays inside.
-        const run = spawn('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const run = spawn(
+          'nsenter',
+          ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', 'sh', '-c', script],
+          { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+        );
         let stdout = '';
         let stderr = '';
         run.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -155,10 +187,14 @@ export async function bootSystemdContainer(): Promise<SystemdContainer> {
         });
       });
     let state = '';
-    await waitFor(async () => {
-      state = (await sh('systemctl is-system-running 2>&1 || true')).stdout.trim();
-      return state === 'running' || state === 'degraded';
-    }, 30_000, 'the container to finish booting').catch((error: Error) => {
+    await waitFor(
+      async () => {
+        state = (await sh('systemctl is-system-running 2>&1 || true')).stdout.trim();
+        return state === 'running' || state === 'degraded';
+      },
+      30_000,
+      'the container to finish booting',
+    ).catch((error: Error) => {
       throw new Error(`${error.message} (last state: ${state}; ${output})`);
     });
     return { pid, sh, stop };

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { CliOptions } from './cli-process.js';
-import { startFleetProcess, type FleetProcess } from './fleet-processes.js';
+import { type FleetProcess, startFleetProcess } from './fleet-processes.js';
 import { rawRequest } from './http-get.js';
 
 /** A real `image-loader web` process on a port of its own, on loopback. */
@@ -14,8 +14,15 @@ export interface WebNode {
 }
 
 export async function startWebNode(store: string, options: Pick<CliOptions, 'user'> = {}): Promise<WebNode> {
-  const process = startFleetProcess(['web', '--store', store, '--port', '0', '--host', '127.0.0.1'], {}, 120_000, options);
-  const port = (await process.waitForLog((line) => line.msg === 'web server listening', 20_000, '"web server listening"')).port as number;
+  const process = startFleetProcess(
+    ['web', '--store', store, '--port', '0', '--host', '127.0.0.1'],
+    {},
+    120_000,
+    options,
+  );
+  const port = (
+    await process.waitForLog((line) => line.msg === 'web server listening', 20_000, '"web server listening"')
+  ).port as number;
   const pid = process.child.pid!;
   return { process, port, pid, running: () => process.child.exitCode === null && process.child.signalCode === null };
 }
@@ -23,14 +30,21 @@ export async function startWebNode(store: string, options: Pick<CliOptions, 'use
 /** What /healthz said, and how long it took. */
 export interface HealthAnswer {
   status: number;
-  body: { status: string; state: string; reason: string; errorCode?: string; lastRoundFinishedAt?: string } & Record<string, unknown>;
+  body: { status: string; state: string; reason: string; errorCode?: string; lastRoundFinishedAt?: string } & Record<
+    string,
+    unknown
+  >;
   ms: number;
 }
 
 export async function getHealth(port: number): Promise<HealthAnswer> {
   const startedAt = Date.now();
   const response = await rawRequest(port, '/healthz');
-  return { status: response.status, body: JSON.parse(response.body.toString()) as HealthAnswer['body'], ms: Date.now() - startedAt };
+  return {
+    status: response.status,
+    body: JSON.parse(response.body.toString()) as HealthAnswer['body'],
+    ms: Date.now() - startedAt,
+  };
 }
 
 /** A process's open file descriptors and resident memory, from /proc (readable for any process by root, for one's own otherwise). */

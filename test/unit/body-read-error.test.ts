@@ -10,11 +10,37 @@ const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', 
 const tooLarge = new ImageLoaderError(ErrorCode.TooLarge, 'too large', { url: URL_ });
 
 describe('bodyReadError: a connection that breaks mid-body leaves a truncated body', () => {
-  const truncated: Array<[name: string, error: unknown, received: number, declared: number | undefined, message: string]> = [
-    ['closed before the Content-Length', socketClosed(), 100, 10_000_000, 'body truncated: the server closed the connection after 100 of the 10000000 bytes its Content-Length declared'],
-    ['closed before the last chunk', socketClosed(), 0, undefined, 'body truncated: the server closed the connection after 0 bytes, before the end of the body'],
-    ['the close as the cause of a wrapper', new Error('terminated', { cause: socketClosed() }), 5, 6, 'body truncated: the server closed the connection after 5 of the 6 bytes its Content-Length declared'],
-    ['reset mid-body', reset, 3000, 20_000, 'body truncated: the connection was reset after 3000 of the 20000 bytes its Content-Length declared'],
+  const truncated: Array<
+    [name: string, error: unknown, received: number, declared: number | undefined, message: string]
+  > = [
+    [
+      'closed before the Content-Length',
+      socketClosed(),
+      100,
+      10_000_000,
+      'body truncated: the server closed the connection after 100 of the 10000000 bytes its Content-Length declared',
+    ],
+    [
+      'closed before the last chunk',
+      socketClosed(),
+      0,
+      undefined,
+      'body truncated: the server closed the connection after 0 bytes, before the end of the body',
+    ],
+    [
+      'the close as the cause of a wrapper',
+      new Error('terminated', { cause: socketClosed() }),
+      5,
+      6,
+      'body truncated: the server closed the connection after 5 of the 6 bytes its Content-Length declared',
+    ],
+    [
+      'reset mid-body',
+      reset,
+      3000,
+      20_000,
+      'body truncated: the connection was reset after 3000 of the 20000 bytes its Content-Length declared',
+    ],
   ];
   for (const [name, error, received, declared, message] of truncated) {
     test(name, () => {
@@ -27,8 +53,14 @@ describe('bodyReadError: a connection that breaks mid-body leaves a truncated bo
     });
   }
   const unchanged: Array<[name: string, error: unknown]> = [
-    ['a body timeout is classified later (IMG_ERR_BODY_TIMEOUT)', Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' })],
-    ['an abort is classified later (deadline or shutdown)', Object.assign(new Error('aborted'), { name: 'AbortError' })],
+    [
+      'a body timeout is classified later (IMG_ERR_BODY_TIMEOUT)',
+      Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' }),
+    ],
+    [
+      'an abort is classified later (deadline or shutdown)',
+      Object.assign(new Error('aborted'), { name: 'AbortError' }),
+    ],
     ['our own error (over --max-bytes) passes through', tooLarge],
     ['anything else passes through', new Error('EIO')],
   ];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CredentialCheck, parseBasicAuthorization, type Credentials } from '../../coordinator/dashboard/basic-auth.js';
+import { CredentialCheck, type Credentials, parseBasicAuthorization } from '../../coordinator/dashboard/basic-auth.js';
 import { clientKey, FailureLimiter } from '../../coordinator/dashboard/failure-limiter.js';
 
 const basic = (text: string): string => `Basic ${Buffer.from(text, 'utf8').toString('base64')}`;
@@ -36,7 +36,11 @@ describe('dashboard: credential check', () => {
     ['both wrong', { user: 'x', password: 'y' }, false],
     ['empty password', { user: 'ops', password: '' }, false],
     ['case matters', { user: 'OPS', password: 'correct horse' }, false],
-    ['a much longer password (lengths differ: hashed first)', { user: 'ops', password: 'correct horse'.repeat(100) }, false],
+    [
+      'a much longer password (lengths differ: hashed first)',
+      { user: 'ops', password: 'correct horse'.repeat(100) },
+      false,
+    ],
     ['swapped', { user: 'correct horse', password: 'ops' }, false],
   ];
   for (const [name, given, matches] of cases) {
@@ -45,7 +49,8 @@ describe('dashboard: credential check', () => {
 });
 
 describe('dashboard: failed logins per client', () => {
-  const limiter = (now: { ms: number }): FailureLimiter => new FailureLimiter({ maxFailures: 3, windowMs: 60_000, maxClients: 4 }, () => now.ms);
+  const limiter = (now: { ms: number }): FailureLimiter =>
+    new FailureLimiter({ maxFailures: 3, windowMs: 60_000, maxClients: 4 }, () => now.ms);
 
   test('the limit-th failure uses up the attempts; then refused until the oldest failure is a window old', () => {
     const now = { ms: 1_000_000 };

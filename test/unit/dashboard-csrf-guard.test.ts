@@ -5,7 +5,14 @@ import { checkSameOrigin, type OriginHeaders } from '../../coordinator/dashboard
 import { isLoopbackAddress, isLoopbackHostHeader } from '../../coordinator/dashboard/loopback.js';
 
 describe('dashboard: CSRF guard', () => {
-  const put = (headers: Partial<OriginHeaders>): OriginHeaders => ({ method: 'PUT', host: '127.0.0.1:3000', origin: undefined, secFetchSite: undefined, referer: undefined, ...headers });
+  const put = (headers: Partial<OriginHeaders>): OriginHeaders => ({
+    method: 'PUT',
+    host: '127.0.0.1:3000',
+    origin: undefined,
+    secFetchSite: undefined,
+    referer: undefined,
+    ...headers,
+  });
   // [name, request, allowed]
   const cases: Array<[string, OriginHeaders, boolean]> = [
     ['GET is never an action', { ...put({ origin: 'http://evil.example' }), method: 'GET' }, true],
@@ -14,7 +21,11 @@ describe('dashboard: CSRF guard', () => {
     ['same Origin', put({ origin: 'http://127.0.0.1:3000' }), true],
     ['same Origin, https behind a TLS proxy', put({ host: 'dash.example', origin: 'https://dash.example' }), true],
     ['Host with the default port spelled out', put({ host: 'dash.example:443', origin: 'https://dash.example' }), true],
-    ['host names compare case-insensitively', put({ host: 'Dash.Example:8080', origin: 'http://dash.example:8080' }), true],
+    [
+      'host names compare case-insensitively',
+      put({ host: 'Dash.Example:8080', origin: 'http://dash.example:8080' }),
+      true,
+    ],
     ['IPv6 host', put({ host: '[::1]:3000', origin: 'http://[::1]:3000' }), true],
     ['another site', put({ origin: 'http://evil.example' }), false],
     ['another port is another origin', put({ origin: 'http://127.0.0.1:3001' }), false],
@@ -23,18 +34,34 @@ describe('dashboard: CSRF guard', () => {
     ['a suffix trick', put({ host: 'dash.example', origin: 'https://dash.example.evil.example' }), false],
     ['Origin null (sandboxed frame, data: URL)', put({ origin: 'null' }), false],
     ['Origin of another scheme', put({ origin: 'file://127.0.0.1:3000' }), false],
-    ['a same Origin wins over a cross-site Referer', put({ origin: 'http://127.0.0.1:3000', referer: 'http://evil.example/' }), true],
-    ['a cross-site Origin is not saved by Sec-Fetch-Site', put({ origin: 'http://evil.example', secFetchSite: 'same-origin' }), false],
+    [
+      'a same Origin wins over a cross-site Referer',
+      put({ origin: 'http://127.0.0.1:3000', referer: 'http://evil.example/' }),
+      true,
+    ],
+    [
+      'a cross-site Origin is not saved by Sec-Fetch-Site',
+      put({ origin: 'http://evil.example', secFetchSite: 'same-origin' }),
+      false,
+    ],
     ['no Origin: Sec-Fetch-Site same-origin', put({ secFetchSite: 'same-origin' }), true],
     ['no Origin: Sec-Fetch-Site same-site', put({ secFetchSite: 'same-site' }), false],
-    ['no Origin: Sec-Fetch-Site cross-site', put({ secFetchSite: 'cross-site', referer: 'http://127.0.0.1:3000/' }), false],
+    [
+      'no Origin: Sec-Fetch-Site cross-site',
+      put({ secFetchSite: 'cross-site', referer: 'http://127.0.0.1:3000/' }),
+      false,
+    ],
     ['no Origin: Sec-Fetch-Site none', put({ secFetchSite: 'none' }), false],
     ['no Origin: same Referer', put({ referer: 'http://127.0.0.1:3000/queue/downloads?status=failed' }), true],
     ['no Origin: cross-site Referer', put({ referer: 'http://evil.example/page' }), false],
     ['no Origin: a Referer that is not a URL', put({ referer: 'nonsense' }), false],
     ['none of the three (curl, a script)', put({}), false],
     ['no Host', put({ host: undefined, origin: 'http://127.0.0.1:3000' }), false],
-    ['a Host with more than a name and a port', put({ host: 'evil.example/@127.0.0.1:3000', origin: 'http://evil.example' }), false],
+    [
+      'a Host with more than a name and a port',
+      put({ host: 'evil.example/@127.0.0.1:3000', origin: 'http://evil.example' }),
+      false,
+    ],
     ['POST', { ...put({ origin: 'http://evil.example' }), method: 'POST' }, false],
     ['PATCH same-origin', { ...put({ origin: 'http://127.0.0.1:3000' }), method: 'PATCH' }, true],
     ['DELETE cross-site', { ...put({ origin: 'http://evil.example' }), method: 'DELETE' }, false],
@@ -43,7 +70,10 @@ describe('dashboard: CSRF guard', () => {
     test(name, () => assert.equal(checkSameOrigin(request).allowed, allowed));
   }
   test('a refusal says why', () => {
-    assert.deepEqual(checkSameOrigin(put({ origin: 'http://evil.example' })), { allowed: false, reason: 'cross-site request refused (Origin http://evil.example)' });
+    assert.deepEqual(checkSameOrigin(put({ origin: 'http://evil.example' })), {
+      allowed: false,
+      reason: 'cross-site request refused (Origin http://evil.example)',
+    });
   });
 });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeHtml } from '../../core/html/escape-html.js';
-import { roundRows, type RoundRow } from '../../coordinator/dashboard/round-rows.js';
+import { type RoundRow, roundRows } from '../../coordinator/dashboard/round-rows.js';
 import { niceCeiling, renderRoundsChart } from '../../coordinator/dashboard/rounds-chart.js';
-import { formatDuration, renderRoundsPage, ROUNDS_PAGE_CSP } from '../../coordinator/dashboard/rounds-page.js';
+import { formatDuration, ROUNDS_PAGE_CSP, renderRoundsPage } from '../../coordinator/dashboard/rounds-page.js';
+import { escapeHtml } from '../../core/html/escape-html.js';
 
 const NOW = new Date('2026-11-27T12:00:00.000Z');
 
@@ -36,8 +36,16 @@ const HOSTILE = [
   ']]><!--',
 ];
 
-const TAGS = new Set('html head meta title style body header h1 nav a p figure svg line text polyline circle rect figcaption table thead tbody tr th td code br'.split(' '));
-const ATTRIBUTES = new Set('lang charset name content http-equiv href class role xmlns viewBox aria-labelledby id x1 x2 y1 y2 x y text-anchor fill points cx cy r width height scope'.split(' '));
+const TAGS = new Set(
+  'html head meta title style body header h1 nav a p figure svg line text polyline circle rect figcaption table thead tbody tr th td code br'.split(
+    ' ',
+  ),
+);
+const ATTRIBUTES = new Set(
+  'lang charset name content http-equiv href class role xmlns viewBox aria-labelledby id x1 x2 y1 y2 x y text-anchor fill points cx cy r width height scope'.split(
+    ' ',
+  ),
+);
 
 /** Only the elements and attributes the page writes itself: whatever the data held stayed text. */
 function assertInert(html: string): void {
@@ -45,7 +53,8 @@ function assertInert(html: string): void {
     assert.ok(TAGS.has(name!), `unexpected element <${name}>`);
     // Every attribute value is quoted and holds no quote or angle bracket: nothing broke out of one.
     assert.match(attributes!, /^(\s+[^\s=/]+="[^"<>]*")*\s*\/?$/, `attributes of <${name}>: ${attributes}`);
-    for (const [, attribute] of attributes!.matchAll(/\s+([^\s=/]+)="[^"]*"/g)) assert.ok(ATTRIBUTES.has(attribute!), `unexpected attribute ${attribute} on <${name}>`);
+    for (const [, attribute] of attributes!.matchAll(/\s+([^\s=/]+)="[^"]*"/g))
+      assert.ok(ATTRIBUTES.has(attribute!), `unexpected attribute ${attribute} on <${name}>`);
   }
   assert.doesNotMatch(html, /<(script|img|iframe|object)/i);
 }
@@ -65,41 +74,69 @@ describe('dashboard: escaping', () => {
 
 describe('dashboard: round rows from an untrusted history', () => {
   test('a summary becomes its row', () => {
-    assert.deepEqual(roundRows([summary({ skippedStarts: 2, listError: { code: 'IMG_ERR_LIST_UNREADABLE', message: 'HTTP 500' } })]), [
-      {
-        roundId: '2026-11-27T11-55-00-000Z-abcd1234',
-        trigger: 'schedule',
-        startedAt: '2026-11-27T11:55:00.000Z',
-        startedMs: Date.parse('2026-11-27T11:55:00.000Z'),
-        durationMs: 4200,
-        total: 12,
-        downloaded: 7,
-        unchanged: 3,
-        failed: 2,
-        invalidLines: 1,
-        duplicates: 4,
-        bytesTransferred: 1536,
-        skippedStarts: 2,
-        failures: [['IMG_ERR_HTTP_STATUS', 1], ['IMG_ERR_INVALID_URL', 1]],
-        listError: 'IMG_ERR_LIST_UNREADABLE: HTTP 500',
-      },
-    ]);
+    assert.deepEqual(
+      roundRows([summary({ skippedStarts: 2, listError: { code: 'IMG_ERR_LIST_UNREADABLE', message: 'HTTP 500' } })]),
+      [
+        {
+          roundId: '2026-11-27T11-55-00-000Z-abcd1234',
+          trigger: 'schedule',
+          startedAt: '2026-11-27T11:55:00.000Z',
+          startedMs: Date.parse('2026-11-27T11:55:00.000Z'),
+          durationMs: 4200,
+          total: 12,
+          downloaded: 7,
+          unchanged: 3,
+          failed: 2,
+          invalidLines: 1,
+          duplicates: 4,
+          bytesTransferred: 1536,
+          skippedStarts: 2,
+          failures: [
+            ['IMG_ERR_HTTP_STATUS', 1],
+            ['IMG_ERR_INVALID_URL', 1],
+          ],
+          listError: 'IMG_ERR_LIST_UNREADABLE: HTTP 500',
+        },
+      ],
+    );
   });
 
   // [name, stored summary, fields of the row that follow]
   const cases: Array<[string, unknown, Partial<RoundRow>]> = [
-    ['not an object at all', 'garbage', { roundId: '', trigger: 'schedule', startedMs: undefined, durationMs: undefined, downloaded: 0, failures: [] }],
+    [
+      'not an object at all',
+      'garbage',
+      { roundId: '', trigger: 'schedule', startedMs: undefined, durationMs: undefined, downloaded: 0, failures: [] },
+    ],
     ['null', null, { roundId: '', downloaded: 0 }],
     ['an array', [1, 2], { roundId: '', downloaded: 0 }],
-    ['counts of the wrong type', summary({ counts: { downloaded: '7', failed: -3, total: 1.5, unchanged: Number.MAX_VALUE } }), { downloaded: 0, failed: 0, total: 0, unchanged: 0 }],
+    [
+      'counts of the wrong type',
+      summary({ counts: { downloaded: '7', failed: -3, total: 1.5, unchanged: Number.MAX_VALUE } }),
+      { downloaded: 0, failed: 0, total: 0, unchanged: 0 },
+    ],
     ['counts missing', summary({ counts: undefined }), { downloaded: 0, failed: 0 }],
     ['a date that is not one', summary({ startedAt: 'yesterday' }), { startedAt: 'yesterday', startedMs: undefined }],
     ['a negative duration', summary({ durationMs: -5 }), { durationMs: undefined }],
     ['an object for an id', summary({ roundId: { toString: 'x' } }), { roundId: '' }],
     ['a very long id is cut', summary({ roundId: 'x'.repeat(5000) }), { roundId: `${'x'.repeat(200)}…` }],
-    ['failure counts sorted, zero and junk dropped', summary({ failuresByCode: { B: 1, A: 5, C: 0, D: 'many', E: 1 } }), { failures: [['A', 5], ['B', 1], ['E', 1]] }],
+    [
+      'failure counts sorted, zero and junk dropped',
+      summary({ failuresByCode: { B: 1, A: 5, C: 0, D: 'many', E: 1 } }),
+      {
+        failures: [
+          ['A', 5],
+          ['B', 1],
+          ['E', 1],
+        ],
+      },
+    ],
     ['failures not an object', summary({ failuresByCode: 'lots' }), { failures: [] }],
-    ['at most 20 codes', summary({ failuresByCode: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`C${i}`, i + 1])) }), {}],
+    [
+      'at most 20 codes',
+      summary({ failuresByCode: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`C${i}`, i + 1])) }),
+      {},
+    ],
   ];
   for (const [name, stored, expected] of cases) {
     test(name, () => {
@@ -114,7 +151,13 @@ describe('dashboard: rounds page and chart', () => {
   test('hostile round data comes out inert, in the table and in the chart', () => {
     for (const text of HOSTILE) {
       const rows = roundRows([
-        summary({ roundId: text, trigger: text, startedAt: '2026-11-27T11:00:00.000Z', failuresByCode: { [text]: 3 }, listError: { code: text, message: text } }),
+        summary({
+          roundId: text,
+          trigger: text,
+          startedAt: '2026-11-27T11:00:00.000Z',
+          failuresByCode: { [text]: 3 },
+          listError: { code: text, message: text },
+        }),
         summary({ roundId: `${text}2`, startedAt: text }),
         summary({ roundId: `${text}3`, startedAt: '2026-11-27T11:50:00.000Z' }),
       ]);
@@ -129,16 +172,43 @@ describe('dashboard: rounds page and chart', () => {
 
   test('an error message and a round in progress with hostile text are escaped too', () => {
     for (const text of HOSTILE) {
-      const inProgress = { roundId: text, startedAt: text, trigger: 'manual' as const, list: text, coordinator: text, enqueued: 3, listRead: false, pending: 1, downloaded: 1, unchanged: 1, failed: 0, bytesTransferred: 0, failuresByCode: {}, skippedStarts: 0 };
+      const inProgress = {
+        roundId: text,
+        startedAt: text,
+        trigger: 'manual' as const,
+        list: text,
+        coordinator: text,
+        enqueued: 3,
+        listRead: false,
+        pending: 1,
+        downloaded: 1,
+        unchanged: 1,
+        failed: 0,
+        bytesTransferred: 0,
+        failuresByCode: {},
+        skippedStarts: 0,
+      };
       assertInert(renderRoundsPage({ rows: [], inProgress, error: undefined, now: NOW }));
       assertInert(renderRoundsPage({ rows: [], inProgress: undefined, error: `Redis said ${text}`, now: NOW }));
     }
   });
 
   test('the page: counts, durations, failures by reason, the chart', () => {
-    const rows = roundRows([summary(), summary({ roundId: 'older', startedAt: '2026-11-27T11:50:00.000Z', durationMs: 125_000, counts: { total: 5, downloaded: 5, unchanged: 0, failed: 0, invalidLines: 0, duplicates: 0 }, failuresByCode: {} })]);
+    const rows = roundRows([
+      summary(),
+      summary({
+        roundId: 'older',
+        startedAt: '2026-11-27T11:50:00.000Z',
+        durationMs: 125_000,
+        counts: { total: 5, downloaded: 5, unchanged: 0, failed: 0, invalidLines: 0, duplicates: 0 },
+        failuresByCode: {},
+      }),
+    ]);
     const page = renderRoundsPage({ rows, inProgress: undefined, error: undefined, now: NOW });
-    assert.match(page, /<td><code>2026-11-27T11-55-00-000Z-abcd1234<\/code><\/td><td class="text">schedule<\/td><td class="text">2026-11-27T11:55:00.000Z<\/td><td>4.2 s<\/td><td>12<\/td><td>7<\/td><td>3<\/td><td class="failed-some">2<\/td><td>1<\/td><td>4<\/td><td>1.5 KiB<\/td><td class="text"><code>IMG_ERR_HTTP_STATUS<\/code> 1<br><code>IMG_ERR_INVALID_URL<\/code> 1<\/td>/);
+    assert.match(
+      page,
+      /<td><code>2026-11-27T11-55-00-000Z-abcd1234<\/code><\/td><td class="text">schedule<\/td><td class="text">2026-11-27T11:55:00.000Z<\/td><td>4.2 s<\/td><td>12<\/td><td>7<\/td><td>3<\/td><td class="failed-some">2<\/td><td>1<\/td><td>4<\/td><td>1.5 KiB<\/td><td class="text"><code>IMG_ERR_HTTP_STATUS<\/code> 1<br><code>IMG_ERR_INVALID_URL<\/code> 1<\/td>/,
+    );
     assert.match(page, /<td>2 min 05 s<\/td>/);
     assert.match(page, /<svg [^>]*viewBox="0 0 800 260"/);
     assert.match(page, /No round in progress/);
@@ -152,7 +222,12 @@ describe('dashboard: rounds page and chart', () => {
   });
 
   test('an error replaces the history', () => {
-    const page = renderRoundsPage({ rows: roundRows([summary()]), inProgress: undefined, error: 'Redis unreachable: no answer within 3 s.', now: NOW });
+    const page = renderRoundsPage({
+      rows: roundRows([summary()]),
+      inProgress: undefined,
+      error: 'Redis unreachable: no answer within 3 s.',
+      now: NOW,
+    });
     assert.match(page, /<p class="error" role="alert">Redis unreachable: no answer within 3 s.<\/p>/);
     assert.doesNotMatch(page, /<svg|<table/);
   });
@@ -165,7 +240,8 @@ describe('dashboard: rounds page and chart', () => {
       summary({ roundId: 'undated', startedAt: 'never' }),
     ]);
     const chart = renderRoundsChart(rows);
-    const points = (series: string): string => chart.match(new RegExp(`<polyline class="${series}" fill="none" points="([^"]+)"`))![1]!;
+    const points = (series: string): string =>
+      chart.match(new RegExp(`<polyline class="${series}" fill="none" points="([^"]+)"`))![1]!;
     // x from 56 to 784 over 10 minutes; y from 224 (0) to 28 (10).
     assert.equal(points('downloaded'), '56.0,28.0 420.0,86.8 784.0,224.0');
     assert.equal(points('failed'), '56.0,204.4 420.0,224.0 784.0,165.2');
@@ -182,15 +258,35 @@ describe('dashboard: rounds page and chart', () => {
     assert.equal(renderRoundsChart([]), '');
   });
 
-  test('the page\'s CSP allows its own stylesheet by hash and nothing else', () => {
-    assert.match(ROUNDS_PAGE_CSP, /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+  test("the page's CSP allows its own stylesheet by hash and nothing else", () => {
+    assert.match(
+      ROUNDS_PAGE_CSP,
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
   });
 
   // [value, nice ceiling]
-  const ceilings: Array<[number, number]> = [[1, 1], [3, 5], [7, 10], [10, 10], [11, 20], [150, 200], [999, 1000], [0.3, 0.5]];
-  for (const [value, ceiling] of ceilings) test(`nice ceiling of ${value}`, () => assert.equal(niceCeiling(value), ceiling));
+  const ceilings: Array<[number, number]> = [
+    [1, 1],
+    [3, 5],
+    [7, 10],
+    [10, 10],
+    [11, 20],
+    [150, 200],
+    [999, 1000],
+    [0.3, 0.5],
+  ];
+  for (const [value, ceiling] of ceilings)
+    test(`nice ceiling of ${value}`, () => assert.equal(niceCeiling(value), ceiling));
 
   // [ms, text]
-  const durations: Array<[number, string]> = [[0, '0 ms'], [850, '850 ms'], [4200, '4.2 s'], [125_000, '2 min 05 s'], [3_600_000, '1 h 00 min'], [7_380_000, '2 h 03 min']];
+  const durations: Array<[number, string]> = [
+    [0, '0 ms'],
+    [850, '850 ms'],
+    [4200, '4.2 s'],
+    [125_000, '2 min 05 s'],
+    [3_600_000, '1 h 00 min'],
+    [7_380_000, '2 h 03 min'],
+  ];
   for (const [ms, text] of durations) test(`duration ${ms}`, () => assert.equal(formatDuration(ms), text));
 });

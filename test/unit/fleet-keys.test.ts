@@ -17,9 +17,18 @@ describe('jobIdForUrl', () => {
 });
 
 describe('FleetKeys', () => {
-  test('every key lives under the prefix; a download job key follows BullMQ\'s prefix:queue:id layout', () => {
+  test("every key lives under the prefix; a download job key follows BullMQ's prefix:queue:id layout", () => {
     const keys = new FleetKeys('fleet-a');
-    for (const key of [keys.currentRound, keys.lastRound, keys.history, keys.metadata, keys.scheduleLock, keys.hostReleased, keys.round('r1'), keys.hostLeases('example.com:443')]) {
+    for (const key of [
+      keys.currentRound,
+      keys.lastRound,
+      keys.history,
+      keys.metadata,
+      keys.scheduleLock,
+      keys.hostReleased,
+      keys.round('r1'),
+      keys.hostLeases('example.com:443'),
+    ]) {
       assert.ok(key.startsWith('fleet-a:fleet:'), key);
     }
     assert.equal(keys.downloadJob('u123'), 'fleet-a:downloads:u123');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { freshUntil, type FreshnessHeaders } from '../../core/download/freshness.js';
+import { type FreshnessHeaders, freshUntil } from '../../core/download/freshness.js';
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
 const http = (ms: number): string => new Date(ms).toUTCString();
@@ -31,11 +31,19 @@ const cases: Array<[name: string, headers: FreshnessHeaders, freshForMs: number 
   ['max-age beats Expires', { cacheControl: 'max-age=60', expires: http(NOW + HOUR) }, 60 * S],
   ['max-age=0 beats Expires', { cacheControl: 'max-age=0', expires: http(NOW + HOUR) }, undefined],
   ['Expires without Date: from the response time', { expires: http(NOW + 120 * S) }, 120 * S],
-  ['Expires with Date: lifetime from the server\'s clock', { expires: http(NOW + 86_400_000 + 60 * S), date: http(NOW + 86_400_000) }, 60 * S],
+  [
+    "Expires with Date: lifetime from the server's clock",
+    { expires: http(NOW + 86_400_000 + 60 * S), date: http(NOW + 86_400_000) },
+    60 * S,
+  ],
   ['Expires with Date behind our clock', { expires: http(NOW - HOUR + 90 * S), date: http(NOW - HOUR) }, 90 * S],
   ['Expires equal to Date', { expires: http(NOW), date: http(NOW) }, undefined],
   ['Expires in the past', { expires: http(NOW - HOUR) }, undefined],
-  ['Expires with an unparseable Date uses the response time', { expires: http(NOW + 30 * S), date: 'yesterday-ish' }, 30 * S],
+  [
+    'Expires with an unparseable Date uses the response time',
+    { expires: http(NOW + 30 * S), date: 'yesterday-ish' },
+    30 * S,
+  ],
   ['invalid Expires', { expires: 'never' }, undefined],
   ['Expires "0"', { expires: '0' }, undefined],
   ['Expires "-1"', { expires: '-1' }, undefined],

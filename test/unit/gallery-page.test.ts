@@ -5,7 +5,10 @@ import { renderGalleryPage } from '../../web/gallery-page.js';
 
 describe('gallery page', () => {
   test('escapes every character that matters in HTML text and attributes', () => {
-    assert.equal(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    assert.equal(
+      escapeHtml(`<a href="x" onclick='y'>&</a>`),
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
   });
   test('hostile names come out inert, in text and in links', () => {
     const page = renderGalleryPage('example.com/<b>', [

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseHeartbeat } from '../../core/store/heartbeat.js';
 
-const good = { schema: 'image-loader/heartbeat@1', at: '2026-11-27T12:00:00.000Z', everyMs: 300_000, lastRoundId: 'r1', lastRoundFinishedAt: '2026-11-27T11:59:00.000Z' };
+const good = {
+  schema: 'image-loader/heartbeat@1',
+  at: '2026-11-27T12:00:00.000Z',
+  everyMs: 300_000,
+  lastRoundId: 'r1',
+  lastRoundFinishedAt: '2026-11-27T11:59:00.000Z',
+};
 
 describe('parseHeartbeat', () => {
   const cases: Array<[what: string, text: string, ok: boolean]> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { judgeListProbe, LIST_PROBE_BYTES } from '../../core/list/judge-list-probe.js';
 import { makePng, seededBytes } from '../origin/sample-images.js';
 
@@ -22,14 +22,27 @@ const text: Array<[name: string, probe: Buffer]> = [
   ['a plain list', Buffer.from(LIST)],
   ['a list with a UTF-8 BOM', Buffer.concat([bytes(0xef, 0xbb, 0xbf), Buffer.from(LIST)])],
   ['one NUL inside a URL', Buffer.from(`https://a.example/x\u0000y.jpg\n${LIST}`)],
-  ['Latin-1 and invalid UTF-8 lines', Buffer.concat([Buffer.from(LIST), ascii('http://b\xfccher.example/\xe9.jpg\n'), bytes(0xc0, 0xaf, 0xed, 0xa0, 0x80, 0x0a)])],
-  ['lines of random bytes among URLs (about 1 NUL in 256)', Buffer.concat([Buffer.from(LIST), seededBytes(3000, 'garbage'), Buffer.from(`\n${LIST}`)])],
+  [
+    'Latin-1 and invalid UTF-8 lines',
+    Buffer.concat([
+      Buffer.from(LIST),
+      ascii('http://b\xfccher.example/\xe9.jpg\n'),
+      bytes(0xc0, 0xaf, 0xed, 0xa0, 0x80, 0x0a),
+    ]),
+  ],
+  [
+    'lines of random bytes among URLs (about 1 NUL in 256)',
+    Buffer.concat([Buffer.from(LIST), seededBytes(3000, 'garbage'), Buffer.from(`\n${LIST}`)]),
+  ],
   ['NULs just under the share (9.9%)', listWithNuls(8000, 792)],
   ['a first line starting "BM" (not a bitmap: no zero reserved field)', Buffer.from(`BMW photos\n${LIST}`)],
   ['a first line starting "MZ" with no NUL', Buffer.from(`MZ-list\n${LIST}`)],
   ['a first line starting "RIFF" (no size, no form type)', Buffer.from(`RIFF http://a.example/riff.jpg\n${LIST}`)],
   ['a first line starting "ID3" (no version byte)', Buffer.from(`ID3 http://a.example/tag.jpg\n${LIST}`)],
-  ['an SVG document (text; the downloader judges it, not the list reader)', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>\n')],
+  [
+    'an SVG document (text; the downloader judges it, not the list reader)',
+    Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>\n'),
+  ],
 ];
 
 const binary: Array<[name: string, probe: Buffer, reason: RegExp, wideText?: boolean]> = [
@@ -52,7 +65,11 @@ const binary: Array<[name: string, probe: Buffer, reason: RegExp, wideText?: boo
   ['zstd', withTail(bytes(0x28, 0xb5, 0x2f, 0xfd)), /^zstd data$/],
   ['7-Zip', withTail(bytes(0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)), /7-Zip/],
   ['RAR', withTail(Buffer.concat([ascii('Rar!'), bytes(0x1a, 0x07, 0x01, 0x00)])), /RAR/],
-  ['a tar archive (a list file tarred by mistake)', Buffer.concat([Buffer.from('list.txt'), Buffer.alloc(249), ascii('ustar\x0000'), Buffer.alloc(100, 0x30)]), /tar archive/],
+  [
+    'a tar archive (a list file tarred by mistake)',
+    Buffer.concat([Buffer.from('list.txt'), Buffer.alloc(249), ascii('ustar\x0000'), Buffer.alloc(100, 0x30)]),
+    /tar archive/,
+  ],
   ['SQLite', withTail(ascii('SQLite format 3\x00')), /SQLite/],
   ['WebAssembly', withTail(bytes(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)), /WebAssembly/],
   ['an MP4', withTail(Buffer.concat([bytes(0, 0, 0, 0x18), ascii('ftypisom')])), /MP4/],
@@ -65,12 +82,37 @@ const binary: Array<[name: string, probe: Buffer, reason: RegExp, wideText?: boo
   ['a binary blob of zeros', Buffer.alloc(20_000), /^8000 of its first 8000 bytes are NUL$/],
   ['a lone NUL', bytes(0), /^1 of its first 1 bytes are NUL$/],
   ['NUL and a newline', bytes(0, 0x0a), /^1 of its first 2 bytes are NUL$/],
-  ['UTF-16LE with BOM', Buffer.concat([bytes(0xff, 0xfe), Buffer.from(LIST, 'utf16le')]), /^UTF-16 text \(little-endian, byte order mark FF FE\)$/, true],
-  ['UTF-16BE with BOM', Buffer.concat([bytes(0xfe, 0xff), Buffer.from(LIST, 'utf16le').swap16()]), /^UTF-16 text \(big-endian, byte order mark FE FF\)$/, true],
+  [
+    'UTF-16LE with BOM',
+    Buffer.concat([bytes(0xff, 0xfe), Buffer.from(LIST, 'utf16le')]),
+    /^UTF-16 text \(little-endian, byte order mark FF FE\)$/,
+    true,
+  ],
+  [
+    'UTF-16BE with BOM',
+    Buffer.concat([bytes(0xfe, 0xff), Buffer.from(LIST, 'utf16le').swap16()]),
+    /^UTF-16 text \(big-endian, byte order mark FE FF\)$/,
+    true,
+  ],
   ['UTF-16LE without BOM', Buffer.from(LIST, 'utf16le'), /^UTF-16 text \(little-endian, no byte order mark\)$/, true],
-  ['UTF-16BE without BOM', Buffer.from(LIST, 'utf16le').swap16(), /^UTF-16 text \(big-endian, no byte order mark\)$/, true],
-  ['UTF-32LE with BOM', Buffer.concat([bytes(0xff, 0xfe, 0, 0), bytes(0x68, 0, 0, 0)]), /^UTF-32 text \(little-endian/, true],
-  ['UTF-32BE with BOM', Buffer.concat([bytes(0, 0, 0xfe, 0xff), bytes(0, 0, 0, 0x68)]), /^UTF-32 text \(big-endian/, true],
+  [
+    'UTF-16BE without BOM',
+    Buffer.from(LIST, 'utf16le').swap16(),
+    /^UTF-16 text \(big-endian, no byte order mark\)$/,
+    true,
+  ],
+  [
+    'UTF-32LE with BOM',
+    Buffer.concat([bytes(0xff, 0xfe, 0, 0), bytes(0x68, 0, 0, 0)]),
+    /^UTF-32 text \(little-endian/,
+    true,
+  ],
+  [
+    'UTF-32BE with BOM',
+    Buffer.concat([bytes(0, 0, 0xfe, 0xff), bytes(0, 0, 0, 0x68)]),
+    /^UTF-32 text \(big-endian/,
+    true,
+  ],
 ];
 
 describe('judgeListProbe: a text list is read line by line, only a clearly non-text file is refused whole', () => {

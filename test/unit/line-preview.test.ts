@@ -6,9 +6,17 @@ const cases: Array<[name: string, text: string, preview: string]> = [
   ['a plain URL is unchanged', 'ftp://example.com/a.png', 'ftp://example.com/a.png'],
   ['non-ASCII letters are kept', 'http://bücher.example/é.png', 'http://bücher.example/é.png'],
   ['NUL', 'http://a.example/x\u0000y.png', 'http://a.example/x\\x00y.png'],
-  ['a terminal escape sequence (clear screen, set title)', '\u001b[2J\u001b]0;owned\u0007', '\\x1b[2J\\x1b]0;owned\\x07'],
+  [
+    'a terminal escape sequence (clear screen, set title)',
+    '\u001b[2J\u001b]0;owned\u0007',
+    '\\x1b[2J\\x1b]0;owned\\x07',
+  ],
   ['tab, CR, DEL and a C1 control', 'a\tb\rc\u007fd\u009be', 'a\\x09b\\x0dc\\x7fd\\x9be'],
-  ['bidi overrides and isolates', 'http://a.example/\u202egnp.exe\u2066x\u2069', 'http://a.example/\\u202egnp.exe\\u2066x\\u2069'],
+  [
+    'bidi overrides and isolates',
+    'http://a.example/\u202egnp.exe\u2066x\u2069',
+    'http://a.example/\\u202egnp.exe\\u2066x\\u2069',
+  ],
   ['U+FFFD from undecodable bytes is shown as is', 'a\uFFFD', 'a\uFFFD'],
 ];
 

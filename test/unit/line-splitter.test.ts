@@ -50,8 +50,18 @@ const cases: Array<[name: string, pieces: Piece[], maxLineBytes: number, expecte
   ['line split across chunks', ['ab', 'c\nd', 'e\n'], 64, [ok(1, 'abc'), ok(2, 'de')]],
   ['CR and LF in different chunks', ['a\r', '\nb'], 64, [ok(1, 'a'), ok(2, 'b')]],
   ['newline at the start of a chunk', ['a', '\nb', '\n'], 64, [ok(1, 'a'), ok(2, 'b')]],
-  ['multi-byte character split across chunks', [Buffer.from([0x63, 0x61, 0x66, 0xc3]), Buffer.from([0xa9, 0x0a])], 64, [ok(1, 'café')]],
-  ['byte by byte, with BOM and CRLF', byteByByte(`${BOM}https://a.example/x\r\n\r\né\ny`), 64, [ok(1, 'https://a.example/x'), ok(2, ''), ok(3, 'é'), ok(4, 'y')]],
+  [
+    'multi-byte character split across chunks',
+    [Buffer.from([0x63, 0x61, 0x66, 0xc3]), Buffer.from([0xa9, 0x0a])],
+    64,
+    [ok(1, 'café')],
+  ],
+  [
+    'byte by byte, with BOM and CRLF',
+    byteByByte(`${BOM}https://a.example/x\r\n\r\né\ny`),
+    64,
+    [ok(1, 'https://a.example/x'), ok(2, ''), ok(3, 'é'), ok(4, 'y')],
+  ],
   // Length limits: maxLineBytes counts the line without its ending.
   ['exactly the limit', ['abcd\n'], 4, [ok(1, 'abcd')]],
   ['exactly the limit with CRLF', ['abcd\r\n'], 4, [ok(1, 'abcd')]],
@@ -74,7 +84,11 @@ describe('splitLines', () => {
   const partialBoms: Array<[name: string, pieces: Buffer[], expected: number[][]]> = [
     ['only the start of a BOM is content', [Buffer.from([0xef, 0xbb])], [[0xef, 0xbb]]],
     ['the start of a BOM, then other bytes, is content', [Buffer.from([0xef]), Buffer.from('a\n')], [[0xef, 0x61]]],
-    ['a BOM byte after an empty line is content', [Buffer.from('\n'), Buffer.from([0xef, 0xbb, 0xbf])], [[], [0xef, 0xbb, 0xbf]]],
+    [
+      'a BOM byte after an empty line is content',
+      [Buffer.from('\n'), Buffer.from([0xef, 0xbb, 0xbf])],
+      [[], [0xef, 0xbb, 0xbf]],
+    ],
   ];
   for (const [name, pieces, expected] of partialBoms) {
     test(name, async () => {
@@ -100,7 +114,8 @@ describe('splitLines', () => {
     const block = Buffer.alloc(64 * 1024, 0x61);
     const pieces = [...Array.from({ length: 160 }, () => block), Buffer.from('\nhttps://a.example/x\n')]; // a 10 MiB line
     const lines: Array<{ number: number; length: number; overLong: boolean }> = [];
-    for await (const raw of splitLines(chunks(pieces), 1000)) lines.push({ number: raw.number, length: raw.bytes.length, overLong: raw.overLong });
+    for await (const raw of splitLines(chunks(pieces), 1000))
+      lines.push({ number: raw.number, length: raw.bytes.length, overLong: raw.overLong });
     assert.deepEqual(lines, [
       { number: 1, length: 1000, overLong: true },
       { number: 2, length: 'https://a.example/x'.length, overLong: false },
@@ -126,7 +141,7 @@ describe('splitLines', () => {
     assert.ok(growth < 2 * 1024 * 1024, `splitter grew by ${growth} bytes while reading one 10 MiB line`);
   });
 
-  test('a yielded line does not keep the caller\'s chunk alive', async () => {
+  test("a yielded line does not keep the caller's chunk alive", async () => {
     const chunk = Buffer.alloc(256 * 1024, 0x62);
     chunk.write('short\n', 0);
     const [first] = await (async () => {
@@ -141,7 +156,8 @@ describe('splitLines', () => {
 
   test('accepts a Readable as its source', async () => {
     const lines = [];
-    for await (const raw of splitLines(Readable.from([Buffer.from('a\r\nb'), Buffer.from('c\n')]), 64)) lines.push(raw.bytes.toString());
+    for await (const raw of splitLines(Readable.from([Buffer.from('a\r\nb'), Buffer.from('c\n')]), 64))
+      lines.push(raw.bytes.toString());
     assert.deepEqual(lines, ['a', 'bc']);
   });
 });

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../core/errors/error-codes.js';
 import type { ListEntry } from '../../core/list/read-url-list.js';
 import { formatHumanSummary } from '../../core/round/human-summary.js';
 import { ListProblemCap } from '../../core/round/list-problem-cap.js';
-import { runRound, type RoundEvent } from '../../core/round/run-round.js';
+import { type RoundEvent, runRound } from '../../core/round/run-round.js';
 
 describe('ListProblemCap', () => {
   test('lists the first `limit` invalid lines and duplicates, each kind on its own, and counts the rest by code', () => {
@@ -21,9 +21,20 @@ describe('ListProblemCap', () => {
 });
 
 describe('runRound: invalid lines and duplicates past the cap', () => {
-  const image = (url: string): StoredImage => ({ status: 'downloaded', path: new URL(url).pathname.slice(1), sha256: 'x', bytes: 1, contentType: 'image/png', transferred: 1, fresh: false });
+  const image = (url: string): StoredImage => ({
+    status: 'downloaded',
+    path: new URL(url).pathname.slice(1),
+    sha256: 'x',
+    bytes: 1,
+    contentType: 'image/png',
+    transferred: 1,
+    fresh: false,
+  });
 
-  async function round(items: ListEntry[], listedProblems: number): Promise<{ summary: Awaited<ReturnType<typeof runRound>>; events: RoundEvent[] }> {
+  async function round(
+    items: ListEntry[],
+    listedProblems: number,
+  ): Promise<{ summary: Awaited<ReturnType<typeof runRound>>; events: RoundEvent[] }> {
     const events: RoundEvent[] = [];
     const summary = await runRound({
       listName: 'list.txt',
@@ -41,21 +52,48 @@ describe('runRound: invalid lines and duplicates past the cap', () => {
 
   const items: ListEntry[] = [
     { kind: 'url', url: 'http://a.example/1.png', line: 1 },
-    ...[2, 3, 4, 5, 6].map((line): ListEntry => ({ kind: 'invalid', line, raw: `bad ${line}`, code: line % 2 ? ErrorCode.UnsupportedScheme : ErrorCode.InvalidUrl, reason: 'r' })),
+    ...[2, 3, 4, 5, 6].map(
+      (line): ListEntry => ({
+        kind: 'invalid',
+        line,
+        raw: `bad ${line}`,
+        code: line % 2 ? ErrorCode.UnsupportedScheme : ErrorCode.InvalidUrl,
+        reason: 'r',
+      }),
+    ),
     { kind: 'url', url: 'http://a.example/2.png', line: 7 },
     ...[8, 9, 10].map((line): ListEntry => ({ kind: 'duplicate', url: 'http://a.example/1.png', line, firstLine: 1 })),
   ];
 
   test('counts stay exact; entries, duplicates and events list only the first ones; `omitted` says how many are missing', async () => {
     const { summary, events } = await round(items, 2);
-    assert.deepEqual(summary.counts, { total: 7, downloaded: 2, unchanged: 0, failed: 5, invalidLines: 5, duplicates: 3 });
+    assert.deepEqual(summary.counts, {
+      total: 7,
+      downloaded: 2,
+      unchanged: 0,
+      failed: 5,
+      invalidLines: 5,
+      duplicates: 3,
+    });
     assert.deepEqual(summary.failuresByCode, { IMG_ERR_INVALID_URL: 3, IMG_ERR_UNSUPPORTED_SCHEME: 2 });
-    assert.deepEqual(summary.entries.map((entry) => entry.line), [1, 2, 3, 7]);
-    assert.deepEqual(summary.duplicates.map((duplicate) => duplicate.line), [8, 9]);
+    assert.deepEqual(
+      summary.entries.map((entry) => entry.line),
+      [1, 2, 3, 7],
+    );
+    assert.deepEqual(
+      summary.duplicates.map((duplicate) => duplicate.line),
+      [8, 9],
+    );
     assert.deepEqual(summary.omitted, { invalidLines: 3, duplicates: 1 });
-    assert.deepEqual(events.flatMap((event) => (event.type === 'invalid-line' || event.type === 'duplicate' ? [event.listed] : [])), [true, true, false, false, false, true, true, false]);
+    assert.deepEqual(
+      events.flatMap((event) => (event.type === 'invalid-line' || event.type === 'duplicate' ? [event.listed] : [])),
+      [true, true, false, false, false, true, true, false],
+    );
     assert.equal(events.filter((event) => event.type === 'entry').length, 7, 'progress still counts every entry');
-    assert.match(formatHumanSummary(summary), /IMG_ERR_INVALID_URL \(3\)\n {4}line 2: bad 2: r\n {4}\.\.\. and 2 more \(--json lists the first 1, the rest are counted only\)/);
+    assert.match(
+      formatHumanSummary(summary),
+      /IMG_ERR_INVALID_URL \(3\)\n {4}line 2: bad 2: r\n {4}\.\.\. and 2 more \(--json lists the first 1, the rest are counted only\)/,
+    );
   });
 
   test('under the cap nothing is omitted and the summary has no `omitted`', async () => {

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { listingsToEvict, ListingCache, renderAnswers, sameFolderVersion, type FolderVersion, type KeptListing, type ListingCacheLimits, type ListingRequest, type RenderStamp } from '../../web/listing-cache.js';
+import {
+  type FolderVersion,
+  type KeptListing,
+  ListingCache,
+  type ListingCacheLimits,
+  type ListingRequest,
+  listingsToEvict,
+  type RenderStamp,
+  renderAnswers,
+  sameFolderVersion,
+} from '../../web/listing-cache.js';
 
 const CHANGED_AT = Date.parse('2026-01-01T10:00:00.000Z');
 const VERSION: FolderVersion = { dev: 2049, ino: 1234, mtimeMs: CHANGED_AT, ctimeMs: CHANGED_AT };
@@ -10,11 +20,19 @@ const stamp: RenderStamp = { tick: 5, startedAtMs: 10_000, wallStartedAtMs: CHAN
 const request: ListingRequest = { tick: 9, version: VERSION };
 
 describe('renderAnswers', () => {
-  const cases: Array<[what: string, stamp: Partial<RenderStamp>, request: Partial<ListingRequest>, nowMs: number, expected: boolean]> = [
+  const cases: Array<
+    [what: string, stamp: Partial<RenderStamp>, request: Partial<ListingRequest>, nowMs: number, expected: boolean]
+  > = [
     ['same version, not racy, young', {}, {}, 10_500, true],
     ['just under the maximum age', {}, {}, 11_999, true],
     ['at the maximum age', {}, {}, 12_000, false],
-    ['another mtime (a file renamed in, replaced or removed)', {}, { version: { ...VERSION, mtimeMs: CHANGED_AT + 6_000 } }, 10_500, false],
+    [
+      'another mtime (a file renamed in, replaced or removed)',
+      {},
+      { version: { ...VERSION, mtimeMs: CHANGED_AT + 6_000 } },
+      10_500,
+      false,
+    ],
     ['another ctime only', {}, { version: { ...VERSION, ctimeMs: CHANGED_AT + 6_000 } }, 10_500, false],
     ['another inode (the folder replaced, the store swapped)', {}, { version: { ...VERSION, ino: 99 } }, 10_500, false],
     ['another device (another mount)', {}, { version: { ...VERSION, dev: 7 } }, 10_500, false],
@@ -22,20 +40,44 @@ describe('renderAnswers', () => {
     // Racy: rendered less than racyMs after the folder's last change; a second change in the same clock tick would not show.
     ['rendered 999 ms after the change (racy)', { wallStartedAtMs: CHANGED_AT + 999 }, {}, 10_500, false],
     ['rendered 1,000 ms after the change', { wallStartedAtMs: CHANGED_AT + 1_000 }, {}, 10_500, true],
-    ['a ctime later than the mtime makes it racy', { version: { ...VERSION, ctimeMs: CHANGED_AT + 4_500 } }, { version: { ...VERSION, ctimeMs: CHANGED_AT + 4_500 } }, 10_500, false],
-    ['a folder timestamp in the future (an NFS server clock ahead)', { version: { ...VERSION, mtimeMs: CHANGED_AT + 60_000 } }, { version: { ...VERSION, mtimeMs: CHANGED_AT + 60_000 } }, 10_500, false],
+    [
+      'a ctime later than the mtime makes it racy',
+      { version: { ...VERSION, ctimeMs: CHANGED_AT + 4_500 } },
+      { version: { ...VERSION, ctimeMs: CHANGED_AT + 4_500 } },
+      10_500,
+      false,
+    ],
+    [
+      'a folder timestamp in the future (an NFS server clock ahead)',
+      { version: { ...VERSION, mtimeMs: CHANGED_AT + 60_000 } },
+      { version: { ...VERSION, mtimeMs: CHANGED_AT + 60_000 } },
+      10_500,
+      false,
+    ],
     // A render that started after the request arrived saw every change before it: any version, racy or old.
-    ['started after the request, another version', { tick: 10 }, { version: { ...VERSION, mtimeMs: CHANGED_AT - 5 } }, 10_500, true],
+    [
+      'started after the request, another version',
+      { tick: 10 },
+      { version: { ...VERSION, mtimeMs: CHANGED_AT - 5 } },
+      10_500,
+      true,
+    ],
     ['started after the request, racy', { tick: 10, wallStartedAtMs: CHANGED_AT + 1 }, {}, 10_500, true],
     ['started after the request, older than the maximum age (a slow render)', { tick: 10 }, {}, 60_000, true],
     ['started just before the request, racy', { tick: 8, wallStartedAtMs: CHANGED_AT + 1 }, { tick: 9 }, 10_500, false],
   ];
   for (const [what, stampChange, requestChange, nowMs, expected] of cases) {
-    test(what, () => assert.equal(renderAnswers({ ...stamp, ...stampChange }, { ...request, ...requestChange }, nowMs, LIMITS), expected));
+    test(what, () =>
+      assert.equal(
+        renderAnswers({ ...stamp, ...stampChange }, { ...request, ...requestChange }, nowMs, LIMITS),
+        expected,
+      ),
+    );
   }
   test('sameFolderVersion compares all four fields', () => {
     assert.ok(sameFolderVersion(VERSION, { ...VERSION }));
-    for (const field of ['dev', 'ino', 'mtimeMs', 'ctimeMs'] as const) assert.ok(!sameFolderVersion(VERSION, { ...VERSION, [field]: VERSION[field] + 1 }), field);
+    for (const field of ['dev', 'ino', 'mtimeMs', 'ctimeMs'] as const)
+      assert.ok(!sameFolderVersion(VERSION, { ...VERSION, [field]: VERSION[field] + 1 }), field);
   });
 });
 
@@ -45,15 +87,26 @@ describe('listingsToEvict', () => {
   const cases: Array<[what: string, kept: KeptListing[], nowMs: number, expected: string[]]> = [
     ['nothing kept', [], 1_500, []],
     ['within both bounds', [kept('a', 300), kept('b', 300), kept('c', 400)], 1_500, []],
-    ['one entry too many: the least recently used goes', [kept('a', 10), kept('b', 10), kept('c', 10), kept('d', 10)], 1_500, ['a']],
+    [
+      'one entry too many: the least recently used goes',
+      [kept('a', 10), kept('b', 10), kept('c', 10), kept('d', 10)],
+      1_500,
+      ['a'],
+    ],
     ['bytes over: the oldest go until they fit', [kept('a', 400), kept('b', 400), kept('c', 400)], 1_500, ['a']],
     ['bytes far over: all but the newest', [kept('a', 600), kept('b', 600), kept('c', 600)], 1_500, ['a', 'b']],
     ['expired ones go first, wherever they are', [kept('a', 10), kept('b', 10, 0), kept('c', 10)], 2_500, ['b']],
     ['all expired', [kept('a', 10, 0), kept('b', 10, 0)], 2_000, ['a', 'b']],
-    ['an expired one counts towards the bounds it frees', [kept('a', 10), kept('b', 10, 0), kept('c', 10), kept('d', 10)], 2_500, ['b']],
+    [
+      'an expired one counts towards the bounds it frees',
+      [kept('a', 10), kept('b', 10, 0), kept('c', 10), kept('d', 10)],
+      2_500,
+      ['b'],
+    ],
     ['a single entry over the byte bound goes too', [kept('a', 1_001)], 1_500, ['a']],
   ];
-  for (const [what, listings, nowMs, expected] of cases) test(what, () => assert.deepEqual(listingsToEvict(listings, nowMs, limits), expected));
+  for (const [what, listings, nowMs, expected] of cases)
+    test(what, () => assert.deepEqual(listingsToEvict(listings, nowMs, limits), expected));
 });
 
 /** A cache on a hand-driven clock, folders changed long ago; each render resolves when the test says so. */
@@ -61,7 +114,13 @@ function harness(limits: Partial<ListingCacheLimits> = {}) {
   const clock = { now: 0, wall: CHANGED_AT + 10_000 };
   const renders: string[] = [];
   let bytes = 0;
-  const cache = new ListingCache<string>({ limits, sizeOf: (value) => (value.startsWith('error') ? undefined : value.length), onBytes: (kept) => (bytes = kept), monotonicMs: () => clock.now, wallMs: () => clock.wall });
+  const cache = new ListingCache<string>({
+    limits,
+    sizeOf: (value) => (value.startsWith('error') ? undefined : value.length),
+    onBytes: (kept) => (bytes = kept),
+    monotonicMs: () => clock.now,
+    wallMs: () => clock.wall,
+  });
   const pending: Array<(value: string) => void> = [];
   const ask = (key: string, version: FolderVersion = VERSION): Promise<string> =>
     cache.get(key, { tick: cache.tick(), version }, () => {
@@ -88,7 +147,7 @@ describe('ListingCache', () => {
     const { renders, pending, ask, settle } = harness();
     const answers = Promise.all([ask('html /a/'), ask('json /a/'), ask('html /b/')]);
     await settle();
-    pending.forEach((resolve, i) => resolve(`page ${i}`));
+    for (const [i, resolve] of pending.entries()) resolve(`page ${i}`);
     assert.deepEqual(await answers, ['page 0', 'page 1', 'page 2']);
     assert.equal(renders.length, 3);
   });
@@ -168,7 +227,10 @@ describe('ListingCache', () => {
     const big = Promise.all([ask('big'), ask('big')]);
     await settle();
     pending[3]!('y'.repeat(61));
-    assert.deepEqual((await big).map((page) => page.length), [61, 61]);
+    assert.deepEqual(
+      (await big).map((page) => page.length),
+      [61, 61],
+    );
     assert.deepEqual(cache.size(), { entries: 2, bytes: 80 });
     const bigAgain = ask('big');
     await settle();
@@ -190,7 +252,10 @@ describe('ListingCache', () => {
       renders.push('k');
       return Promise.reject(new Error('EIO'));
     };
-    await Promise.all([assert.rejects(failing.get('k', { tick: failing.tick(), version: VERSION }, fail), /EIO/), assert.rejects(failing.get('k', { tick: failing.tick(), version: VERSION }, fail), /EIO/)]);
+    await Promise.all([
+      assert.rejects(failing.get('k', { tick: failing.tick(), version: VERSION }, fail), /EIO/),
+      assert.rejects(failing.get('k', { tick: failing.tick(), version: VERSION }, fail), /EIO/),
+    ]);
     assert.equal(
       await failing.get('k', { tick: failing.tick(), version: VERSION }, () => {
         renders.push('k');

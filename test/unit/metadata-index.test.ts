@@ -45,7 +45,10 @@ describe('MetadataIndex', () => {
   it('skips damaged lines (a torn write) and keeps the rest', async () => {
     const { store } = await ImageStore.open(join(dir.path, 'b'));
     const good = JSON.stringify(metadata('https://example.com/ok.png'));
-    await writeFile(store.layout.metadataFile, `${good}\n{"version":1,"url":"https://exa\nnot json\n${JSON.stringify({ version: 2, url: 'x' })}\n`);
+    await writeFile(
+      store.layout.metadataFile,
+      `${good}\n{"version":1,"url":"https://exa\nnot json\n${JSON.stringify({ version: 2, url: 'x' })}\n`,
+    );
     const { index, skippedLines } = await MetadataIndex.load(store);
     assert.equal(index.size, 1);
     assert.equal(skippedLines, 3);
@@ -55,8 +58,14 @@ describe('MetadataIndex', () => {
     const { store } = await ImageStore.open(join(dir.path, 'c'));
     const { index } = await MetadataIndex.load(store);
     index.set(metadata('https://example.com/kept.png'));
-    index.recordFailure('https://example.com/kept.png', { code: 'IMG_ERR_HTTP_STATUS', message: 'server answered HTTP 500' });
-    index.recordFailure('https://example.com/never.png', { code: 'IMG_ERR_HTTP_STATUS', message: 'server answered HTTP 404' });
+    index.recordFailure('https://example.com/kept.png', {
+      code: 'IMG_ERR_HTTP_STATUS',
+      message: 'server answered HTTP 500',
+    });
+    index.recordFailure('https://example.com/never.png', {
+      code: 'IMG_ERR_HTTP_STATUS',
+      message: 'server answered HTTP 404',
+    });
     assert.equal(index.get('https://example.com/kept.png')?.lastError?.code, 'IMG_ERR_HTTP_STATUS');
     assert.equal(index.get('https://example.com/kept.png')?.sha256, 'a'.repeat(64), 'the copy stays');
     assert.equal(index.get('https://example.com/never.png'), undefined);
@@ -74,7 +83,11 @@ describe('MetadataIndex', () => {
     assert.equal(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'a clean index is not written again');
     index.set(index.get('https://example.com/7.png')!);
     await index.save();
-    assert.equal(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'setting the same entry again (a fresh skip) changes nothing');
+    assert.equal(
+      await readFile(store.layout.metadataFile, 'utf8'),
+      'sentinel',
+      'setting the same entry again (a fresh skip) changes nothing',
+    );
     index.set({ ...index.get('https://example.com/7.png')!, checkedAt: '2026-02-01T00:00:00.000Z' });
     await index.save();
     assert.notEqual(await readFile(store.layout.metadataFile, 'utf8'), 'sentinel', 'a changed entry is written');

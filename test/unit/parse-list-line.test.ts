@@ -3,10 +3,7 @@ import { describe, test } from 'node:test';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { parseListLine } from '../../core/list/parse-list-line.js';
 
-type Expected =
-  | { kind: 'skip' }
-  | { kind: 'url'; url: string }
-  | { kind: 'invalid'; code: ErrorCode; reason: RegExp };
+type Expected = { kind: 'skip' } | { kind: 'url'; url: string } | { kind: 'invalid'; code: ErrorCode; reason: RegExp };
 
 const skip: Expected = { kind: 'skip' };
 const url = (href: string): Expected => ({ kind: 'url', url: href });
@@ -53,25 +50,53 @@ const cases: Array<[name: string, line: string, expected: Expected]> = [
   ['ws refused', 'ws://example.com/a.jpg', invalid(ErrorCode.UnsupportedScheme, /"ws:"/)],
 
   // Credentials.
-  ['user and password refused', 'https://user:secret@example.com/a.jpg', invalid(ErrorCode.CredentialsInUrl, /credentials/)],
+  [
+    'user and password refused',
+    'https://user:secret@example.com/a.jpg',
+    invalid(ErrorCode.CredentialsInUrl, /credentials/),
+  ],
   ['user only refused', 'https://user@example.com/a.jpg', invalid(ErrorCode.CredentialsInUrl, /credentials/)],
   ['password only refused', 'http://:secret@example.com/a.jpg', invalid(ErrorCode.CredentialsInUrl, /credentials/)],
 
   // Not URLs.
-  ['no scheme gets a hint', 'example.com/a.jpg', invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com\/a\.jpg\?/)],
-  ['scheme-relative gets no-scheme reason', '//example.com/a.jpg', invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com\/a\.jpg\?$/)],
-  ['host:port without scheme is a missing scheme, not scheme "example.com:"', 'example.com:8080/a.jpg', invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com:8080\/a\.jpg\?/)],
+  [
+    'no scheme gets a hint',
+    'example.com/a.jpg',
+    invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com\/a\.jpg\?/),
+  ],
+  [
+    'scheme-relative gets no-scheme reason',
+    '//example.com/a.jpg',
+    invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com\/a\.jpg\?$/),
+  ],
+  [
+    'host:port without scheme is a missing scheme, not scheme "example.com:"',
+    'example.com:8080/a.jpg',
+    invalid(ErrorCode.InvalidUrl, /no scheme.*did you mean https:\/\/example\.com:8080\/a\.jpg\?/),
+  ],
   ['localhost:port without scheme', 'localhost:8080/a.jpg', invalid(ErrorCode.InvalidUrl, /no scheme/)],
   ['scheme without host', 'https://', invalid(ErrorCode.InvalidUrl, /^not a valid URL$/)],
   ['unclosed IPv6 literal', 'https://[::1/a.jpg', invalid(ErrorCode.InvalidUrl, /^not a valid URL$/)],
   ['forbidden host code point', 'https://exa<mple.com/a.jpg', invalid(ErrorCode.InvalidUrl, /^not a valid URL$/)],
   ['NUL inside', 'https://example.com/a\u0000.jpg', invalid(ErrorCode.InvalidUrl, /control characters/)],
-  ['escape sequence inside', 'https://example.com/\u001b[31ma.jpg', invalid(ErrorCode.InvalidUrl, /control characters/)],
+  [
+    'escape sequence inside',
+    'https://example.com/\u001b[31ma.jpg',
+    invalid(ErrorCode.InvalidUrl, /control characters/),
+  ],
   ['DEL inside', 'https://example.com/a\u007f.jpg', invalid(ErrorCode.InvalidUrl, /control characters/)],
   ['C1 control (NEL) inside', 'https://example.com/a\u0085.jpg', invalid(ErrorCode.InvalidUrl, /control characters/)],
-  ['tab inside (the URL parser would drop it silently)', 'https://example.com/a\tb.jpg', invalid(ErrorCode.InvalidUrl, /control characters/)],
+  [
+    'tab inside (the URL parser would drop it silently)',
+    'https://example.com/a\tb.jpg',
+    invalid(ErrorCode.InvalidUrl, /control characters/),
+  ],
   ['space inside', 'https://example.com/a b.jpg', invalid(ErrorCode.InvalidUrl, /whitespace/)],
-  ['two URLs on one line', 'https://example.com/a.jpg https://example.com/b.jpg', invalid(ErrorCode.InvalidUrl, /whitespace/)],
+  [
+    'two URLs on one line',
+    'https://example.com/a.jpg https://example.com/b.jpg',
+    invalid(ErrorCode.InvalidUrl, /whitespace/),
+  ],
   ['no-break space inside', 'https://example.com/a\u00a0b.jpg', invalid(ErrorCode.InvalidUrl, /whitespace/)],
   ['line separator inside', 'https://example.com/a\u2028b.jpg', invalid(ErrorCode.InvalidUrl, /whitespace/)],
 ];

@@ -28,9 +28,25 @@ describe('decideRange', () => {
     ['the same range a hundred times', { range: `bytes=${Array(100).fill('0-999').join(',')}` }, partial(0, 999)],
     ['adjacent ranges', { range: 'bytes=0-9,10-19,20-29' }, partial(0, 29)],
     ['two ranges apart', { range: 'bytes=0-1,100-101' }, whole('several ranges')],
-    ['one byte in two, up to the limit', { range: `bytes=${Array.from({ length: MAX_RANGE_SPECS }, (_, i) => `${2 * i}-${2 * i}`).join(',')}` }, whole('several ranges')],
-    ['one byte in two, past the limit', { range: `bytes=${Array.from({ length: MAX_RANGE_SPECS + 1 }, (_, i) => `${2 * i}-${2 * i}`).join(',')}` }, whole('too many ranges')],
-    ['past the limit, even if it would merge into one', { range: `bytes=${Array(MAX_RANGE_SPECS + 1).fill('0-0').join(',')}` }, whole('too many ranges')],
+    [
+      'one byte in two, up to the limit',
+      { range: `bytes=${Array.from({ length: MAX_RANGE_SPECS }, (_, i) => `${2 * i}-${2 * i}`).join(',')}` },
+      whole('several ranges'),
+    ],
+    [
+      'one byte in two, past the limit',
+      { range: `bytes=${Array.from({ length: MAX_RANGE_SPECS + 1 }, (_, i) => `${2 * i}-${2 * i}`).join(',')}` },
+      whole('too many ranges'),
+    ],
+    [
+      'past the limit, even if it would merge into one',
+      {
+        range: `bytes=${Array(MAX_RANGE_SPECS + 1)
+          .fill('0-0')
+          .join(',')}`,
+      },
+      whole('too many ranges'),
+    ],
     ['an unsatisfiable range beside a good one', { range: 'bytes=5000-6000,0-9' }, partial(0, 9)],
     ['empty list elements', { range: 'bytes=,10-19,,' }, partial(10, 19)],
     // Nothing inside the file: 416.
@@ -59,10 +75,22 @@ describe('decideRange', () => {
     ['If-Range with the current ETag', { range: 'bytes=10-19', ifRange: ETAG }, partial(10, 19)],
     ['If-Range with another ETag', { range: 'bytes=10-19', ifRange: '"another"' }, whole('if-range mismatch')],
     ['If-Range with a weak ETag', { range: 'bytes=10-19', ifRange: `W/${ETAG}` }, whole('if-range mismatch')],
-    ['If-Range with the Last-Modified date', { range: 'bytes=10-19', ifRange: new Date(MTIME_MS).toUTCString() }, partial(10, 19)],
-    ['If-Range with an older date', { range: 'bytes=10-19', ifRange: new Date(MTIME_MS - 60_000).toUTCString() }, whole('if-range mismatch')],
+    [
+      'If-Range with the Last-Modified date',
+      { range: 'bytes=10-19', ifRange: new Date(MTIME_MS).toUTCString() },
+      partial(10, 19),
+    ],
+    [
+      'If-Range with an older date',
+      { range: 'bytes=10-19', ifRange: new Date(MTIME_MS - 60_000).toUTCString() },
+      whole('if-range mismatch'),
+    ],
     ['If-Range that is neither', { range: 'bytes=10-19', ifRange: 'yesterday' }, whole('if-range mismatch')],
-    ['If-Range with another version beats an unsatisfiable range', { range: 'bytes=5000-', ifRange: '"another"' }, whole('if-range mismatch')],
+    [
+      'If-Range with another version beats an unsatisfiable range',
+      { range: 'bytes=5000-', ifRange: '"another"' },
+      whole('if-range mismatch'),
+    ],
   ];
   for (const [what, input, expected] of cases) {
     test(`${what}: ${JSON.stringify(expected)}`, () => {
@@ -73,19 +101,42 @@ describe('decideRange', () => {
   // A fixed seed, as in fuzz-properties.test.ts: reproducible in CI; FUZZ_SEED / FUZZ_RUNS explore further by hand.
   const parameters = { seed: Number(process.env.FUZZ_SEED ?? 20261128), numRuns: Number(process.env.FUZZ_RUNS ?? 500) };
   // Mostly well-formed ranges (or every header would be ignored as malformed), some junk, lists short and long.
-  const position = fc.oneof({ arbitrary: fc.nat({ max: 6 * SIZE }), weight: 8 }, { arbitrary: fc.constant(''), weight: 3 }, { arbitrary: fc.constantFrom('99999999999999999999', '-1', 'x', ' 7'), weight: 1 });
-  const spec = fc.oneof({ arbitrary: fc.tuple(fc.nat({ max: 6 * SIZE }), fc.nat({ max: 2 * SIZE })).map(([a, length]) => `${a}-${a + length}`), weight: 20 },
-    { arbitrary: fc.tuple(position, position).map(([a, b]) => `${a}-${b}`), weight: 10 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 });
-  const specs = fc.oneof(fc.array(spec, { minLength: 1, maxLength: 4 }), fc.array(spec, { maxLength: MAX_RANGE_SPECS + 20 }));
-  const header = fc.tuple(fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'BYTES=', 'items=', 'bytes'), specs).map(([unit, list]) => unit + list.join(','));
+  const position = fc.oneof(
+    { arbitrary: fc.nat({ max: 6 * SIZE }), weight: 8 },
+    { arbitrary: fc.constant(''), weight: 3 },
+    { arbitrary: fc.constantFrom('99999999999999999999', '-1', 'x', ' 7'), weight: 1 },
+  );
+  const spec = fc.oneof(
+    {
+      arbitrary: fc
+        .tuple(fc.nat({ max: 6 * SIZE }), fc.nat({ max: 2 * SIZE }))
+        .map(([a, length]) => `${a}-${a + length}`),
+      weight: 20,
+    },
+    { arbitrary: fc.tuple(position, position).map(([a, b]) => `${a}-${b}`), weight: 10 },
+    { arbitrary: fc.string({ maxLength: 6 }), weight: 1 },
+  );
+  const specs = fc.oneof(
+    fc.array(spec, { minLength: 1, maxLength: 4 }),
+    fc.array(spec, { maxLength: MAX_RANGE_SPECS + 20 }),
+  );
+  const header = fc
+    .tuple(fc.constantFrom('bytes=', 'bytes=', 'bytes=', 'BYTES=', 'items=', 'bytes'), specs)
+    .map(([unit, list]) => unit + list.join(','));
 
   test('whatever the header, a partial answer lies inside the file: no answer is larger than the file', () => {
     fc.assert(
       fc.property(header, fc.integer({ min: 1, max: 5 * SIZE }), (range, size) => {
         const decision = decideRange({ ...base, size, range });
         if (decision.kind === 'partial') {
-          assert.ok(Number.isSafeInteger(decision.start) && Number.isSafeInteger(decision.end), JSON.stringify(decision));
-          assert.ok(decision.start >= 0 && decision.start <= decision.end && decision.end <= size - 1, `${range}: ${JSON.stringify(decision)}`);
+          assert.ok(
+            Number.isSafeInteger(decision.start) && Number.isSafeInteger(decision.end),
+            JSON.stringify(decision),
+          );
+          assert.ok(
+            decision.start >= 0 && decision.start <= decision.end && decision.end <= size - 1,
+            `${range}: ${JSON.stringify(decision)}`,
+          );
         }
       }),
       parameters,

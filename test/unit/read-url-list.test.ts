@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
-import { openListSource, readUrlList, type ListEntry, type ListSource } from '../../core/list/read-url-list.js';
+import { type ListEntry, type ListSource, openListSource, readUrlList } from '../../core/list/read-url-list.js';
 
 type Piece = string | Buffer;
 
@@ -30,7 +30,8 @@ function sourceOf(pieces: Piece[]): TestSource {
 
 async function readAll(pieces: Piece[], maxLineBytes?: number): Promise<ListEntry[]> {
   const entries: ListEntry[] = [];
-  for await (const entry of readUrlList(sourceOf(pieces), maxLineBytes === undefined ? {} : { maxLineBytes })) entries.push(entry);
+  for await (const entry of readUrlList(sourceOf(pieces), maxLineBytes === undefined ? {} : { maxLineBytes }))
+    entries.push(entry);
   return entries;
 }
 
@@ -86,19 +87,33 @@ const cases: Array<[name: string, pieces: Piece[], expected: ListEntry[]]> = [
       { kind: 'url', url: B, line: 2 },
     ],
   ],
-  [
-    'URLs are normalised',
-    ['HTTPS://A.EXAMPLE/1.jpg#top\n'],
-    [{ kind: 'url', url: A, line: 1 }],
-  ],
+  ['URLs are normalised', ['HTTPS://A.EXAMPLE/1.jpg#top\n'], [{ kind: 'url', url: A, line: 1 }]],
   [
     'invalid lines reported with line, raw text and code',
     [`ftp://x.example/a.jpg\n${A}\n  example.com/a.jpg  \nhttps://u:p@x.example/\n`],
     [
-      { kind: 'invalid', line: 1, raw: 'ftp://x.example/a.jpg', code: ErrorCode.UnsupportedScheme, reason: 'unsupported scheme "ftp:"; only http: and https: are fetched' },
+      {
+        kind: 'invalid',
+        line: 1,
+        raw: 'ftp://x.example/a.jpg',
+        code: ErrorCode.UnsupportedScheme,
+        reason: 'unsupported scheme "ftp:"; only http: and https: are fetched',
+      },
       { kind: 'url', url: A, line: 2 },
-      { kind: 'invalid', line: 3, raw: 'example.com/a.jpg', code: ErrorCode.InvalidUrl, reason: 'not an absolute URL (no scheme); did you mean https://example.com/a.jpg?' },
-      { kind: 'invalid', line: 4, raw: 'https://u:p@x.example/', code: ErrorCode.CredentialsInUrl, reason: 'contains credentials (user:password@); they would be logged and stored, so such URLs are refused' },
+      {
+        kind: 'invalid',
+        line: 3,
+        raw: 'example.com/a.jpg',
+        code: ErrorCode.InvalidUrl,
+        reason: 'not an absolute URL (no scheme); did you mean https://example.com/a.jpg?',
+      },
+      {
+        kind: 'invalid',
+        line: 4,
+        raw: 'https://u:p@x.example/',
+        code: ErrorCode.CredentialsInUrl,
+        reason: 'contains credentials (user:password@); they would be logged and stored, so such URLs are refused',
+      },
     ],
   ],
   [
@@ -152,7 +167,15 @@ const cases: Array<[name: string, pieces: Piece[], expected: ListEntry[]]> = [
   [
     'UTF-8 encoded surrogate',
     [Buffer.from([0xed, 0xa0, 0x80, 0x0a])],
-    [{ kind: 'invalid', line: 1, raw: '\uFFFD\uFFFD\uFFFD', code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' }],
+    [
+      {
+        kind: 'invalid',
+        line: 1,
+        raw: '\uFFFD\uFFFD\uFFFD',
+        code: ErrorCode.InvalidEncoding,
+        reason: 'not valid UTF-8',
+      },
+    ],
   ],
   [
     'valid multi-byte character split byte by byte',
@@ -199,14 +222,46 @@ describe('readUrlList', () => {
   // A file is refused whole only when its first 8000 bytes show it is not a text list (judgeListProbe has
   // the full table); a stray NUL in a text list costs its line only.
   const binaryCases: Array<[name: string, pieces: () => Buffer[], binary: RegExp | false]> = [
-    ['NUL in the first byte (the whole file)', () => [Buffer.from([0x00, 0x0a])], /looks like a binary file \(1 of its first 2 bytes are NUL\)/],
-    ['a PNG given as the list, in 3-byte chunks', () => inChunks(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), 3), /looks like a binary file \(a PNG image\)/],
-    ['gzip, after 8000 bytes a text line', () => [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(8000, 0x41), Buffer.from(`\n${A}\n`)], /\(gzip data\)/],
-    ['UTF-16LE with BOM', () => [Buffer.from([0xff, 0xfe]), Buffer.from(`${A}\n${B}\n`, 'utf16le')], /looks like UTF-16 text \(little-endian, byte order mark FF FE\), which is not supported: a list must be UTF-8/],
-    ['UTF-16LE without BOM, byte by byte', () => byteByByte(Buffer.from(`${A}\n`, 'utf16le')), /UTF-16 text \(little-endian, no byte order mark\)/],
-    ['mostly NUL, in 13-byte chunks', () => inChunks(Buffer.concat([Buffer.from(`${A}\n`), Buffer.alloc(9000)]), 13), /\(7976 of its first 8000 bytes are NUL\)/],
+    [
+      'NUL in the first byte (the whole file)',
+      () => [Buffer.from([0x00, 0x0a])],
+      /looks like a binary file \(1 of its first 2 bytes are NUL\)/,
+    ],
+    [
+      'a PNG given as the list, in 3-byte chunks',
+      () =>
+        inChunks(
+          Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]),
+          3,
+        ),
+      /looks like a binary file \(a PNG image\)/,
+    ],
+    [
+      'gzip, after 8000 bytes a text line',
+      () => [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(8000, 0x41), Buffer.from(`\n${A}\n`)],
+      /\(gzip data\)/,
+    ],
+    [
+      'UTF-16LE with BOM',
+      () => [Buffer.from([0xff, 0xfe]), Buffer.from(`${A}\n${B}\n`, 'utf16le')],
+      /looks like UTF-16 text \(little-endian, byte order mark FF FE\), which is not supported: a list must be UTF-8/,
+    ],
+    [
+      'UTF-16LE without BOM, byte by byte',
+      () => byteByByte(Buffer.from(`${A}\n`, 'utf16le')),
+      /UTF-16 text \(little-endian, no byte order mark\)/,
+    ],
+    [
+      'mostly NUL, in 13-byte chunks',
+      () => inChunks(Buffer.concat([Buffer.from(`${A}\n`), Buffer.alloc(9000)]), 13),
+      /\(7976 of its first 8000 bytes are NUL\)/,
+    ],
     ['NUL after a valid line, same chunk', () => [Buffer.from(`${A}\n\u0000\n${B}\n`)], false],
-    ['NUL after a valid line, next chunk', () => [Buffer.from(`${A}\n`), Buffer.from([0x00, 0x0a]), Buffer.from(`${B}\n`)], false],
+    [
+      'NUL after a valid line, next chunk',
+      () => [Buffer.from(`${A}\n`), Buffer.from([0x00, 0x0a]), Buffer.from(`${B}\n`)],
+      false,
+    ],
     ['NUL at byte 7999, list in 13-byte chunks', () => inChunks(withNulAt(7999), 13), false],
     ['NUL at byte 8000 is past the probe', () => [withNulAt(8000)], false],
   ];
@@ -227,7 +282,11 @@ describe('readUrlList', () => {
         assert.equal(nul.code, ErrorCode.InvalidUrl);
         assert.equal(nul.reason, 'contains control characters (NUL, escape or similar)');
         assert.equal(nul.raw, '\\x00', 'the NUL is shown escaped');
-        assert.deepEqual(entries.filter((entry) => entry.kind !== 'invalid'), entries.filter((entry) => entry.kind === 'url'), 'the other lines are URLs');
+        assert.deepEqual(
+          entries.filter((entry) => entry.kind !== 'invalid'),
+          entries.filter((entry) => entry.kind === 'url'),
+          'the other lines are URLs',
+        );
       }
       assert.equal(source.closed, 1);
     });
@@ -235,13 +294,35 @@ describe('readUrlList', () => {
 
   test('a text list with garbage lines: each is its own error, every URL around them is read', async () => {
     const garbage = Buffer.from([0x00, 0x01, 0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x80]);
-    const entries = await readAll([`${A}\n`, garbage, Buffer.from(`\n${B}\nhttp://x.example/a\u0000b.jpg\n\u001b]0;title\u0007\n${C}\n`)]);
+    const entries = await readAll([
+      `${A}\n`,
+      garbage,
+      Buffer.from(`\n${B}\nhttp://x.example/a\u0000b.jpg\n\u001b]0;title\u0007\n${C}\n`),
+    ]);
     assert.deepEqual(entries, [
       { kind: 'url', url: A, line: 1 },
-      { kind: 'invalid', line: 2, raw: '\\x00\\x01\uFFFD\\x1b[2J\uFFFD', code: ErrorCode.InvalidEncoding, reason: 'not valid UTF-8' },
+      {
+        kind: 'invalid',
+        line: 2,
+        raw: '\\x00\\x01\uFFFD\\x1b[2J\uFFFD',
+        code: ErrorCode.InvalidEncoding,
+        reason: 'not valid UTF-8',
+      },
       { kind: 'url', url: B, line: 3 },
-      { kind: 'invalid', line: 4, raw: 'http://x.example/a\\x00b.jpg', code: ErrorCode.InvalidUrl, reason: 'contains control characters (NUL, escape or similar)' },
-      { kind: 'invalid', line: 5, raw: '\\x1b]0;title\\x07', code: ErrorCode.InvalidUrl, reason: 'contains control characters (NUL, escape or similar)' },
+      {
+        kind: 'invalid',
+        line: 4,
+        raw: 'http://x.example/a\\x00b.jpg',
+        code: ErrorCode.InvalidUrl,
+        reason: 'contains control characters (NUL, escape or similar)',
+      },
+      {
+        kind: 'invalid',
+        line: 5,
+        raw: '\\x1b]0;title\\x07',
+        code: ErrorCode.InvalidUrl,
+        reason: 'contains control characters (NUL, escape or similar)',
+      },
       { kind: 'url', url: C, line: 6 },
     ]);
   });

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRetryAfter, retryDelayMs, type RetryDelayOptions } from '../../core/download/retry-delay.js';
+import { parseRetryAfter, type RetryDelayOptions, retryDelayMs } from '../../core/download/retry-delay.js';
 
 const ALMOST_ONE = 1 - Number.EPSILON;
 const fixed = (value: number) => (): number => value;
 
 // [name, attempt, retryAfterMs, random(), options, expected ms]
-const delays: Array<[name: string, attempt: number, retryAfterMs: number | undefined, random: number, options: RetryDelayOptions, expected: number]> = [
+const delays: Array<
+  [
+    name: string,
+    attempt: number,
+    retryAfterMs: number | undefined,
+    random: number,
+    options: RetryDelayOptions,
+    expected: number,
+  ]
+> = [
   ['first retry, lowest jitter', 1, undefined, 0, {}, 250],
   ['first retry, highest jitter', 1, undefined, ALMOST_ONE, {}, 500],
   ['first retry, middle jitter', 1, undefined, 0.5, {}, 375],
@@ -26,7 +35,7 @@ const delays: Array<[name: string, attempt: number, retryAfterMs: number | undef
   ['Retry-After beyond the default cap', 1, 600_000, 0.5, {}, 120_000],
   ['Retry-After exactly at the cap', 1, 120_000, 0.5, {}, 120_000],
   ['Retry-After with a custom cap', 1, 5000, 0.5, { maxRetryAfterMs: 1000 }, 1000],
-  ['Retry-After may exceed maxMs (it is the server\'s word)', 1, 60_000, 0.5, { maxMs: 30_000 }, 60_000],
+  ["Retry-After may exceed maxMs (it is the server's word)", 1, 60_000, 0.5, { maxMs: 30_000 }, 60_000],
 ];
 
 describe('retryDelayMs', () => {
@@ -41,7 +50,10 @@ describe('retryDelayMs', () => {
       const step = Math.min(30_000, 500 * 2 ** (attempt - 1));
       for (const random of [0, 0.1, 0.25, 0.5, 0.75, 0.9, ALMOST_ONE]) {
         const delay = retryDelayMs(attempt, undefined, fixed(random), {});
-        assert.ok(delay >= step / 2 && delay <= step, `attempt ${attempt}, random ${random}: ${delay} not in [${step / 2}, ${step}]`);
+        assert.ok(
+          delay >= step / 2 && delay <= step,
+          `attempt ${attempt}, random ${random}: ${delay} not in [${step / 2}, ${step}]`,
+        );
       }
     }
   });

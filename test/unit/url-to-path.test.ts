@@ -55,7 +55,12 @@ const cases: Array<[name: string, line: string, type: ImageType, expected: strin
   ['http and a port', 'http://example.com:8080/a.jpg', 'jpeg', 'example.com^3A8080^.http/a.jpg'],
   ['nested directories', 'https://cdn.example.com/2024/05/photo.png', 'png', 'cdn.example.com/2024/05/photo.png'],
   ['query goes into the leaf', 'https://example.com/a.jpg?w=1', 'jpeg', 'example.com/a.jpg^3Fw=1^.jpg'],
-  ['query with a slash and an ampersand', 'https://example.com/a.png?p=x/y&q=1', 'png', 'example.com/a.png^3Fp=x^2Fy&q=1^.png'],
+  [
+    'query with a slash and an ampersand',
+    'https://example.com/a.png?p=x/y&q=1',
+    'png',
+    'example.com/a.png^3Fp=x^2Fy&q=1^.png',
+  ],
   ['empty query is not the same URL as no query', 'https://example.com/a.png?', 'png', 'example.com/a.png^3F^.png'],
   ['missing extension gets the sniffed one', 'https://example.com/photo', 'png', 'example.com/photo^.png'],
   ['wrong extension gets the sniffed one', 'https://example.com/a.jpg', 'png', 'example.com/a.jpg^.png'],
@@ -66,7 +71,12 @@ const cases: Array<[name: string, line: string, type: ImageType, expected: strin
   ['root of a host with a query', 'https://example.com/?id=7', 'gif', 'example.com/^3Fid=7^.gif'],
   ['directory URL', 'https://example.com/dir/', 'webp', 'example.com/dir/^^.webp'],
   ['empty segment', 'https://example.com/a//b.png', 'png', 'example.com/a/^/b.png'],
-  ['a directory never ends in an image extension', 'https://example.com/x.png/y.png', 'png', 'example.com/x^2Epng/y.png'],
+  [
+    'a directory never ends in an image extension',
+    'https://example.com/x.png/y.png',
+    'png',
+    'example.com/x^2Epng/y.png',
+  ],
   ['directory extension check ignores case', 'https://example.com/X.JpEg/y.png', 'png', 'example.com/X^2EJpEg/y.png'],
   ['a directory may end in another extension', 'https://example.com/v1.2/x.png', 'png', 'example.com/v1.2/x.png'],
   ['IDN host as punycode', 'https://bücher.example/a.png', 'png', 'xn--bcher-kva.example/a.png'],
@@ -75,11 +85,26 @@ const cases: Array<[name: string, line: string, type: ImageType, expected: strin
   ['SVG', 'https://example.com/logo.svg', 'svg', 'example.com/logo.svg'],
 
   // Hostile paths.
-  ['dot-dot resolved by the URL parser', 'https://example.com/a/../../../etc/passwd', 'png', 'example.com/etc/passwd^.png'],
+  [
+    'dot-dot resolved by the URL parser',
+    'https://example.com/a/../../../etc/passwd',
+    'png',
+    'example.com/etc/passwd^.png',
+  ],
   ['encoded dot-dot resolved by the URL parser', 'https://example.com/a/%2e%2E/x.png', 'png', 'example.com/x.png'],
-  ['encoded dot-dot-slash stays one component', 'https://example.com/%2e%2e%2fetc%2fpasswd', 'png', 'example.com/%2e%2e%2fetc%2fpasswd^.png'],
+  [
+    'encoded dot-dot-slash stays one component',
+    'https://example.com/%2e%2e%2fetc%2fpasswd',
+    'png',
+    'example.com/%2e%2e%2fetc%2fpasswd^.png',
+  ],
   ['backslashes are slashes in http URLs', 'https://example.com/a\\..\\b\\c.png', 'png', 'example.com/b/c.png'],
-  ['leading dot escaped (store internals unreachable)', 'https://example.com/.image-loader/x.png', 'png', 'example.com/^2Eimage-loader/x.png'],
+  [
+    'leading dot escaped (store internals unreachable)',
+    'https://example.com/.image-loader/x.png',
+    'png',
+    'example.com/^2Eimage-loader/x.png',
+  ],
   ['three dots', 'https://example.com/.../x.png', 'png', 'example.com/^2E.^2E/x.png'],
   ['trailing dot on a directory', 'https://example.com/a./x.png', 'png', 'example.com/a^2E/x.png'],
   ['dotfile leaf', 'https://example.com/.png', 'png', 'example.com/^2Epng^.png'],
@@ -93,26 +118,96 @@ const cases: Array<[name: string, line: string, type: ImageType, expected: strin
   ['not a device name', 'https://example.com/console.png', 'png', 'example.com/console.png'],
   ['escape character itself escaped', 'https://example.com/a^2E.png', 'png', 'example.com/a^5E2E.png'],
   ['marker-like leaf cannot forge a suffix', 'https://example.com/a^.png', 'png', 'example.com/a^5E.png'],
-  ['reserved characters escaped', "https://example.com/a*b:c|d[e]'f.png", 'png', "example.com/a^2Ab^3Ac^7Cd^5Be^5D'f.png"],
-  ['characters escaped in the query', 'https://example.com/a?x=`{|}^\\', 'png', 'example.com/a^3Fx=^60^7B^7C^7D^5E^5C^.png'],
+  [
+    'reserved characters escaped',
+    "https://example.com/a*b:c|d[e]'f.png",
+    'png',
+    "example.com/a^2Ab^3Ac^7Cd^5Be^5D'f.png",
+  ],
+  [
+    'characters escaped in the query',
+    'https://example.com/a?x=`{|}^\\',
+    'png',
+    'example.com/a^3Fx=^60^7B^7C^7D^5E^5C^.png',
+  ],
   ['percent escapes kept as written', 'https://example.com/a%20b%2Fc.png', 'png', 'example.com/a%20b%2Fc.png'],
-  ['control characters percent-encoded by the URL parser', 'https://example.com/a%00b%1B.png', 'png', 'example.com/a%00b%1B.png'],
+  [
+    'control characters percent-encoded by the URL parser',
+    'https://example.com/a%00b%1B.png',
+    'png',
+    'example.com/a%00b%1B.png',
+  ],
   ['unicode NFC', 'https://example.com/caf\u00e9.png', 'png', 'example.com/caf%C3%A9.png'],
   ['unicode NFD', 'https://example.com/cafe\u0301.png', 'png', 'example.com/cafe%CC%81.png'],
   ['emoji', 'https://example.com/😀.png', 'png', 'example.com/%F0%9F%98%80.png'],
 
   // Length limits.
-  ['long directory shortened', `https://example.com/${long('d', 300)}/x.png`, 'png', new RegExp(`^example\\.com/${long('d', 180)}\\^~[0-9a-f]+/x\\.png$`)],
-  ['long leaf shortened, keeps its extension', `https://example.com/${long('b', 300)}.png`, 'png', new RegExp(`^example\\.com/${long('b', 180)}\\^~[0-9a-f]+\\^\\.png$`)],
-  ['long query shortened', `https://example.com/a.jpg?${long('q', 300)}`, 'jpeg', new RegExp(`^example\\.com/a\\.jpg\\^3F${long('q', 172)}\\^~[0-9a-f]+\\^\\.jpg$`)],
-  ['shortening never cuts an escape', `https://example.com/a${long('*', 100)}.png`, 'png', new RegExp(`^example\\.com/a(\\^2A){59}\\^~[0-9a-f]+\\^\\.png$`)],
-  ['leaf of exactly 255 bytes with own extension kept', `https://example.com/${long('e', 251)}.png`, 'png', `example.com/${long('e', 251)}.png`],
-  ['leaf of 251 bytes plus a suffix is 256: shortened', `https://example.com/${long('e', 251)}`, 'png', new RegExp(`^example\\.com/${long('e', 180)}\\^~[0-9a-f]+\\^\\.png$`)],
-  ['long host shortened', `https://${long('h', 300)}.example/a.png`, 'png', new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+/a\\.png$`)],
-  ['long http host shortened with its marker', `http://${long('h', 300)}.example/a.png`, 'png', new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+\\^\\.http/a\\.png$`)],
-  ['http host that fits alone but not with its marker', `http://${long('h', 246)}.example/a.png`, 'png', new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+\\^\\.http/a\\.png$`)],
-  ['whole path over 1024 bytes', `https://example.com/${`${long('p', 200)}/`.repeat(6)}x.png`, 'png', /^example\.com\/\^~[0-9a-f]+\^\.png$/],
-  ['whole path over 1024 bytes, http', `http://example.com/${`${long('p', 200)}/`.repeat(6)}x.gif`, 'gif', /^example\.com\^\.http\/\^~[0-9a-f]+\^\.gif$/],
+  [
+    'long directory shortened',
+    `https://example.com/${long('d', 300)}/x.png`,
+    'png',
+    new RegExp(`^example\\.com/${long('d', 180)}\\^~[0-9a-f]+/x\\.png$`),
+  ],
+  [
+    'long leaf shortened, keeps its extension',
+    `https://example.com/${long('b', 300)}.png`,
+    'png',
+    new RegExp(`^example\\.com/${long('b', 180)}\\^~[0-9a-f]+\\^\\.png$`),
+  ],
+  [
+    'long query shortened',
+    `https://example.com/a.jpg?${long('q', 300)}`,
+    'jpeg',
+    new RegExp(`^example\\.com/a\\.jpg\\^3F${long('q', 172)}\\^~[0-9a-f]+\\^\\.jpg$`),
+  ],
+  [
+    'shortening never cuts an escape',
+    `https://example.com/a${long('*', 100)}.png`,
+    'png',
+    /^example\.com\/a(\^2A){59}\^~[0-9a-f]+\^\.png$/,
+  ],
+  [
+    'leaf of exactly 255 bytes with own extension kept',
+    `https://example.com/${long('e', 251)}.png`,
+    'png',
+    `example.com/${long('e', 251)}.png`,
+  ],
+  [
+    'leaf of 251 bytes plus a suffix is 256: shortened',
+    `https://example.com/${long('e', 251)}`,
+    'png',
+    new RegExp(`^example\\.com/${long('e', 180)}\\^~[0-9a-f]+\\^\\.png$`),
+  ],
+  [
+    'long host shortened',
+    `https://${long('h', 300)}.example/a.png`,
+    'png',
+    new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+/a\\.png$`),
+  ],
+  [
+    'long http host shortened with its marker',
+    `http://${long('h', 300)}.example/a.png`,
+    'png',
+    new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+\\^\\.http/a\\.png$`),
+  ],
+  [
+    'http host that fits alone but not with its marker',
+    `http://${long('h', 246)}.example/a.png`,
+    'png',
+    new RegExp(`^${long('h', 180)}\\^~[0-9a-f]+\\^\\.http/a\\.png$`),
+  ],
+  [
+    'whole path over 1024 bytes',
+    `https://example.com/${`${long('p', 200)}/`.repeat(6)}x.png`,
+    'png',
+    /^example\.com\/\^~[0-9a-f]+\^\.png$/,
+  ],
+  [
+    'whole path over 1024 bytes, http',
+    `http://example.com/${`${long('p', 200)}/`.repeat(6)}x.gif`,
+    'gif',
+    /^example\.com\^\.http\/\^~[0-9a-f]+\^\.gif$/,
+  ],
 ];
 
 describe('urlToPath', () => {
@@ -126,7 +221,7 @@ describe('urlToPath', () => {
     });
   }
 
-  test('the table\'s URLs map to distinct paths', () => {
+  test("the table's URLs map to distinct paths", () => {
     const seen = new Map<string, string>();
     for (const [, line, type] of cases) {
       const url = normalise(line);
@@ -144,8 +239,16 @@ describe('urlToPath', () => {
     ['escape case', 'https://example.com/a%2F.png', 'https://example.com/a%2f.png'],
     ['letter case', 'https://example.com/A.png', 'https://example.com/a.png'],
     ['empty segment and none', 'https://example.com/a//b.png', 'https://example.com/a/b.png'],
-    ['long components differing at the end', `https://example.com/${long('x', 300)}1.png`, `https://example.com/${long('x', 300)}2.png`],
-    ['long paths differing at the end', `https://example.com/${`${long('p', 200)}/`.repeat(6)}1.png`, `https://example.com/${`${long('p', 200)}/`.repeat(6)}2.png`],
+    [
+      'long components differing at the end',
+      `https://example.com/${long('x', 300)}1.png`,
+      `https://example.com/${long('x', 300)}2.png`,
+    ],
+    [
+      'long paths differing at the end',
+      `https://example.com/${`${long('p', 200)}/`.repeat(6)}1.png`,
+      `https://example.com/${`${long('p', 200)}/`.repeat(6)}2.png`,
+    ],
     ['leaf and a directory of the same name', 'https://example.com/x.png', 'https://example.com/x.png/y.png'],
     ['port in host and a host-like name', 'https://example.com:8080/a.png', 'https://example.com/a.png'],
   ];
@@ -154,7 +257,10 @@ describe('urlToPath', () => {
       const pathA = urlToPath(normalise(a), 'png');
       const pathB = urlToPath(normalise(b), 'png');
       assert.notEqual(pathA, pathB);
-      assert.ok(!pathB.startsWith(`${pathA}/`) && !pathA.startsWith(`${pathB}/`), `${pathA} / ${pathB}: a file would need to be a directory`);
+      assert.ok(
+        !pathB.startsWith(`${pathA}/`) && !pathA.startsWith(`${pathB}/`),
+        `${pathA} / ${pathB}: a file would need to be a directory`,
+      );
     });
   }
 
@@ -178,8 +284,13 @@ describe('urlToPath', () => {
     });
   }
 
-  test('same URL, different types: only the leaf\'s extension differs', () => {
-    for (const line of ['https://example.com/d/a.jpg', 'https://example.com/d/a', 'https://example.com/d/', 'https://example.com/d/a.png?x=1']) {
+  test("same URL, different types: only the leaf's extension differs", () => {
+    for (const line of [
+      'https://example.com/d/a.jpg',
+      'https://example.com/d/a',
+      'https://example.com/d/',
+      'https://example.com/d/a.png?x=1',
+    ]) {
       const url = normalise(line);
       const paths = TYPES.map((type) => urlToPath(url, type));
       assert.equal(new Set(paths).size, TYPES.length, `${url}: ${paths.join(', ')}`);
@@ -193,7 +304,7 @@ describe('urlToPath', () => {
     }
   });
 
-  test('2000 random URLs: every path is safe and distinct, and no file is another path\'s directory', () => {
+  test("2000 random URLs: every path is safe and distinct, and no file is another path's directory", () => {
     const random = mulberry32(20240501);
     const byPath = new Map<string, string>();
     const directories = new Set<string>();
@@ -240,7 +351,8 @@ describe('urlToPath', () => {
       query: all.filter((p) => p.includes('^3F')).length,
       emptySegment: all.filter((p) => p.includes('/^/') || p.includes('/^^.')).length,
     };
-    for (const [rule, count] of Object.entries(counts)) assert.ok(count >= 5, `random URLs reached "${rule}" only ${count} times`);
+    for (const [rule, count] of Object.entries(counts))
+      assert.ok(count >= 5, `random URLs reached "${rule}" only ${count} times`);
   });
 });
 
@@ -256,11 +368,78 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const HOSTS = ['example.com', 'a.example', 'EXAMPLE.com', 'bücher.example', '127.0.0.1', '[::1]', '[2001:db8::1]', 'con', 'x.png', 'example.com.'];
+const HOSTS = [
+  'example.com',
+  'a.example',
+  'EXAMPLE.com',
+  'bücher.example',
+  '127.0.0.1',
+  '[::1]',
+  '[2001:db8::1]',
+  'con',
+  'x.png',
+  'example.com.',
+];
 const PIECES = [
-  'a', 'b', 'A', '1', '-', '_', '~', '.', '..', '...', '%2e', '%2E%2e', '%2f', '%2F', '%00', '%', '^', '^2E', '^.', '^~',
-  '*', ':', '|', '[', ']', '\\', '"', '<', '>', '`', '{', '}', "'", '!', '$', '&', '(', ')', '+', ',', ';', '=', '@',
-  'é', 'e\u0301', '😀', 'con', 'NUL', 'com1', 'lpt9', 'aux', '.png', '.jpg', '.JPG', '.gif', '.tiff', '.svg', '.html', 'x.png',
+  'a',
+  'b',
+  'A',
+  '1',
+  '-',
+  '_',
+  '~',
+  '.',
+  '..',
+  '...',
+  '%2e',
+  '%2E%2e',
+  '%2f',
+  '%2F',
+  '%00',
+  '%',
+  '^',
+  '^2E',
+  '^.',
+  '^~',
+  '*',
+  ':',
+  '|',
+  '[',
+  ']',
+  '\\',
+  '"',
+  '<',
+  '>',
+  '`',
+  '{',
+  '}',
+  "'",
+  '!',
+  '$',
+  '&',
+  '(',
+  ')',
+  '+',
+  ',',
+  ';',
+  '=',
+  '@',
+  'é',
+  'e\u0301',
+  '😀',
+  'con',
+  'NUL',
+  'com1',
+  'lpt9',
+  'aux',
+  '.png',
+  '.jpg',
+  '.JPG',
+  '.gif',
+  '.tiff',
+  '.svg',
+  '.html',
+  'x.png',
 ];
 const QUERY_PIECES = ['a', '=', '&', '/', '?', '.png', '.jpg', '^', '%2F', 'é', '\\', '|', ' ', '..', '.'];
 
@@ -281,11 +460,13 @@ function randomUrl(random: () => number): string {
   if (random() < 0.02) for (let i = 0; i < 5; i++) segments.push('p'.repeat(200 + i));
   let leaf = '';
   for (let n = Math.floor(random() * 3); n > 0; n--) leaf += pick(PIECES);
-  if (random() < 0.5) leaf += pick(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.avif', '.bmp', '.tif', '.ico', '.svg', '.PNG']);
+  if (random() < 0.5)
+    leaf += pick(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.avif', '.bmp', '.tif', '.ico', '.svg', '.PNG']);
   let query = '';
   const q = random();
   if (q < 0.05) query = '?';
-  else if (q < 0.3) for (let n = 1 + Math.floor(random() * 4); n > 0; n--) query += (query === '' ? '?' : '') + pick(QUERY_PIECES);
+  else if (q < 0.3)
+    for (let n = 1 + Math.floor(random() * 4); n > 0; n--) query += (query === '' ? '?' : '') + pick(QUERY_PIECES);
   const fragment = random() < 0.05 ? '#frag' : '';
   return `${scheme}://${host}${port}/${[...segments, leaf].join('/')}${query}${fragment}`;
 }

@@ -1,0 +1,51 @@
+// Import direction between folders (npm run lint). The design's layers, lowest first:
+//   core/{errors,log,config,image,html,service} → core/list, core/store → core/download → core/round → core/fleet
+//   → fetch, worker, coordinator, web → cli.  Tests, bench, harness and examples may import anything.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const layers = [
+  [
+    'core/(errors|log|config|image|html|service)/',
+    ['core/(list|store|download|round|fleet)/', '^(fetch|worker|coordinator|web|cli)/'],
+  ],
+  ['core/list/', ['core/(store|download|round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/store/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/download/', ['core/(round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/round/', ['core/fleet/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/fleet/', ['^(fetch|worker|coordinator|web|cli)/']],
+  ['^web/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|cli)/']],
+  ['^(worker|coordinator)/', ['^(fetch|cli)/']],
+  ['^fetch/', ['^(worker|coordinator|cli)/']],
+];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycle',
+      comment: 'Folders depend one way: a cycle between two folders means a concept sits in the wrong one.',
+      severity: 'error',
+      scope: 'folder',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-file-cycle',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...layers.map(([from, tos], index) => ({
+      name: `layer-${index}`,
+      comment: `${from} may not import ${tos.join(' or ')}`,
+      severity: 'error',
+      from: { path: `^${from.replace(/^\^/, '')}` },
+      to: { path: tos.map((to) => (to.startsWith('^') ? to : `^${to}`)) },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
