@@ -1,4 +1,5 @@
-import { openListSource, readUrlList } from '../core/list/read-url-list.js';
+import { openListSource } from '../core/list/open-list-source.js';
+import { readUrlList } from '../core/list/read-url-list.js';
 
 /**
  * Reads a URL list the way `image-loader fetch` does (readUrlList: split,

@@ -1,5 +1,5 @@
+import { formatBytes } from '../core/config/format-bytes.js';
 import type { RoundState } from '../core/fleet/round-state.js';
-import { formatBytes } from '../core/round/format-bytes.js';
 
 /** The round in progress as `status` shows it (and as `status --json` puts it under `inProgress`). */
 export interface RoundProgress {

@@ -1,4 +1,4 @@
-import { formatBytes } from '../core/round/format-bytes.js';
+import { formatBytes } from '../core/config/format-bytes.js';
 import type { RoundEvent } from '../core/round/run-round.js';
 
 export interface ProgressOptions {

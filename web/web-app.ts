@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import serveIndex from 'serve-index';
-import { IMAGE_TYPES } from '../core/download/image-types.js';
+import { IMAGE_TYPES } from '../core/image/image-types.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 import { type FolderListing, negotiateListingView, renderGallery, renderServeIndex } from './folder-listing.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { formatBytes } from '../../core/config/format-bytes.js';
 import { escapeHtml } from '../../core/html/escape-html.js';
-import { formatBytes } from '../../core/round/format-bytes.js';
 import type { RoundProgress } from '../round-progress.js';
 import type { RoundRow } from './round-rows.js';
 import { renderRoundsChart } from './rounds-chart.js';

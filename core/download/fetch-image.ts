@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
+import type { ImageType } from '../image/image-types.js';
+import { sniffImageType } from '../image/sniff-image-type.js';
+import type { CacheInfo } from '../store/url-metadata.js';
 import { bodyReadError, classifyDownloadError } from './classify-error.js';
 import { FileSink } from './file-sink.js';
 import { freshUntil } from './freshness.js';
-import type { ImageType } from './image-types.js';
 import { parseRetryAfter } from './retry-delay.js';
-import { sniffImageType } from './sniff-image-type.js';
 
 export interface FetchImageOptions {
   /** The shared undici Agent (see createHttpAgent). */
@@ -42,13 +43,6 @@ export interface Validators {
 }
 
 /** What the origin said about caching, kept for the next round. */
-export interface CacheInfo {
-  etag: string | undefined;
-  lastModified: string | undefined;
-  /** RFC 9111 freshness lifetime end (ms since epoch), if the origin gave one. */
-  freshUntil: number | undefined;
-}
-
 export type FetchImageResult =
   | ({ kind: 'not-modified' } & CacheInfo)
   | ({ kind: 'downloaded'; sha256: string; bytes: number; type: ImageType } & CacheInfo);

@@ -1,4 +1,4 @@
-import { sniffImageType } from '../download/sniff-image-type.js';
+import { sniffImageType } from '../image/sniff-image-type.js';
 
 /** How many bytes at the start of a list decide whether it is a text list at all. */
 export const LIST_PROBE_BYTES = 8000;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
-import type { ListSource } from './read-url-list.js';
+import type { ListSource } from './list-source.js';
 
 /** How long the list's server may take to answer with headers. */
 const LIST_HEADERS_TIMEOUT_MS = 30_000;

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { judgeListProbe, LIST_PROBE_BYTES } from './judge-list-probe.js';
 import { bytesPreview, linePreview } from './line-preview.js';
 import { splitLines } from './line-splitter.js';
-import { openRemoteList } from './open-remote-list.js';
+import type { ListSource } from './list-source.js';
 import { parseListLine } from './parse-list-line.js';
 
 /** What reading a URL list yields, line by line, in order. */
@@ -18,36 +16,6 @@ export type ListEntry =
 export interface ReadUrlListOptions {
   /** Longest line accepted, in bytes. @defaultValue 8192 */
   maxLineBytes?: number;
-}
-
-/** A list's name in messages (`-` is standard input) and its bytes. */
-export interface ListSource {
-  name: string;
-  chunks: AsyncIterable<Buffer>;
-  close(): Promise<void>;
-}
-
-/**
- * Opens a list file, standard input for `-`, or an http(s):// URL. Fails at once, with
- * IMG_ERR_LIST_UNREADABLE, when the file cannot be read: nothing has been
- * downloaded yet, so the caller can exit 2 with a clear message.
- */
-export async function openListSource(path: string, stdin: Readable = process.stdin): Promise<ListSource> {
-  if (path === '-') return { name: 'standard input', chunks: stdin, close: async () => {} };
-  if (/^https?:\/\//i.test(path)) return await openRemoteList(path);
-  try {
-    const handle = await open(path, 'r');
-    const stat = await handle.stat();
-    if (stat.isDirectory()) {
-      await handle.close();
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    }
-    const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
-    return { name: path, chunks: stream, close: async () => void stream.destroy() };
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ImageLoaderError(ErrorCode.ListUnreadable, `cannot read URL list ${path}: ${reason}`, { cause: error });
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../config/format-bytes.js';
 import type { RoundSummary } from './round-summary.js';
 
 const SHOWN_PER_CODE = 10;

@@ -1,12 +1,11 @@
 import { link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CacheInfo } from '../download/fetch-image.js';
-import { IMAGE_TYPES, type ImageType } from '../download/image-types.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
+import { IMAGE_TYPES, type ImageType } from '../image/image-types.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
-import type { UrlMetadata } from './url-metadata.js';
+import type { CacheInfo, UrlMetadata } from './url-metadata.js';
 import { urlToPath } from './url-to-path.js';
 
 export interface ImageStoreOptions {

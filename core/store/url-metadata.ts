@@ -1,4 +1,12 @@
-import type { ImageType } from '../download/image-types.js';
+import type { ImageType } from '../image/image-types.js';
+
+/** The HTTP cache validators and freshness an origin gave with an image: kept to make the next request conditional. */
+export interface CacheInfo {
+  etag: string | undefined;
+  lastModified: string | undefined;
+  /** RFC 9111 freshness lifetime end (ms since epoch), if the origin gave one. */
+  freshUntil: number | undefined;
+}
 
 /**
  * What the store remembers about one URL between rounds: enough to ask the

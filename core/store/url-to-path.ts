@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IMAGE_EXTENSIONS, IMAGE_TYPES, type ImageType } from '../download/image-types.js';
+import { IMAGE_EXTENSIONS, IMAGE_TYPES, type ImageType } from '../image/image-types.js';
 
 /**
  * Maps a URL (the normalised href from the list parser) to its name in the

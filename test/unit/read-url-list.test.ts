@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
-import { type ListEntry, type ListSource, openListSource, readUrlList } from '../../core/list/read-url-list.js';
+import type { ListSource } from '../../core/list/list-source.js';
+import { openListSource } from '../../core/list/open-list-source.js';
+import { type ListEntry, readUrlList } from '../../core/list/read-url-list.js';
 
 type Piece = string | Buffer;
 

@@ -5,7 +5,7 @@ import {
   type SniffResult,
   sniffImageType,
   TEXT_SNIFF_BYTES,
-} from '../../core/download/sniff-image-type.js';
+} from '../../core/image/sniff-image-type.js';
 
 type Part = string | number[];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { IMAGE_EXTENSIONS, IMAGE_TYPES, type ImageType } from '../../core/download/image-types.js';
+import { IMAGE_EXTENSIONS, IMAGE_TYPES, type ImageType } from '../../core/image/image-types.js';
 import { parseListLine } from '../../core/list/parse-list-line.js';
 import { urlToPath } from '../../core/store/url-to-path.js';
 
