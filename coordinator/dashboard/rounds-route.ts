@@ -28,16 +28,17 @@ export function roundsRoute(options: RoundsRouteOptions): RequestHandler {
     let inProgress: RoundProgress | undefined;
     let error: string | undefined;
     if (!options.redisReady()) {
-      error =
-        'Redis unreachable: the dashboard has no connection to Redis right now (it keeps trying to reconnect). The round history shows again once Redis is back.';
+      error = NO_CONNECTION;
     } else {
       try {
         ({ rows, inProgress } = await withTimeout(readRounds(options.ledger), options.timeoutMs));
       } catch (caught) {
-        error =
-          caught instanceof TimeoutError
-            ? `Redis unreachable: no answer within ${options.timeoutMs / 1000} s.`
-            : `The round history could not be read: ${(caught as Error).message}`;
+        // A read that was under way when the connection dropped fails or times out; the dropped connection is
+        // then the reason to give, as it is for every request after it.
+        if (!options.redisReady()) error = NO_CONNECTION;
+        else if (caught instanceof TimeoutError)
+          error = `Redis unreachable: no answer within ${options.timeoutMs / 1000} s.`;
+        else error = `The round history could not be read: ${(caught as Error).message}`;
         options.log.warn('rounds page: history not read', { error: caught });
       }
     }
@@ -64,6 +65,9 @@ async function readRounds(ledger: RoundLedger): Promise<{ rows: RoundRow[]; inPr
         );
   return { rows: roundRows(history), inProgress };
 }
+
+const NO_CONNECTION =
+  'Redis unreachable: the dashboard has no connection to Redis right now (it keeps trying to reconnect). The round history shows again once Redis is back.';
 
 class TimeoutError extends Error {}
 
