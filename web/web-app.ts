@@ -2,7 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
-import { notFound, plainErrorHandler } from './error-responses.js';
+import { notFound, plainErrorHandler, STORE_RETRY_AFTER_SECONDS } from './error-responses.js';
 import { FolderListings } from './listing-route.js';
 import type { StoreProbe } from './store-probe.js';
 import { storeRoute } from './store-route.js';
@@ -41,10 +41,9 @@ export function createWebApp(parts: WebAppParts): Express {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
     metrics.storeHealthy.set(verdict.healthy ? 1 : 0);
     if (verdict.storeAgeMs !== undefined) metrics.storeAge.set(verdict.storeAgeMs / 1000);
-    res
-      .status(verdict.healthy ? 200 : 503)
-      .setHeader('Cache-Control', 'no-store')
-      .json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
+    res.status(verdict.healthy ? 200 : 503).setHeader('Cache-Control', 'no-store');
+    if (!verdict.healthy) res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    res.json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
