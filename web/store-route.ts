@@ -49,11 +49,12 @@ export function storeRoute(layout: StoreLayout, listings: FolderListings, log: J
       if (!inside) return notFound(res);
       const info = await stat(real);
       if (info.isDirectory()) {
+        // The folder's path with doubled slashes merged: what its listing shows, and where a redirect leads.
+        const canonical = pathname.replace(/\/{2,}/g, '/');
         if (!parsed.trailingSlash && parsed.segments.length > 0) {
-          res.redirect(301, `${pathname}/${query === '' ? '' : `?${query}`}`);
+          res.redirect(301, `${canonical}/${query === '' ? '' : `?${query}`}`);
           return;
         }
-        const canonical = pathname.replace(/\/{2,}/g, '/');
         await listings.answer(req, res, next, {
           real,
           info,

@@ -64,16 +64,17 @@ export async function sendStoredFile(
       bareAnswer(res, 416);
       return;
     }
-    // The headers a 200 would carry: a 304 sends them too (RFC 9110 §15.4.5), so a cache refreshes what it kept.
+    // The validators and caching a 200 would carry: a 304 sends them too (RFC 9110 §15.4.5), so a cache refreshes
+    // what it kept; the representation's own metadata (its type) only comes with the representation.
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', info.mtime.toUTCString());
     res.setHeader('Cache-Control', headers.cacheControl);
-    if (headers.contentType) res.setHeader('Content-Type', headers.contentType);
-    for (const [name, value] of Object.entries(headers.extra ?? {})) res.setHeader(name, value);
     if (conditional.kind === 'not-modified') {
       res.status(304).end();
       return;
     }
+    if (headers.contentType) res.setHeader('Content-Type', headers.contentType);
+    for (const [name, value] of Object.entries(headers.extra ?? {})) res.setHeader(name, value);
     let start = 0;
     let end = info.size - 1;
     if (range.kind === 'partial') {

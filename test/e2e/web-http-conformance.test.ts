@@ -102,6 +102,7 @@ describe('HTTP conformance (RFC 9110/9112): the web node, and nginx on the same 
       imageEncoded: imagePath.replace('img001', 'img%30%30%31'),
       imageDoubled: imagePath.replace(`/${host}/`, `/${host}//`),
       folder: imagePath.slice(0, imagePath.lastIndexOf('/')),
+      folderDoubled: imagePath.slice(0, imagePath.lastIndexOf('/')).replace(`/${host}/`, `/${host}//`),
       size: String(image.length),
     };
     node = await startWebNode(store);
@@ -121,6 +122,7 @@ describe('HTTP conformance (RFC 9110/9112): the web node, and nginx on the same 
     const date = Date.parse(lastModified);
     return {
       ...names,
+      port: String(port),
       etag: plain.headers.etag as string,
       lastModified,
       before: new Date(date - DAY_MS).toUTCString(),

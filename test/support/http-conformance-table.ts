@@ -36,7 +36,11 @@ const IMAGE_HEADERS = {
 };
 const NOT_AN_IMAGE = { etag: null, 'last-modified': null, 'content-type': /^(?!image\/)/ };
 const whole: Expected = { status: 200, headers: { ...IMAGE_HEADERS, 'content-length': '{size}' }, body: 'image' };
-const notModified: Expected = { status: 304, headers: { etag: '{etag}', 'content-length': null }, body: 'empty' };
+const notModified: Expected = {
+  status: 304,
+  headers: { etag: '{etag}', 'last-modified': '{lastModified}', 'content-length': null, 'content-type': null },
+  body: 'empty',
+};
 const preconditionFailed: Expected = { status: 412, headers: NOT_AN_IMAGE, body: 'empty' };
 const NGINX_ERROR_PAGE = {
   body: 'any',
@@ -261,6 +265,15 @@ export const CONFORMANCE_TABLE: ConformanceRow[] = [
     name: 'A folder without its slash: 301 to it',
     target: '{folder}',
     expected: { status: 301, headers: { location: /\/$/ } },
+  },
+  {
+    name: 'A folder with a doubled slash and without its own: 301 to its one path',
+    target: '{folderDoubled}',
+    expected: { status: 301, headers: { location: '{folder}/' } },
+    nginx: {
+      headers: { location: 'http://127.0.0.1:{port}{folder}/' },
+      why: 'nginx merges the slashes too, and writes the Location as an absolute URL (both are allowed)',
+    },
   },
   {
     name: 'A folder: its listing, varying with Accept',
