@@ -155,6 +155,21 @@ describe('HTTP conformance (RFC 9110/9112): the web node, and nginx on the same 
     assert.deepEqual(problems, [], await nginx.errors());
   });
 
+  it("a listing's folder links and breadcrumbs end in / (no 301 per click; a mirror can be re-run)", async () => {
+    const folderPage = (await rawRequest(node.port, `${names.folder}/`)).body.toString();
+    const hostPage = (
+      await rawRequest(node.port, `${names.folder!.slice(0, names.folder!.lastIndexOf('/'))}/`)
+    ).body.toString();
+    const hrefs = [...`${folderPage}${hostPage}`.matchAll(/href="([^"]*)"/g)].map((match) => match[1]!);
+    const folders = hrefs.filter((href) => !href.endsWith('.png'));
+    assert.ok(folders.length >= 4, `folder links and breadcrumbs: ${folders.join(' ')}`);
+    assert.deepEqual(
+      folders.filter((href) => !href.endsWith('/')),
+      [],
+    );
+    assert.ok(hrefs.includes(names.image!), `the image's own link: ${hrefs.join(' ')}`);
+  });
+
   it('every difference from nginx is stated with its reason', () => {
     for (const row of CONFORMANCE_TABLE)
       if (row.nginx !== undefined) assert.ok(row.nginx.why.length > 20, `${row.name}: a difference without a reason`);
