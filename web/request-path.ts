@@ -8,7 +8,7 @@ export type RequestPath =
  * something in the human tree. Each segment is percent-decoded exactly once
  * (so `%252e%252e` is the literal name `%2e%2e`, which no store holds);
  * anything that could climb out (`..`, an encoded `/` or `\`, a NUL) is a
- * 400, and any name starting with a dot is a 404: dotfiles, and the store's
+ * 400, empty segments (`//`) are merged away, and any name starting with a dot is a 404: dotfiles, and the store's
  * internal `.image-loader/` (blobs, temp files, metadata), are never served
  * or listed. Symlinks are the caller's to check (they need the file system).
  */
@@ -19,12 +19,10 @@ export function parseRequestPath(pathname: string): RequestPath {
   const raw = pathname.split('/').slice(1);
   const trailingSlash = raw.length > 0 && raw[raw.length - 1] === '';
   const segments: string[] = [];
-  for (const [index, part] of raw.entries()) {
-    if (part === '') {
-      // Only the leading slash and one trailing slash are empty segments; `//` inside a path is refused.
-      if (index === raw.length - 1) continue;
-      return { ok: false, status: 400, reason: 'empty path segment' };
-    }
+  for (const part of raw) {
+    // A doubled slash (naive URL joining in a client's script) is merged, as nginx does: an empty segment names
+    // nothing, so it cannot climb; every other segment is still checked below.
+    if (part === '') continue;
     let segment: string;
     try {
       segment = decodeURIComponent(part);
@@ -43,4 +41,24 @@ export function parseRequestPath(pathname: string): RequestPath {
 /** The URL path of a store-relative name: each segment percent-encoded, as a link to it must be. */
 export function encodeStorePath(relative: string): string {
   return `/${relative.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** A request target split into its path and query, or why it cannot name anything here. */
+export type RequestTarget = { ok: true; pathname: string; query: string } | { ok: false; reason: string };
+
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
+/**
+ * The path and query of a request target (RFC 9112 §3.2): the origin form
+ * (`/path?query`), or the absolute form (`http://host/path?query`) that
+ * proxies and some clients send, which a server must accept (§3.2.2). The
+ * authority is dropped: the node serves one store whatever the host.
+ */
+export function splitRequestTarget(target: string): RequestTarget {
+  const absolute = ABSOLUTE_FORM.exec(target);
+  const rest = absolute === null ? target : target.slice(absolute[0].length);
+  const [path = '', query = ''] = rest.split(/\?(.*)/s);
+  if (absolute !== null) return { ok: true, pathname: path === '' ? '/' : path, query };
+  if (!path.startsWith('/')) return { ok: false, reason: 'the path must start with /' };
+  return { ok: true, pathname: path, query };
 }

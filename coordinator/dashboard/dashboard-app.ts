@@ -5,8 +5,8 @@ import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { DOWNLOADS_QUEUE, ROUNDS_QUEUE } from '../../core/fleet/fleet-keys.js';
 import type { RoundLedger } from '../../core/fleet/round-ledger.js';
+import { accessLog } from '../../core/log/access-log.js';
 import type { JsonLogger } from '../../core/log/json-logger.js';
-import { accessLog } from './access-log.js';
 import { CredentialCheck, type Credentials } from './basic-auth.js';
 import { FailureLimiter } from './failure-limiter.js';
 import {

@@ -61,7 +61,7 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
     const host = decodeURIComponent(folder.split('/')[0]!);
     assert.ok((await page.textContent('body'))!.includes(host));
     assert.ok(!(await page.textContent('body'))!.includes('.image-loader'));
-    // serve-index links a folder without its trailing slash; the web node redirects to it.
+    // The listing links a folder with its trailing slash: no redirect on the way.
     await page.click(`a[title="${host}"]`);
     await page.waitForURL(/\/$/);
     assert.ok((await page.textContent('body'))!.includes('gallery'));

@@ -259,11 +259,11 @@ describe('dashboard: bull-board and the round history over HTTP, on a real Redis
 
     it('logs every request as a JSON line, with the user', async () => {
       const line = await guarded.process.waitForLog(
-        (entry) => entry.msg === 'request' && entry.url === '/rounds' && entry.status === 200,
+        (entry) => entry.msg === 'request' && entry.path === '/rounds' && entry.status === 200,
       );
       assert.equal(line.user, 'ops');
       assert.equal(line.method, 'GET');
-      assert.equal(typeof line.durationMs, 'number');
+      assert.equal(typeof line.ms, 'number');
       assert.ok(
         guarded.process
           .logs()

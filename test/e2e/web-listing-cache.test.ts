@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import serveIndex from 'serve-index';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { renderGalleryPage } from '../../web/gallery-page.js';
+import { renderListingHtml } from '../../web/listing-html.js';
 import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
 import { runCli, tempDir } from '../support/cli-process.js';
@@ -28,7 +29,7 @@ describe('web: folder listings kept and shared, never stale', () => {
   let web: FleetProcess;
   let port: number;
   let host: string;
-  /** serve-index on the same store in this process, uncached: what every listing answered before the cache. */
+  /** serve-index (with the web node's page template) on the same store in this process, uncached. */
   let reference: Server;
   let referencePort: number;
   const store = (): string => join(dir.path, 'store');
@@ -119,7 +120,7 @@ describe('web: folder listings kept and shared, never stale', () => {
         ),
       );
     }
-    const listing = serveIndex(store(), { view: 'details', hidden: false, icons: false });
+    const listing = serveIndex(store(), { view: 'details', hidden: false, icons: false, template: renderListingHtml });
     reference = createServer((req, res) =>
       listing(req as never, res as never, () => {
         res.statusCode = 404;

@@ -5,6 +5,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../../web/error-responses.js';
 import { encodeStorePath } from '../../web/request-path.js';
 import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
 import { makePng } from '../origin/sample-images.js';
@@ -94,6 +95,9 @@ describe('a web node whose store is missing, unreadable, replaced or removed: cl
       [image.status, image.body.toString(), image.headers['cache-control']],
       [503, '503 store unavailable: ENOENT (the store is not there)\n', 'no-store'],
     );
+    // Clients and load balancers are told when to try again (RFC 9110 §10.2.3), on the image and on /healthz.
+    assert.equal(image.headers['retry-after'], String(STORE_RETRY_AFTER_SECONDS));
+    assert.equal((await rawRequest(node.port, '/healthz')).headers['retry-after'], String(STORE_RETRY_AFTER_SECONDS));
     assert.equal((await rawRequest(node.port, '/', { headers: { accept: 'application/json' } })).status, 503);
 
     const waiting = await pollHealth(node.port, 3_000);

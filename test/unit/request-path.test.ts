@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodeStorePath, parseRequestPath } from '../../web/request-path.js';
+import { encodeStorePath, parseRequestPath, type RequestTarget, splitRequestTarget } from '../../web/request-path.js';
 
 describe('parseRequestPath', () => {
   const cases: Array<[path: string, expected: string[] | 400 | 404, trailingSlash?: boolean]> = [
@@ -28,8 +28,13 @@ describe('parseRequestPath', () => {
     ['/a%00b', 400],
     ['/%', 400],
     ['/%zz', 400],
-    ['//etc/passwd', 400],
-    ['/a//b', 400],
+    // Doubled slashes are merged (as nginx does); the segments between them are checked as ever.
+    ['//etc/passwd', ['etc', 'passwd'], false],
+    ['/a//b', ['a', 'b'], false],
+    ['/a///b//', ['a', 'b'], true],
+    ['//..//etc/passwd', 400],
+    ['/a//%2e%2e//b', 400],
+    ['//.image-loader/heartbeat.json', 404],
     ['relative', 400],
     // Hidden: dotfiles and the store's internal folder.
     ['/.image-loader/metadata.jsonl', 404],
@@ -58,4 +63,23 @@ describe('parseRequestPath', () => {
       assert.equal(parsed.segments.join('/'), name);
     }
   });
+});
+
+describe('splitRequestTarget', () => {
+  const cases: Array<[target: string, expected: RequestTarget]> = [
+    ['/', { ok: true, pathname: '/', query: '' }],
+    ['/a/b.png?x=1&y', { ok: true, pathname: '/a/b.png', query: 'x=1&y' }],
+    ['/a/?view=gallery?again', { ok: true, pathname: '/a/', query: 'view=gallery?again' }],
+    // The absolute form (RFC 9112 §3.2.2): the authority is dropped, the path is checked as any other.
+    ['http://example.com/a/b.png', { ok: true, pathname: '/a/b.png', query: '' }],
+    ['HTTP://127.0.0.1:8080/a/?view=gallery', { ok: true, pathname: '/a/', query: 'view=gallery' }],
+    ['http://example.com', { ok: true, pathname: '/', query: '' }],
+    ['http://example.com?x', { ok: true, pathname: '/', query: 'x' }],
+    ['https://example.com/../etc/passwd', { ok: true, pathname: '/../etc/passwd', query: '' }],
+    ['relative', { ok: false, reason: 'the path must start with /' }],
+    ['*', { ok: false, reason: 'the path must start with /' }],
+    ['ftp://example.com/a', { ok: false, reason: 'the path must start with /' }],
+  ];
+  for (const [target, expected] of cases)
+    test(`${JSON.stringify(target)}`, () => assert.deepEqual(splitRequestTarget(target), expected));
 });
