@@ -30,6 +30,24 @@ export class WebMetrics {
     help: 'Bytes of rendered folder listings kept in memory.',
     registers: [this.registry],
   });
+  readonly imageCacheHits = new Counter({
+    name: 'image_loader_web_image_cache_hits_total',
+    help: 'Image requests answered from the in-memory image cache (the name revalidated, the store not read).',
+    registers: [this.registry],
+  });
+  readonly imageCacheMisses = new Counter({
+    name: 'image_loader_web_image_cache_misses_total',
+    help: 'Image requests answered by reading the store while the image cache is on (then kept when small enough).',
+    registers: [this.registry],
+  });
+  /** What image_loader_web_image_cache_bytes reports: the cache's own count, read at each scrape. */
+  imageCacheBytesNow: () => number = () => 0;
+  readonly imageCacheBytes: Gauge = new Gauge({
+    name: 'image_loader_web_image_cache_bytes',
+    help: 'Bytes the image cache holds (bodies plus a fixed overhead per entry), at most --cache-size.',
+    registers: [this.registry],
+    collect: (): void => this.imageCacheBytes.set(this.imageCacheBytesNow()),
+  });
   readonly storeHealthy = new Gauge({
     name: 'image_loader_store_healthy',
     help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.',

@@ -1,7 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { StoreLayout } from '../core/store/store-layout.js';
+import { cachedImageListener } from './cached-image-listener.js';
+import { ImageCache } from './image-cache.js';
 import { StoreProbe } from './store-probe.js';
 import { createWebApp } from './web-app.js';
 import { WebMetrics } from './web-metrics.js';
@@ -13,7 +16,13 @@ export interface WebServerOptions {
   staleFactor: number;
   /** The round interval to assume when the store has no heartbeat. */
   everyMs: number;
+  /** Bytes of small images kept in memory (image-cache.ts); 0 turns the cache off. */
+  cacheSize: number;
+  /** How long a cached image is served without a stat of its name (cached-image-listener.ts). */
+  cacheRecheckMs: number;
   log: JsonLogger;
+  /** Where the access log lines go (a batching logger); `log` when absent. */
+  accessLog?: JsonLogger;
 }
 
 export interface WebServer {
@@ -36,10 +45,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     options.log,
   );
   probe.start();
-  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(), probe });
+  const metrics = new WebMetrics();
+  const logRequest = accessLog(options.accessLog ?? options.log, (record) => {
+    metrics.requests.inc({ method: record.method, status: String(record.status) });
+    metrics.bytesSent.inc(record.bytes);
+  });
+  const imageCache = options.cacheSize > 0 ? new ImageCache(options.cacheSize) : undefined;
+  const app = createWebApp({ layout, log: options.log, metrics, probe, logRequest, imageCache });
+  let listener: RequestListener = app;
+  if (imageCache !== undefined) {
+    metrics.imageCacheBytesNow = () => imageCache.bytes;
+    listener = cachedImageListener({
+      cache: imageCache,
+      root: layout.root,
+      recheckMs: options.cacheRecheckMs,
+      app,
+      logRequest,
+      onHit: () => metrics.imageCacheHits.inc(),
+    });
+  }
   const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
+    const listening = createServer(listener);
     listening.once('error', reject);
+    listening.listen(options.port, options.host, () => resolve(listening));
   });
   // Keep-alive longer than common load balancers' idle timeouts, so they never reuse a connection we just closed.
   server.keepAliveTimeout = 65_000;
@@ -49,6 +77,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     close: async () => {
       probe.stop();
+      imageCache?.clear();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

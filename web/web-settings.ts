@@ -1,4 +1,6 @@
 import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { parseDuration } from '../core/config/parse-duration.js';
+import { parseSize } from '../core/config/parse-size.js';
 import { valueSetting } from '../core/config/setting.js';
 
 /** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
@@ -10,6 +12,25 @@ export const webAppSettings = {
     expected: 'an integer from 1 to 1000',
     help: '/healthz reports the store stale when its heartbeat is older than this many round intervals.',
     parse: integer(1, 1000),
+  }),
+  cacheSize: valueSetting<number>({
+    flag: 'cache-size',
+    env: 'IMAGE_LOADER_CACHE_SIZE',
+    default: 256 * 1024 ** 2,
+    expected: 'a size such as 268435456, 256MiB or 1GB, or 0 to turn the image cache off',
+    help: 'Bytes of small images kept in memory per web process, answered without touching the store (default 256MiB; 0: off).',
+    parse: parseSize,
+  }),
+  cacheRecheckMs: valueSetting<number>({
+    flag: 'cache-recheck',
+    env: 'IMAGE_LOADER_CACHE_RECHECK',
+    default: 0,
+    expected: 'a duration from 0 to 1s, such as 0, 250ms or 1s',
+    help: 'How long a cached image is served without a stat of its name: how long a node may serve the previous version after a round replaced it (default 0: a stat each request).',
+    parse: (text) => {
+      const ms = parseDuration(text, 'ms');
+      return ms !== undefined && ms <= 1000 ? ms : undefined;
+    },
   }),
 };
 
@@ -43,6 +64,14 @@ export const webSettings = {
     expected: 'a duration of at least 1s, such as 5m',
     help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness (default 5m).',
     parse: duration(1000),
+  }),
+  workers: valueSetting<number>({
+    flag: 'workers',
+    env: 'IMAGE_LOADER_WORKERS',
+    default: 1,
+    expected: 'an integer from 1 to 64',
+    help: 'Processes serving the one port (node:cluster), each with its own image cache (default 1).',
+    parse: integer(1, 64),
   }),
   ...webAppSettings,
 };
