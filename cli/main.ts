@@ -9,6 +9,9 @@ import { usage } from './usage.js';
  * The `image-loader` command: parses the subcommand, wires signals, and hands
  * over to the part that owns it. Nothing else lives here.
  */
+/** Set on the first SIGTERM/SIGINT. */
+let stopRequested = false;
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === '--version' || command === '-v') {
@@ -27,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const stop = new AbortController();
+  stop.signal.addEventListener('abort', () => (stopRequested = true), { once: true });
   // Every download in flight and every retry waiting its turn listens to this signal: their number
   // follows the list and the concurrency, so the default leak warning at 10 listeners would be noise.
   setMaxListeners(0, stop.signal);
@@ -97,6 +101,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A command that returns after SIGTERM/SIGINT has closed what it owns; a library's leftover timer (ioredis
+    // waiting to reconnect to a Redis that is down) must not keep the process past its stop timeout.
+    if (stopRequested) process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`image-loader: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { JsonLogger } from '../log/json-logger.js';
+import type { Closable } from '../service/close-all.js';
 import { redactRedisUrl } from './fleet-settings.js';
 
 export interface RedisTarget {
@@ -104,4 +105,16 @@ export async function checkRedisSetup(redis: Redis, log: JsonLogger): Promise<vo
       { error },
     );
   }
+}
+
+/** A connection as a Closable: QUIT when Redis is up (replies still due arrive first), dropped at once when it is not. */
+export function redisClosable(name: string, redis: Redis): Closable {
+  return {
+    name,
+    close: async () => {
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
+    },
+    force: () => redis.disconnect(),
+  };
 }
