@@ -3,15 +3,13 @@ import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_USAGE } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { usage } from './usage.js';
 
 /**
  * The `image-loader` command: parses the subcommand, wires signals, and hands
  * over to the part that owns it. Nothing else lives here.
  */
-/** Set on the first SIGTERM/SIGINT. */
-let stopRequested = false;
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === '--version' || command === '-v') {
@@ -30,7 +28,6 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const stop = new AbortController();
-  stop.signal.addEventListener('abort', () => (stopRequested = true), { once: true });
   // Every download in flight and every retry waiting its turn listens to this signal: their number
   // follows the list and the concurrency, so the default leak warning at 10 listeners would be noise.
   setMaxListeners(0, stop.signal);
@@ -74,10 +71,13 @@ async function main(argv: string[]): Promise<number> {
         return await runWeb(parseWebArgs(args, process.env), io);
       }
       case 'round': {
+        // Operator commands have no work to hand back: a signal ends them at once (after the slack for closing).
+        armStopWatchdog(stop.signal, 0);
         const { parseRoundArgs, runRoundCommand } = await import('../coordinator/round-command.js');
         return await runRoundCommand(parseRoundArgs(args, process.env), io);
       }
       case 'status': {
+        armStopWatchdog(stop.signal, 0);
         const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
         return await runStatus(parseStatusArgs(args, process.env), io);
       }
@@ -101,9 +101,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // A command that returns after SIGTERM/SIGINT has closed what it owns; a library's leftover timer (ioredis
-    // waiting to reconnect to a Redis that is down) must not keep the process past its stop timeout.
-    if (stopRequested) process.exit(code);
+    // A command that has returned has closed what it owns: a library's leftover timer (ioredis waiting to
+    // reconnect to a Redis that is down, or to time out a command it gave up on) must not keep the process.
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`image-loader: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

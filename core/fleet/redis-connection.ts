@@ -11,6 +11,9 @@ export interface RedisTarget {
   redisPasswordFile: string | undefined;
 }
 
+/** How long an operator command waits for any one answer from Redis. */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 /** Services wait out an outage; operator commands (status, round) should fail fast instead. */
 export type RedisRole = 'service' | 'command';
 
@@ -37,6 +40,8 @@ export async function connectRedis(
     maxRetriesPerRequest: role === 'service' ? null : 0,
     enableOfflineQueue: role === 'service',
     connectTimeout: role === 'service' ? 10_000 : 3_000,
+    // A Redis that accepts the connection but never answers (stopped, overloaded) must not hang an operator command.
+    ...(role === 'command' ? { commandTimeout: COMMAND_TIMEOUT_MS } : {}),
     retryStrategy: role === 'service' ? (times) => Math.min(200 * times, 2_000) : () => null,
   });
   let down = false;
@@ -53,13 +58,23 @@ export async function connectRedis(
   });
   // A service starts even while Redis is down: it connects when Redis comes up (the retry strategy keeps trying).
   if (role === 'command') {
+    // ioredis's connectTimeout ends at the TCP connect; its ready check (INFO) is timed by nothing it promises.
+    let silent = false;
+    const noAnswer = setTimeout(() => {
+      silent = true;
+      redis.disconnect();
+    }, COMMAND_TIMEOUT_MS);
     try {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
       // "Connection is closed" hides the reason (a refused connection, NOAUTH): the error event had it.
-      const reason = lastError?.message ?? (error as Error).message;
+      const reason = silent
+        ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
+        : (lastError?.message ?? (error as Error).message);
       throw new ImageLoaderError(ErrorCode.Redis, `cannot reach Redis at ${where}: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(noAnswer);
     }
   }
   return redis;
