@@ -212,6 +212,16 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
     assert.deepEqual(await tempFiles(store), [], 'the abandoned download left no temp file');
   });
 
+  it('a coordinator reading a list URL that never answers hands its round back, in bound', async () => {
+    const env = fleetEnv(redis.url, 'silent-list');
+    origin.set('/coordinator/silent-list.txt', { kind: 'delay', ms: 600_000, then: { kind: 'status', status: 200 } });
+    const coordinator = track(startCoordinator(env, `${origin.url}/coordinator/silent-list.txt`, ...STOP));
+    await waitFor(() => (origin.stats.byPath.get('/coordinator/silent-list.txt') ?? 0) > 0, 20_000, 'the list request');
+    await assertStopsInBound(coordinator, 'coordinator');
+    assert.ok(coordinator.logs().some((line) => line.msg === 'coordinator stopping: round handed back to the queue'));
+    assert.ok(!coordinator.logs().some((line) => line.msg === 'cannot read the URL list'), 'no list error recorded');
+  });
+
   it('fetch --every: a stalled download, and a list URL that never answers', async () => {
     const store = join(dir.path, 'fetch-store');
     origin.set('/fetch/stall.jpg', { kind: 'stall', sent: Buffer.from([0xff, 0xd8, 0xff]), contentLength: 50_000 });
