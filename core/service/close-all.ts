@@ -23,15 +23,15 @@ export interface CloseReport {
  * and returned, never thrown: a stopping process still stops.
  */
 export async function closeAll(resources: Closable[], timeoutMs: number, log?: JsonLogger): Promise<CloseReport> {
-  const settled = new Set<string>();
+  const settled = resources.map(() => false);
   const report: CloseReport = { failed: [], timedOut: [] };
-  const closes = resources.map(async (resource) => {
+  const closes = resources.map(async (resource, index) => {
     try {
       await resource.close();
     } catch (error) {
       report.failed.push({ name: resource.name, error });
     } finally {
-      settled.add(resource.name);
+      settled[index] = true;
     }
   });
   let timer: NodeJS.Timeout | undefined;
@@ -42,8 +42,8 @@ export async function closeAll(resources: Closable[], timeoutMs: number, log?: J
     }),
   ]);
   clearTimeout(timer);
-  for (const resource of resources) {
-    if (settled.has(resource.name)) continue;
+  for (const [index, resource] of resources.entries()) {
+    if (settled[index]) continue;
     report.timedOut.push(resource.name);
     try {
       resource.force?.();
