@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_USAGE } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { usage } from './usage.js';
 
 /**
@@ -70,10 +71,13 @@ async function main(argv: string[]): Promise<number> {
         return await runWeb(parseWebArgs(args, process.env), io);
       }
       case 'round': {
+        // Operator commands have no work to hand back: a signal ends them at once (after the slack for closing).
+        armStopWatchdog(stop.signal, 0);
         const { parseRoundArgs, runRoundCommand } = await import('../coordinator/round-command.js');
         return await runRoundCommand(parseRoundArgs(args, process.env), io);
       }
       case 'status': {
+        armStopWatchdog(stop.signal, 0);
         const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
         return await runStatus(parseStatusArgs(args, process.env), io);
       }
@@ -97,6 +101,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A command that has returned has closed what it owns: a library's leftover timer (ioredis waiting to
+    // reconnect to a Redis that is down, or to time out a command it gave up on) must not keep the process.
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`image-loader: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -1,5 +1,6 @@
 import { duration } from '../core/config/download-settings.js';
 import { valueSetting } from '../core/config/setting.js';
+import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
 
 /** Everything `image-loader coordinator` accepts. */
@@ -31,4 +32,5 @@ export const coordinatorSettings = {
     help: "Store to write each round's summary and a heartbeat into (optional).",
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
+  stopTimeoutMs: stopTimeoutSetting,
 };

@@ -159,7 +159,8 @@ export class RoundDriver {
     };
     let listError: { code: string; message: string } | undefined;
     try {
-      const source = await openListSource(this.parts.list);
+      // The stop signal also ends the wait for a list server that does not answer.
+      const source = await openListSource(this.parts.list, undefined, stop);
       try {
         for await (const item of readUrlList(source)) {
           if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping');
@@ -192,6 +193,8 @@ export class RoundDriver {
         await source.close();
       }
     } catch (error) {
+      // Stopped while reading: the round is handed back, not recorded with a list it could not read.
+      if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping', { cause: error });
       if (!(error instanceof ImageLoaderError) || error.code === ErrorCode.Aborted) throw error;
       // An unreadable list fails this round's reading, not the coordinator: what was read is downloaded,
       // the summary says what went wrong, and the next interval tries again.

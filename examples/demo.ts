@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { makeDirectory } from '../core/store/make-directory.js';
 import { startImageOrigin } from '../test/origin/image-origin.js';
 import { makePng } from '../test/origin/sample-images.js';
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   ];
   await writeFile(listFile, `# image-loader demo list: one URL a line\n${urls.join('\n')}\n`);
   const store = resolve('images');
-  await mkdir(store, { recursive: true });
+  await makeDirectory(store);
 
   try {
     for (const round of [1, 2]) {

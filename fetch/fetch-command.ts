@@ -13,7 +13,9 @@ import { JsonLogger } from '../core/log/json-logger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
+import { closeAll } from '../core/service/close-all.js';
 import { untilAborted } from '../core/service/service-io.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
 import { fetchSettings } from './fetch-settings.js';
@@ -55,6 +57,7 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  * 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
+  armStopWatchdog(io.signal, config.stopTimeoutMs);
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet)
     io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
@@ -98,8 +101,8 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     await untilAborted(io.signal);
     return EXIT_OK;
   } finally {
-    await server?.close();
-    await downloader.close();
+    await server?.close(config.stopTimeoutMs);
+    await closeAll([{ name: 'downloader', close: () => downloader.close() }], config.stopTimeoutMs);
   }
 }
 
@@ -129,6 +132,7 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
     try {
       await fetchRound(parts);
     } catch (error) {
+      if (io.signal.aborted) return;
       if (round === 1 || !(error instanceof ImageLoaderError)) throw error;
       io.stderr.write(`error: ${error.message}; retrying at the next interval\n`);
     }
@@ -141,7 +145,7 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
 }
 
 async function fetchRound({ config, io, store, downloader, index }: FetchParts): Promise<RoundSummary> {
-  const source = await openListSource(config.list, io.stdin as never);
+  const source = await openListSource(config.list, io.stdin as never, io.signal);
   const reporter = new ProgressReporter({
     listName: source.name,
     stream: io.stderr,

@@ -1,5 +1,6 @@
 import { concurrencySetting, downloadSettings, duration, integer } from '../core/config/download-settings.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
+import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { webAppSettings } from '../web/web-settings.js';
 
 /** Everything `image-loader fetch` accepts: the download core's settings plus the round's own. */
@@ -37,4 +38,5 @@ export const fetchSettings = {
     help: 'Print the round summary as one JSON document on stdout.',
   }),
   quiet: switchSetting({ flag: 'quiet', env: 'IMAGE_LOADER_QUIET', help: 'Print nothing but errors.' }),
+  stopTimeoutMs: stopTimeoutSetting,
 };

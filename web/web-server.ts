@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { StoreProbe } from './store-probe.js';
 import { createWebApp } from './web-app.js';
@@ -19,7 +20,8 @@ export interface WebServerOptions {
 export interface WebServer {
   /** The port actually listened on (useful with port 0). */
   port: number;
-  close(): Promise<void>;
+  /** Stops listening; requests in progress get `graceMs` (default 0) to finish, then their connections are closed. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -47,10 +49,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   options.log.info('web server listening', { address: options.host, port, store: layout.root });
   return {
     port,
-    close: async () => {
+    close: async (graceMs = 0) => {
       probe.stop();
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAll(
+        [
+          {
+            name: 'http server',
+            close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+            force: () => server.closeAllConnections(),
+          },
+        ],
+        graceMs,
+        options.log,
+      );
     },
   };
 }

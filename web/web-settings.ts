@@ -1,5 +1,6 @@
 import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
 import { valueSetting } from '../core/config/setting.js';
+import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 
 /** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
 export const webAppSettings = {
@@ -45,4 +46,8 @@ export const webSettings = {
     parse: duration(1000),
   }),
   ...webAppSettings,
+  stopTimeoutMs: {
+    ...stopTimeoutSetting,
+    help: 'On SIGTERM, how long requests in progress may take to finish before their connections are closed.',
+  },
 };

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { integer } from '../../core/config/download-settings.js';
 import { parseCommandArgs } from '../../core/config/parse-command-args.js';
 import { type SettingValues, switchSetting, valueSetting } from '../../core/config/setting.js';
+import { stopTimeoutSetting } from '../../core/config/stop-timeout-setting.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { fleetSettings } from '../../core/fleet/fleet-settings.js';
@@ -60,6 +61,7 @@ export const dashboardSettings = {
     help: 'File holding the basic auth password (one line).',
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
+  stopTimeoutMs: stopTimeoutSetting,
 };
 
 export type DashboardConfig = SettingValues<typeof dashboardSettings> & {

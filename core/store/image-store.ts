@@ -1,8 +1,9 @@
-import { link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { IMAGE_TYPES, type ImageType } from '../image/image-types.js';
+import { makeDirectory } from './make-directory.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
 import type { CacheInfo, UrlMetadata } from './url-metadata.js';
@@ -170,7 +171,7 @@ export class ImageStore {
   }
 
   private async ensureDir(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     this.madeDirs.add(dir);
   }
 }
