@@ -1,4 +1,5 @@
 import { concurrencySetting, downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { formatDuration } from '../core/config/format-duration.js';
 import { valueSetting } from '../core/config/setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
 
@@ -21,6 +22,7 @@ export const workerSettings = {
     default: 30_000,
     expected: 'a duration, such as 30s (0 abandons downloads at once)',
     help: 'On SIGTERM, how long running downloads may take to finish before they are handed back to the queue.',
+    format: formatDuration,
     parse: duration(0),
   }),
 };
