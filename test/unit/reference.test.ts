@@ -27,4 +27,11 @@ describe('docs/reference.md', () => {
       }
     }
   });
+
+  test('is where the README sends readers for flags, instead of a hand-written table', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    assert.ok(readme.includes(`](${REFERENCE_PATH})`), `README.md links to ${REFERENCE_PATH}`);
+    const flagRows = readme.split('\n').filter((line) => /^\|\s*`--[a-z]/.test(line));
+    assert.deepEqual(flagRows, [], 'README.md: flags belong in the generated reference, not in a table of their own');
+  });
 });
