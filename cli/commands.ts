@@ -11,8 +11,9 @@ export interface CommandSpec {
   synopsis: string;
   /** One line for the list of commands. */
   summary: string;
-  /** What it does, its exit codes and anything its settings table cannot say. */
+  /** What it does and anything its settings table cannot say, as help prints it (one entry a line). */
   about: string[];
+  exitCodes: string;
   settings: Record<string, Setting<unknown>>;
   /** Variables with no flag (and so no row in the settings table). */
   variables?: Array<{ env: string; help: string }>;
@@ -27,8 +28,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Downloads every image named in LIST (a file with one URL a line, - for',
       'standard input, or an http(s):// URL) into the store, once, or every',
       '--every until stopped (then exit code 0). No Redis.',
-      'Exit code: 0 all stored or unchanged, 1 some failed, 2 usage error, unreadable list or unusable store.',
     ],
+    exitCodes: '0 all stored or unchanged, 1 some failed, 2 usage error, unreadable list or unusable store.',
     settings: fetchSettings,
   },
   coordinator: {
@@ -38,8 +39,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Fleet mode: keeps the round schedule in Redis and, every --every, turns LIST into',
       'one download job per URL. Several may run (active/standby): one round per interval.',
       'Logs one JSON object a line on stdout. Runs until SIGTERM.',
-      'Exit code: 0 after SIGTERM/SIGINT, 2 for a bad setting or an unusable store.',
     ],
+    exitCodes: '0 after SIGTERM/SIGINT, 2 for a bad setting or an unusable store.',
     settings: coordinatorSettings,
   },
   worker: {
@@ -49,8 +50,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       "Fleet mode: downloads the queue's jobs into the store (any number, on any host",
       'with the store mounted read-write). Logs one JSON object a line on stdout.',
       'SIGTERM: finishes running downloads (up to --stop-timeout), then exits 0.',
-      'Exit code: 2 for a bad setting or an unusable store.',
     ],
+    exitCodes: '0 after SIGTERM/SIGINT, 2 for a bad setting or an unusable store.',
     settings: workerSettings,
   },
   web: {
@@ -59,27 +60,23 @@ export const COMMANDS: Record<string, CommandSpec> = {
     about: [
       'Serves the store read-only over HTTP (every web node, on the NFS mount): images,',
       'listings (HTML or JSON), ?view=gallery, /healthz and /metrics. Runs until SIGTERM.',
-      'Exit code: 0 after SIGTERM/SIGINT, 2 for a bad setting.',
     ],
+    exitCodes: '0 after SIGTERM/SIGINT, 2 for a bad setting.',
     settings: webSettings,
   },
   round: {
     summary: 'fleet: start a round now',
     synopsis: 'image-loader round [options]',
-    about: [
-      'Fleet mode: starts a round now (or right after the one in progress).',
-      'Exit code: 0 requested (with --wait: completed without failures), 1 with --wait and some',
-      'failures, 2 Redis unreachable.',
-    ],
+    about: ['Fleet mode: starts a round now (or right after the one in progress).'],
+    exitCodes:
+      '0 requested (with --wait: completed without failures), 1 with --wait and some failures, 2 Redis unreachable.',
     settings: roundCommandSettings,
   },
   status: {
     summary: 'fleet: the round in progress and the last completed one',
     synopsis: 'image-loader status [options]',
-    about: [
-      'Fleet mode: the round in progress and the last completed one.',
-      'Exit code: 0 last round without failures, 1 with some, 2 Redis unreachable.',
-    ],
+    about: ['Fleet mode: the round in progress and the last completed one.'],
+    exitCodes: '0 last round without failures, 1 with some, 2 Redis unreachable.',
     settings: statusCommandSettings,
   },
   dashboard: {
@@ -91,9 +88,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'IMAGE_LOADER_DASHBOARD_PASSWORD (no flag: it would show in ps) or --password-file it',
       'requires HTTP basic auth on every route. Read-only unless --allow-actions.',
       'Logs one JSON object a line on stdout. Runs until SIGTERM.',
-      'Exit code: 0 after SIGTERM/SIGINT; 2 for a bad setting, an unreadable or empty password',
-      'file, or a port it cannot listen on.',
     ],
+    exitCodes:
+      '0 after SIGTERM/SIGINT; 2 for a bad setting, an unreadable or empty password file, or a port it cannot listen on.',
     variables: [
       {
         env: DASHBOARD_PASSWORD_ENV,

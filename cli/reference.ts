@@ -29,7 +29,7 @@ export function renderReference(): string {
     ...Object.entries(COMMANDS).map(([name, spec]) => `| [\`${name}\`](#${name}) | ${cell(spec.summary)} |`),
   ];
   for (const [name, spec] of Object.entries(COMMANDS)) {
-    lines.push('', `## ${name}`, '', `\`${spec.synopsis}\``, '', ...spec.about, '');
+    lines.push('', `## ${name}`, '', `\`${spec.synopsis}\``, '', ...spec.about, '', `Exit code: ${spec.exitCodes}`, '');
     lines.push('| flag | variable | default | accepts | meaning |', '| --- | --- | --- | --- | --- |');
     for (const setting of Object.values(spec.settings)) lines.push(settingRow(setting));
     for (const variable of spec.variables ?? [])

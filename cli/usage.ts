@@ -9,6 +9,7 @@ export function usage(command?: string): string {
       `Usage: ${spec.synopsis}`,
       '',
       ...spec.about,
+      `Exit code: ${spec.exitCodes}`,
       '',
       'Options (each also as an environment variable):',
       ...Object.values(spec.settings).map(describe),
