@@ -1,4 +1,5 @@
-import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { downloadSettings, integer } from '../core/config/download-settings.js';
+import { everySetting } from '../core/config/every-setting.js';
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 
@@ -26,7 +27,7 @@ export const webSettings = {
     env: 'IMAGE_LOADER_PORT',
     default: 8080,
     expected: 'a TCP port from 0 to 65535 (0: any free port)',
-    help: 'Port to listen on (default 8080).',
+    help: 'Port to listen on (0: any free port; the log line "web server listening" says which).',
     parse: integer(0, 65535),
   }),
   host: valueSetting<string>({
@@ -34,16 +35,12 @@ export const webSettings = {
     env: 'IMAGE_LOADER_HOST',
     default: '0.0.0.0',
     expected: 'an address to listen on, such as 0.0.0.0, :: or 127.0.0.1',
-    help: 'Address to listen on (default 0.0.0.0: every IPv4 interface).',
+    help: 'Address to listen on (0.0.0.0: every IPv4 interface).',
     parse: (text) => (text.trim() === '' ? undefined : text.trim()),
   }),
-  everyMs: valueSetting<number>({
-    flag: 'every',
-    env: 'IMAGE_LOADER_EVERY',
+  everyMs: everySetting<number>({
     default: 300_000,
-    expected: 'a duration of at least 1s, such as 5m',
-    help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness (default 5m).',
-    parse: duration(1000),
+    help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness.',
   }),
   ...webAppSettings,
   stopTimeoutMs: {

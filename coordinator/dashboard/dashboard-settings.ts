@@ -28,7 +28,7 @@ export const dashboardSettings = {
     env: 'IMAGE_LOADER_DASHBOARD_PORT',
     default: 3000,
     expected: 'a TCP port from 0 to 65535 (0: any free port, logged)',
-    help: 'TCP port to listen on (default 3000; 0 picks a free one and logs it).',
+    help: 'TCP port to listen on (0 picks a free one and logs it).',
     parse: integer(0, 65_535),
   }),
   host: valueSetting<string>({
@@ -36,7 +36,7 @@ export const dashboardSettings = {
     env: 'IMAGE_LOADER_DASHBOARD_HOST',
     default: '127.0.0.1',
     expected: 'an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (or localhost)',
-    help: 'Address to listen on (default 127.0.0.1); one that is not loopback needs credentials.',
+    help: 'Address to listen on; one that is not loopback needs credentials.',
     parse: parseHost,
   }),
   allowActions: switchSetting({

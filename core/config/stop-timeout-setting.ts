@@ -1,4 +1,5 @@
 import { duration } from './download-settings.js';
+import { formatDuration } from './format-duration.js';
 import { valueSetting } from './setting.js';
 
 /**
@@ -11,6 +12,7 @@ export const stopTimeoutSetting = valueSetting<number>({
   env: 'IMAGE_LOADER_STOP_TIMEOUT',
   default: 30_000,
   expected: 'a duration, such as 30s (0 abandons work in progress at once)',
-  help: 'On SIGTERM, how long work in progress may take to finish; the process exits at most a second later',
+  help: 'On SIGTERM, how long work in progress may take to finish; the process exits at most a second later.',
+  format: formatDuration,
   parse: duration(0),
 });
