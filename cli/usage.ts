@@ -1,6 +1,7 @@
 import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
 import { dashboardSettings } from '../coordinator/dashboard/dashboard-settings.js';
 import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
+import { pruneCommandSettings } from '../coordinator/prune-command-settings.js';
 import type { Setting } from '../core/config/setting.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
 import { webSettings } from '../web/web-settings.js';
@@ -57,6 +58,17 @@ const COMMANDS: Record<string, { synopsis: string; about: string[]; settings: Re
     ],
     settings: statusCommandSettings,
   },
+  prune: {
+    synopsis: 'image-loader prune --store DIR [--keep-replaced D] [--keep-delisted D] [--dry-run] [--json]',
+    about: [
+      'Removes from the store what the list no longer needs, as each complete round does:',
+      'names of URLs absent from the last complete rounds for --keep-delisted, then versions',
+      'no name links that have been unreferenced for --keep-replaced. Not capped by --max-delist.',
+      'In fleet mode (--redis or IMAGE_LOADER_REDIS) it waits for a coordinator pruning meanwhile.',
+      'Exit code: 0 done, 1 another prune held the lock, 2 usage error or unusable store.',
+    ],
+    settings: pruneCommandSettings,
+  },
   dashboard: {
     synopsis: 'image-loader dashboard [--port 3000] [--host ADDR] [options]',
     about: [
@@ -94,6 +106,7 @@ export function usage(command?: string): string {
     '  web            serve the store read-only over HTTP (a web node)',
     '  round          fleet: start a round now',
     '  status         fleet: the round in progress and the last completed one',
+    '  prune          remove replaced versions and delisted URLs from the store',
     '  dashboard      fleet: bull-board and the round history over HTTP',
     '',
     'image-loader <command> --help    options of a command',

@@ -1,6 +1,7 @@
 import { duration } from '../core/config/download-settings.js';
 import { valueSetting } from '../core/config/setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { pruneSettings } from '../core/store/prune-settings.js';
 
 /** Everything `image-loader coordinator` accepts. */
 export const coordinatorSettings = {
@@ -31,4 +32,6 @@ export const coordinatorSettings = {
     help: "Store to write each round's summary and a heartbeat into (optional).",
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
+  // With --store, each complete round prunes it (once per round, whichever coordinator drives it).
+  ...pruneSettings,
 };
