@@ -105,12 +105,14 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
   const usage: StoreUsage = { liveFiles: liveNames.length, liveBytes: 0, graceFiles: 0, graceBytes: 0 };
   for (const bytes of liveInodes.values()) usage.liveBytes += bytes;
 
+  // The names just unlinked set their blob's ctime to now: measure the blobs' grace from now, not from the start.
+  const blobNowMs = options.nowMs ?? Date.now();
   for (const blob of await walkBlobs(store.layout)) {
     if (liveInodes.has(blob.ino)) continue;
     // Dry: the names this run would unlink still count in the link count; unlinking them would make it now.
     const dropped = dryRun ? (unlinkedInodes.get(blob.ino) ?? 0) : 0;
-    const seen = { nlink: blob.nlink - dropped, ctimeMs: dropped > 0 ? nowMs : blob.ctimeMs };
-    const goes = held === undefined && blobMayGo(seen, nowMs, options.keepReplacedMs);
+    const seen = { nlink: blob.nlink - dropped, ctimeMs: dropped > 0 ? blobNowMs : blob.ctimeMs };
+    const goes = held === undefined && blobMayGo(seen, blobNowMs, options.keepReplacedMs);
     if (goes && (dryRun || (await removeBlob(store, blob)))) {
       report.removedFiles++;
       report.removedBytes += blob.bytes;
