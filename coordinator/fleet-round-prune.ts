@@ -5,7 +5,7 @@ import type { PruneLock } from '../core/fleet/prune-lock.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { RoundSummary, UrlEntry } from '../core/round/round-summary.js';
 import type { ImageStore } from '../core/store/image-store.js';
-import { pruneAfterRound, type RoundPruneSettings } from '../core/store/round-prune.js';
+import { pruneAfterRound, type RoundPruneSettings, withPruneFields } from '../core/store/round-prune.js';
 
 /** Codes of invalid list lines: such an entry's `url` is the raw line, not a listed URL. */
 const LIST_LINE_CODES: ReadonlySet<string> = new Set([
@@ -47,7 +47,7 @@ export class FleetRoundPrune {
     if (!(await lock.tryAcquire())) {
       const held = { reason: 'prune-running', message: 'another prune holds the lock: the next round prunes' };
       log.warn('store not pruned this round', { roundId, held, holder: await lock.holder() });
-      return { ...summary, prune: { removedFiles: 0, removedBytes: 0, durationMs: 0, held } };
+      return withPruneFields(summary, { prune: { removedFiles: 0, removedBytes: 0, durationMs: 0, held } });
     }
     try {
       const listed = summary.entries.filter(isListedUrlEntry);
@@ -71,7 +71,7 @@ export class FleetRoundPrune {
           delisted: report.delistedPaths.length,
           ms: report.durationMs,
         });
-      return { ...summary, ...fields };
+      return withPruneFields(summary, fields);
     } catch (error) {
       log.error('cannot prune the store', { roundId, file: store.layout.root, error });
       return summary;

@@ -4,7 +4,7 @@ import type { ListEntry } from '../core/list/read-url-list.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { ImageStore } from '../core/store/image-store.js';
 import type { MetadataIndex } from '../core/store/metadata-index.js';
-import { pruneAfterRound, type RoundPruneSettings } from '../core/store/round-prune.js';
+import { pruneAfterRound, type RoundPruneSettings, withPruneFields } from '../core/store/round-prune.js';
 
 /**
  * After a complete `fetch` round (its list read to the end: runRound throws otherwise): prunes the store,
@@ -35,7 +35,7 @@ export async function pruneFetchRound(
       io.stderr.write(
         `pruned ${report.removedFiles} file(s) (${report.delistedPaths.length} delisted name(s)), ${formatBytes(report.removedBytes)} freed\n`,
       );
-    return { ...summary, ...fields };
+    return withPruneFields(summary, fields);
   } catch (error) {
     io.stderr.write(
       `error: ${ErrorCode.Store}: cannot prune the store: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,

@@ -78,3 +78,15 @@ export function pruneFields(report: PruneReport): RoundPruneFields {
     store: report.store,
   };
 }
+
+/**
+ * The summary with pruning's fields placed before the entries, so a reader of `last-round.json` finds them in
+ * the file's first bytes (the web node's /metrics reads only the head of a summary that may list millions).
+ */
+export function withPruneFields<Summary extends { entries: unknown; duplicates: unknown }>(
+  summary: Summary,
+  fields: RoundPruneFields | { prune: RoundPruneFields['prune'] },
+): Summary {
+  const { entries, duplicates, ...head } = summary;
+  return { ...head, ...fields, entries, duplicates } as unknown as Summary;
+}
