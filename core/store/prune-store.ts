@@ -107,8 +107,8 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
 
   // The names just unlinked set their blob's ctime to now: measure the blobs' grace from now, not from the start.
   const blobNowMs = options.nowMs ?? Date.now();
-  for (const blob of await walkBlobs(store.layout)) {
-    if (liveInodes.has(blob.ino)) continue;
+  const blobs = (await walkBlobs(store.layout)).filter((blob) => !liveInodes.has(blob.ino));
+  await eachLimited(blobs, BLOB_REMOVALS_AT_ONCE, async (blob) => {
     // Dry: the names this run would unlink still count in the link count; unlinking them would make it now.
     const dropped = dryRun ? (unlinkedInodes.get(blob.ino) ?? 0) : 0;
     const seen = { nlink: blob.nlink - dropped, ctimeMs: dropped > 0 ? blobNowMs : blob.ctimeMs };
@@ -121,7 +121,7 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
       usage.graceFiles++;
       usage.graceBytes += blob.bytes;
     }
-  }
+  });
   if (!dryRun) await saveDelistedRecord(store, absent);
   return {
     dryRun,
@@ -130,6 +130,17 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
     store: usage,
     durationMs: Date.now() - startedAt,
   };
+}
+
+/** Blob removals (three system calls each) in flight at once. */
+const BLOB_REMOVALS_AT_ONCE = 16;
+
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Records the names this complete round's list lacks (kept from the first round that lacked them), forgets the listed. */

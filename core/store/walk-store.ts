@@ -23,18 +23,15 @@ export async function walkHumanTree(layout: StoreLayout): Promise<{ files: Store
   const files: StoreFile[] = [];
   const dirs: string[] = [];
   const visit = async (dir: string, relative: string): Promise<void> => {
-    for (const entry of await readDirOrNothing(dir)) {
-      if (relative === '' && entry.name === '.image-loader') continue;
-      const absolute = join(dir, entry.name);
-      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) {
-        await visit(absolute, path);
-        dirs.push(path);
-      } else if (entry.isFile()) {
-        const file = await statFile(absolute, path);
-        if (file) files.push(file);
-      }
+    const entries = await readDirOrNothing(dir);
+    const named = (name: string): string => (relative === '' ? name : `${relative}/${name}`);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || (relative === '' && entry.name === '.image-loader')) continue;
+      await visit(join(dir, entry.name), named(entry.name));
+      dirs.push(named(entry.name));
     }
+    const regular = entries.filter((entry) => entry.isFile());
+    files.push(...(await statAll(regular.map((entry) => [join(dir, entry.name), named(entry.name)]))));
   };
   await visit(layout.root, '');
   return { files, dirs };
@@ -46,13 +43,28 @@ export async function walkBlobs(layout: StoreLayout): Promise<StoreFile[]> {
   for (const shard of await readDirOrNothing(layout.blobsDir)) {
     if (!shard.isDirectory()) continue;
     const dir = join(layout.blobsDir, shard.name);
-    for (const entry of await readDirOrNothing(dir)) {
-      if (!entry.isFile()) continue;
-      const blob = await statFile(join(dir, entry.name), `${shard.name}/${entry.name}`);
-      if (blob) blobs.push(blob);
-    }
+    const regular = (await readDirOrNothing(dir)).filter((entry) => entry.isFile());
+    blobs.push(...(await statAll(regular.map((entry) => [join(dir, entry.name), `${shard.name}/${entry.name}`]))));
   }
   return blobs;
+}
+
+/** lstat calls in flight at once: enough to keep libuv's pool (and an NFS server) busy, few enough to leave it room. */
+const STATS_AT_ONCE = 16;
+
+/** Stats `[absolute, path]` pairs, STATS_AT_ONCE at a time, in their order; vanished files are left out. */
+async function statAll(items: Array<[absolute: string, path: string]>): Promise<StoreFile[]> {
+  const found: Array<StoreFile | undefined> = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      const [absolute, path] = items[index]!;
+      found[index] = await statFile(absolute, path);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, items.length) }, lane));
+  return found.filter((file): file is StoreFile => file !== undefined);
 }
 
 async function readDirOrNothing(dir: string): Promise<Dirent[]> {
