@@ -5,7 +5,6 @@ import { startImageOrigin } from '../test/origin/image-origin.js';
 import { makeJpegLike } from '../test/origin/sample-images.js';
 import { runCli } from '../test/support/cli-process.js';
 import { distinctInodeBytes } from '../test/support/store-usage.js';
-import type { BenchOptions } from './run-download-scenario.js';
 
 /** Issue 12: a list whose images all change every round, `fetch --keep-replaced 0` round after round. */
 export interface PruneScenario {
@@ -43,7 +42,11 @@ export interface PruneResult {
  * Runs the rounds against an origin in this process that serves generation N of every image in round N, each
  * round a `fetch` process with --keep-replaced 0, and reads each summary's round and prune times.
  */
-export async function runPruneScenario(scenario: PruneScenario, options: BenchOptions): Promise<PruneResult> {
+export async function runPruneScenario(
+  scenario: PruneScenario,
+  // The fields of BenchOptions it uses, spelled out: importing that module would close an import cycle through scenarios.ts.
+  options: { concurrency: number; runTimeoutMs: number; scratchRoot: string; log(message: string): void },
+): Promise<PruneResult> {
   const origin = await startImageOrigin();
   const dir = await mkdtemp(join(options.scratchRoot, 'prune-'));
   const samples: PruneRoundSample[] = [];
