@@ -58,6 +58,7 @@ export async function runPrune(
         keepDelistedMs: config.keepDelistedMs,
         maxDelistPercent: 100,
         dryRun: config.dryRun,
+        signal: io.signal,
       });
       if (!config.dryRun && report.delistedPaths.length > 0) await forgetMetadata(store, report.delistedPaths);
       io.stdout.write(config.json ? `${JSON.stringify(pruneDocument(report))}\n` : formatPruneReport(report));

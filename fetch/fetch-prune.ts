@@ -16,19 +16,24 @@ export async function pruneFetchRound(
   listed: ReadonlySet<string>,
   parts: {
     config: RoundPruneSettings & { quiet: boolean };
-    io: { stderr: NodeJS.WritableStream };
+    io: { stderr: NodeJS.WritableStream; signal: AbortSignal };
     store: ImageStore;
     index: MetadataIndex;
   },
 ): Promise<RoundSummary> {
   const { config, io, store, index } = parts;
   try {
-    const { report, fields } = await pruneAfterRound(store, config, {
-      startedAtMs: Date.parse(summary.startedAt),
-      complete: true,
-      listedUrls: listed,
-      knownPath: (url) => index.get(url)?.path,
-    });
+    const { report, fields } = await pruneAfterRound(
+      store,
+      config,
+      {
+        startedAtMs: Date.parse(summary.startedAt),
+        complete: true,
+        listedUrls: listed,
+        knownPath: (url) => index.get(url)?.path,
+      },
+      io.signal,
+    );
     index.forgetPaths(report.delistedPaths);
     if (report.held) io.stderr.write(`prune: ${report.held.reason}: ${report.held.message}\n`);
     else if (report.removedFiles > 0 && !config.quiet)

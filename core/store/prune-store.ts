@@ -28,6 +28,8 @@ export interface PruneOptions {
   /** A round that ended; without it (`prune` by hand) the absences recorded by the last complete round are used. */
   round?: RoundListing;
   nowMs?: number;
+  /** Stops removing (SIGTERM): what is left stays for the next prune; the store is consistent at every step. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The store's size after pruning (the summary's `store`). */
@@ -89,6 +91,7 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
   const report = { removedFiles: 0, removedBytes: 0, removed: [] as string[], delistedPaths: [] as string[] };
   const unlinkedInodes = new Map<number, number>();
   for (const file of removing) {
+    if (options.signal?.aborted) break;
     if (!dryRun && !(await unlinkIfPresent(file.absolute))) continue;
     report.removedFiles++;
     if (file.nlink === 1) report.removedBytes += file.bytes;
@@ -112,7 +115,8 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
     // Dry: the names this run would unlink still count in the link count; unlinking them would make it now.
     const dropped = dryRun ? (unlinkedInodes.get(blob.ino) ?? 0) : 0;
     const seen = { nlink: blob.nlink - dropped, ctimeMs: dropped > 0 ? blobNowMs : blob.ctimeMs };
-    const goes = held === undefined && blobMayGo(seen, blobNowMs, options.keepReplacedMs);
+    const goes =
+      held === undefined && options.signal?.aborted !== true && blobMayGo(seen, blobNowMs, options.keepReplacedMs);
     if (goes && (dryRun || (await removeBlob(store, blob)))) {
       report.removedFiles++;
       report.removedBytes += blob.bytes;

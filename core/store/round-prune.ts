@@ -54,9 +54,12 @@ export async function pruneAfterRound(
     listedUrls: ReadonlySet<string>;
     knownPath(url: string): string | undefined;
   },
+  /** Stops removing on shutdown (see PruneOptions.signal). */
+  signal?: AbortSignal,
 ): Promise<{ report: PruneReport; fields: RoundPruneFields }> {
   const report = await pruneStore(store, {
     ...settings,
+    signal,
     round: {
       startedAtMs: round.startedAtMs,
       complete: round.complete,
