@@ -5,10 +5,11 @@ import { formatLoadReport, type LoadResult, loadResultFailed } from './load-repo
 import type { ToolName } from './peers.js';
 import type { DownloadResult } from './run-download-scenario.js';
 import type { ParseResult } from './run-parse-scenario.js';
+import { formatPruneReport, type PruneResult } from './run-prune-scenario.js';
 import { evaluateTargets, type TargetOutcome } from './targets.js';
 import { median, summarizeTool, type ToolSummary } from './tool-summary.js';
 
-export type ScenarioResult = DownloadResult | ParseResult | FleetModeResult | LoadResult;
+export type ScenarioResult = DownloadResult | ParseResult | FleetModeResult | LoadResult | PruneResult;
 
 const MIB = 1024 ** 2;
 
@@ -65,6 +66,8 @@ export function formatReport(results: readonly ScenarioResult[], args: BenchArgs
   if (downloads.length > 0 || parses.length > 0) lines.push(...failureNotes(downloads, parses));
   if (fleets.length > 0) lines.push('', ...formatFleetReport(fleets, environment.redis));
   if (loads.length > 0) lines.push('', ...formatLoadReport(loads, environment));
+  const prunes = results.filter((result): result is PruneResult => result.kind === 'prune');
+  if (prunes.length > 0) lines.push('', ...formatPruneReport(prunes));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
@@ -79,6 +82,8 @@ export function anyRunFailed(results: readonly ScenarioResult[]): boolean {
       case 'web-load':
       case 'worker-rss':
         return loadResultFailed(result);
+      case 'prune':
+        return result.failure !== undefined;
       default:
         return fleetResultFailed(result);
     }

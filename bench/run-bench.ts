@@ -9,6 +9,7 @@ import { runEnqueueScenario } from './run-enqueue-scenario.js';
 import { runFleetScenario } from './run-fleet-scenario.js';
 import { runMemoryScenario } from './run-memory-scenario.js';
 import { runParseScenario } from './run-parse-scenario.js';
+import { runPruneScenario } from './run-prune-scenario.js';
 import { runWebLoadScenario } from './run-web-load-scenario.js';
 import { runWorkerRssScenario } from './run-worker-rss-scenario.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
@@ -89,6 +90,8 @@ async function runScenario(scenario: Scenario, options: BenchOptions): Promise<S
       return await runWebLoadScenario(scenario, options);
     case 'worker-rss':
       return await runWorkerRssScenario(scenario, options);
+    case 'prune':
+      return await runPruneScenario(scenario, options);
   }
 }
 

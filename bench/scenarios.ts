@@ -1,6 +1,7 @@
 import type { LoadServerKind } from './load-servers.js';
 import type { OriginSpec } from './origin-client.js';
 import type { ToolName } from './peers.js';
+import type { PruneScenario } from './run-prune-scenario.js';
 import type { RequestMix } from './wrk-script.js';
 
 /**
@@ -19,7 +20,8 @@ export type ScenarioId =
   | 'enqueue'
   | 'memory'
   | 'web-load'
-  | 'worker-rss';
+  | 'worker-rss'
+  | 'prune';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
@@ -138,7 +140,7 @@ export interface WorkerRssScenario {
 
 export type LoadScenario = WebLoadScenario | WorkerRssScenario;
 
-export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario | LoadScenario;
+export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario | LoadScenario | PruneScenario;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -279,11 +281,21 @@ export const SCENARIOS: readonly Scenario[] = [
     // the bound leaves a third on top of the highest.
     maxPeakRssMib: 256,
   },
+  {
+    kind: 'prune',
+    id: 'prune',
+    title: '12. store size: 1,000 URLs of 20 KiB whose images all change every round, 50 rounds, --keep-replaced 0',
+    urls: 1000,
+    imageBytes: 20 * KIB,
+    rounds: 50,
+    reportEvery: 10,
+    maxPruneShare: 0.05,
+  },
 ];
 
 export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);
 
 /** What runs without --scenarios: the load scenarios need wrk and take minutes each, so they are asked for by name. */
 export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter(
-  (scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss',
+  (scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss' && scenario.kind !== 'prune',
 ).map((scenario) => scenario.id);

@@ -1,6 +1,7 @@
 import { coordinatorSettings } from '../coordinator/coordinator-settings.js';
 import { DASHBOARD_PASSWORD_ENV, dashboardSettings } from '../coordinator/dashboard/dashboard-settings.js';
 import { roundCommandSettings, statusCommandSettings } from '../coordinator/operator-settings.js';
+import { pruneCommandSettings } from '../coordinator/prune-command-settings.js';
 import type { Setting } from '../core/config/setting.js';
 import { fetchSettings } from '../fetch/fetch-settings.js';
 import { webSettings } from '../web/web-settings.js';
@@ -78,6 +79,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     about: ['Fleet mode: the round in progress and the last completed one.'],
     exitCodes: '0 last round without failures, 1 with some, 2 Redis unreachable.',
     settings: statusCommandSettings,
+  },
+  prune: {
+    summary: 'remove replaced versions and delisted URLs from the store',
+    synopsis: 'image-loader prune --store DIR [--keep-replaced D] [--keep-delisted D] [--dry-run] [--json]',
+    about: [
+      'Removes from the store what the list no longer needs, as each complete round does:',
+      'names of URLs absent from the last complete rounds for --keep-delisted, then versions',
+      'no name links that have been unreferenced for --keep-replaced. Not capped by --max-delist.',
+      'In fleet mode (--redis or IMAGE_LOADER_REDIS) it waits for a coordinator pruning meanwhile.',
+    ],
+    exitCodes: '0 done, 1 another prune held the lock, 2 usage error or unusable store.',
+    settings: pruneCommandSettings,
   },
   dashboard: {
     summary: 'fleet: bull-board and the round history over HTTP',

@@ -81,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
         const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
         return await runStatus(parseStatusArgs(args, process.env), io);
       }
+      case 'prune': {
+        const { parsePruneArgs, runPrune } = await import('../coordinator/prune-command.js');
+        return await runPrune(parsePruneArgs(args, process.env), io);
+      }
       case 'dashboard': {
         const { parseDashboardArgs, runDashboard } = await import('../coordinator/dashboard/dashboard-command.js');
         return await runDashboard(parseDashboardArgs(args, process.env), io);

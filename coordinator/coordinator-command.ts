@@ -10,6 +10,7 @@ import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
+import { PruneLock } from '../core/fleet/prune-lock.js';
 import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
@@ -19,6 +20,7 @@ import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { StopRequestedError, unlessStopped } from '../core/service/unless-stopped.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { coordinatorSettings } from './coordinator-settings.js';
+import { FleetRoundPrune } from './fleet-round-prune.js';
 import { RoundDriver, type RoundJobResult } from './round-driver.js';
 import { ensureRoundSchedule, type RoundJobData } from './round-schedule.js';
 
@@ -76,9 +78,15 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   }
 
   const stopRounds = new AbortController();
+  const metadata = new FleetMetadata(redis, keys);
+  const prune =
+    store === undefined
+      ? undefined
+      : new FleetRoundPrune({ store, settings: config, lock: new PruneLock(redis, keys), metadata, log });
   const driver = new RoundDriver({
     ledger: new RoundLedger(redis, keys),
-    metadata: new FleetMetadata(redis, keys),
+    metadata,
+    prune,
     rounds,
     downloads,
     list: config.list,

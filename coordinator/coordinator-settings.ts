@@ -2,6 +2,7 @@ import { everySetting } from '../core/config/every-setting.js';
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { pruneSettings } from '../core/store/prune-settings.js';
 
 /** Everything `image-loader coordinator` accepts. */
 export const coordinatorSettings = {
@@ -30,4 +31,6 @@ export const coordinatorSettings = {
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
   stopTimeoutMs: stopTimeoutSetting,
+  // With --store, each complete round prunes it (once per round, whichever coordinator drives it).
+  ...pruneSettings,
 };

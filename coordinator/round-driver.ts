@@ -16,6 +16,7 @@ import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { Heartbeat } from '../core/store/heartbeat.js';
 import type { ImageStore } from '../core/store/image-store.js';
+import type { FleetRoundPrune } from './fleet-round-prune.js';
 import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
 
 /** What a round job returns: the round it ran, or the one it found running. */
@@ -32,6 +33,8 @@ export interface RoundDriverParts {
   everyMs: number;
   store: ImageStore | undefined;
   log: JsonLogger;
+  /** Prunes the store after each round (with --store). */
+  prune?: FleetRoundPrune | undefined;
   /** How long to wait between checks of a round's progress. */
   pollMs?: number;
   /** How often to look for pending URLs whose job was lost, and enqueue them again. */
@@ -269,13 +272,15 @@ export class RoundDriver {
     const { ledger, log, store, rounds } = this.parts;
     const state = await ledger.read(roundId);
     if (state === undefined) throw new Error(`round ${roundId} vanished from Redis`);
-    const summary = fleetRoundSummary(
+    let summary = fleetRoundSummary(
       state,
       await ledger.entries(roundId),
       await ledger.duplicates(roundId),
       Date.now(),
       await ledger.omitted(roundId),
     );
+    // Before the summary is published: it reports what pruning removed and the store's size.
+    if (this.parts.prune) summary = await this.parts.prune.afterRound(summary, state.listError === undefined);
     if (store) {
       // Before the round is marked finished in Redis: a crash in between only means it is written again on takeover.
       await store

@@ -18,6 +18,7 @@ import { untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
+import { noteListedUrls, pruneFetchRound } from './fetch-prune.js';
 import { fetchSettings } from './fetch-settings.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -155,11 +156,12 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   if (!config.quiet && config.list !== '-')
     void countListEntries(config.list).then((count) => reporter.expectEntries(count));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
+  const listed = new Set<string>();
   let summary: RoundSummary;
   try {
     summary = await runRound({
       listName: config.list,
-      entries: readUrlList(source),
+      entries: noteListedUrls(readUrlList(source), listed),
       download: async (url, options) => {
         const { image, metadata } = await downloader.download(url, index.get(url), options);
         index.set(metadata);
@@ -178,6 +180,8 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
+    summary = await pruneFetchRound(summary, listed, { config, io, store, index });
+    await saveIndex(index, io);
     await store
       .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
       .catch((error: NodeJS.ErrnoException) => {

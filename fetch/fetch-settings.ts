@@ -2,6 +2,7 @@ import { concurrencySetting, downloadSettings, integer } from '../core/config/do
 import { everySetting } from '../core/config/every-setting.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
+import { pruneSettings } from '../core/store/prune-settings.js';
 import { webAppSettings } from '../web/web-settings.js';
 
 /** Everything `image-loader fetch` accepts: the download core's settings plus the round's own. */
@@ -31,6 +32,7 @@ export const fetchSettings = {
     parse: (text) => (text.trim() === '' ? undefined : text.trim()),
   }),
   ...webAppSettings,
+  ...pruneSettings,
   json: switchSetting({
     flag: 'json',
     env: 'IMAGE_LOADER_JSON',

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { RecordedStoreUsage } from './store-usage-reader.js';
 
 /** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
 export class WebMetrics {
@@ -36,7 +37,31 @@ export class WebMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** The store's size from the last round's summary (read when scraped); absent before a round recorded it. */
+  constructor(storeUsage?: () => Promise<RecordedStoreUsage | undefined>) {
+    const usage = (pick: (recorded: RecordedStoreUsage) => number) =>
+      async function (this: Gauge) {
+        const recorded = await storeUsage?.();
+        if (recorded) this.set(pick(recorded));
+      };
+    new Gauge({
+      name: 'image_loader_store_bytes',
+      help: "Bytes of the store's live images (distinct files its human names link), as the last round recorded.",
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.liveBytes),
+    });
+    new Gauge({
+      name: 'image_loader_store_files',
+      help: 'Human names in the store (stored images), as the last round recorded.',
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.liveFiles),
+    });
+    new Gauge({
+      name: 'image_loader_store_grace_bytes',
+      help: 'Bytes of replaced versions kept for --keep-replaced, as the last round recorded.',
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.graceBytes),
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'image_loader_web_' });
   }
 }

@@ -4,6 +4,7 @@ import type { JsonLogger } from '../core/log/json-logger.js';
 import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { StoreProbe } from './store-probe.js';
+import { StoreUsageReader } from './store-usage-reader.js';
 import { createWebApp } from './web-app.js';
 import { WebMetrics } from './web-metrics.js';
 
@@ -38,7 +39,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     options.log,
   );
   probe.start();
-  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(), probe });
+  const usage = new StoreUsageReader(layout);
+  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(() => usage.read()), probe });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(options.port, options.host, () => resolve(listening));
     listening.once('error', reject);

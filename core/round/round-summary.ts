@@ -62,6 +62,15 @@ export interface RoundSummary {
   omitted?: { invalidLines: number; duplicates: number };
   /** Fleet mode: the list could not be read (whole or to its end); entries hold what was read before. */
   listError?: { code: string; message: string };
+  /** Pruning after this round: what it removed, or why it removed nothing on purpose (`held`). Absent when the store was not pruned. */
+  prune?: {
+    removedFiles: number;
+    removedBytes: number;
+    durationMs: number;
+    held?: { reason: string; message: string };
+  };
+  /** The store after this round's pruning: live images (human names, distinct bytes) and unreferenced blobs kept for their grace. */
+  store?: { liveFiles: number; liveBytes: number; graceFiles: number; graceBytes: number };
   entries: UrlEntry[];
   duplicates: DuplicateEntry[];
 }

@@ -63,6 +63,16 @@ export class MetadataIndex {
     if (previous) this.set(failedMetadata(previous, error, new Date()));
   }
 
+  /** Forgets the URLs whose human names pruning removed; returns how many. */
+  forgetPaths(paths: Iterable<string>): number {
+    const removed = new Set(paths);
+    let forgotten = 0;
+    if (removed.size === 0) return 0;
+    for (const [url, metadata] of this.entries) if (removed.has(metadata.path) && this.entries.delete(url)) forgotten++;
+    if (forgotten > 0) this.dirty = true;
+    return forgotten;
+  }
+
   /** Writes the index if it changed since the last save. Saves never overlap. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {
