@@ -1,4 +1,4 @@
-import { sha256 } from '../test/origin/sample-images.js';
+import { sha256 } from '../harness/origin/sample-images.js';
 import { benchImage, imageBytes, type SizeSpread } from './image-set.js';
 
 const cache = new Map<string, string[]>();

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { startUrlProcess } from '../harness/url-process.js';
 import type { SizeSpread } from './image-set.js';
 import type { OriginCounters } from './origin-counters.js';
-import { startUrlProcess } from './url-process.js';
 
 export interface OriginSpec {
   count: number;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type Behavior, startImageOrigin } from '../test/origin/image-origin.js';
+import { type Behavior, startImageOrigin } from '../harness/origin/image-origin.js';
 import {
   benchImage,
   describeSizes,

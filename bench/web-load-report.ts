@@ -1,6 +1,6 @@
 import { describeSizes } from './image-set.js';
 import { LOAD_SERVER_LABELS, type LoadServerKind } from './load-servers.js';
-import { mibOfKib, row, seconds, traceCell, trajectory } from './report-cells.js';
+import { row, seconds, traceCell, trajectory } from './report-cells.js';
 import type { LoadRun, WebLoadResult } from './run-web-load-scenario.js';
 import type { TargetOutcome } from './targets.js';
 import { median } from './tool-summary.js';
@@ -175,18 +175,4 @@ function medianFigures(runs: readonly LoadRun[]): MedianFigures {
       ),
     ),
   };
-}
-
-/** A run's main figures in one line, for the progress log. */
-export function describeLoadRun(run: LoadRun): string {
-  const figures = run.figures;
-  const load =
-    figures === undefined
-      ? ''
-      : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
-  const rss =
-    run.rss === undefined
-      ? ''
-      : `RSS MiB ${mibOfKib(run.rss.startKib)} / ${mibOfKib(run.rss.peakKib)} / ${mibOfKib(run.rss.endKib)}; `;
-  return `${load}${rss}${run.failure === undefined ? 'served images verified' : `FAILED: ${run.failure}`}`;
 }

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startImageOrigin } from '../test/origin/image-origin.js';
-import { makePng } from '../test/origin/sample-images.js';
+import { startImageOrigin } from '../harness/origin/image-origin.js';
+import { makePng } from '../harness/origin/sample-images.js';
 
 /**
  * `npm run demo`: the main job on an example list, offline. Starts a small

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { startCli, tempDir, waitFor } from '../support/cli-process.js';
-import { rawRequest } from '../support/http-get.js';
+import { startCli, tempDir, waitFor } from '../../harness/cli-process.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
 
 describe('fetch --serve: the one-machine setup, downloading and serving', () => {
   let origin: ImageOrigin;

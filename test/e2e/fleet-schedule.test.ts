@@ -3,9 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
+import { runCli, tempDir, waitFor } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
@@ -13,8 +11,10 @@ import {
   roundCompleted,
   startCoordinator,
   startWorker,
-} from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
+} from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
 
 const skip = redisServerAvailable()
   ? false

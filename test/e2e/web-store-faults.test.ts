@@ -5,14 +5,14 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
+import { tempDir, waitFor } from '../../harness/cli-process.js';
+import type { LogLine } from '../../harness/fleet-processes.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { fetchStore } from '../../harness/store-files.js';
+import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../../harness/web-node.js';
 import { encodeStorePath } from '../../web/request-path.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir, waitFor } from '../support/cli-process.js';
-import type { LogLine } from '../support/fleet-processes.js';
-import { rawRequest } from '../support/http-get.js';
-import { fetchStore } from '../support/store-files.js';
-import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../support/web-node.js';
 
 /** nobody/nogroup: an unprivileged user, for whom (unlike root) a mode of 000 means "no". */
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };

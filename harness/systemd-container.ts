@@ -102,7 +102,7 @@ export function systemdContainerMissing(): string | false {
  * subtree it gets is removed afterwards.
  */
 /** The repository's root (this file is dist/test/support/systemd-container.js). */
-const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
+const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 
 export async function bootSystemdContainer(): Promise<SystemdContainer> {
   const hierarchy = cgroup2Mount()!;

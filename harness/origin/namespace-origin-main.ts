@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startImageOrigin } from '../origin/image-origin.js';
+import { startImageOrigin } from './image-origin.js';
 
 const { values } = parseArgs({ options: { host: { type: 'string' }, dir: { type: 'string' } } });
 const dir = values.dir!;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../cli/main.js', import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../test/support/redis-server.js';
 import { killChild, stopChild, trackChild } from './child-processes.js';
-import type { LoadServer } from './load-servers.js';
+import { freePort } from './free-port.js';
 import { processTree, sumUsage } from './process-usage.js';
+import type { StaticServer } from './static-server.js';
 
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -21,7 +21,7 @@ export function nginxAvailable(): boolean {
  * static /healthz. In the foreground (`daemon off`), in its own process
  * group, every file of its own in `dir`.
  */
-export async function startNginx(storeDir: string, dir: string): Promise<Omit<LoadServer, 'kind'>> {
+export async function startNginx(storeDir: string, dir: string): Promise<StaticServer> {
   const port = await freePort();
   const prefix = join(dir, 'nginx');
   mkdirSync(join(prefix, 'temp'), { recursive: true });
