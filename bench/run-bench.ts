@@ -24,6 +24,11 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
  * stderr.
  */
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const scenarios = SCENARIOS.map((scenario) => `  ${scenario.id.padEnd(11)} ${scenario.title}\n`).join('');
+    process.stdout.write(`${BENCH_USAGE}scenarios:\n${scenarios}`);
+    return 0;
+  }
   let args: BenchArgs;
   try {
     args = parseBenchArgs(argv);

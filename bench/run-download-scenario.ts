@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FLOOR_PATH, floorSha256, imagePath } from '../harness/origin/image-set.js';
+import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
 import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
 import type { BenchOptions } from './bench-options.js';
-import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
 import { type Command, type Measurement, measure } from './measure.js';
-import type { BenchOrigin } from './origin-client.js';
-import type { OriginCounters } from './origin-counters.js';
 import {
   aria2cCommand,
   curlCommand,

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
+import { imagePath } from '../harness/origin/image-set.js';
 import { freshDir, removeDir } from '../harness/scratch-dir.js';
 import type { BenchOptions } from './bench-options.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
 import type { EnqueueScenario } from './scenarios.js';
 
 export interface EnqueueRun {

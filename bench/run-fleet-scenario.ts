@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
 import type { LogLine } from '../harness/fleet-service.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
 import type { RedisServer } from '../harness/redis-server.js';
 import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
 import type { BenchOptions } from './bench-options.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import type { BenchOrigin } from './origin-client.js';
-import type { OriginCounters } from './origin-counters.js';
 import { imageLoaderCommand, type ListFiles, writeListFiles } from './peers.js';
 import { failureOf } from './run-download-scenario.js';
 import { startScenarioOrigin } from './scenario-origin.js';

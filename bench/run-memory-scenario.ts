@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { StoreLayout } from '../core/store/store-layout.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
 import { removeDir } from '../harness/scratch-dir.js';
 import type { BenchOptions } from './bench-options.js';
 import { roundWaitCommand } from './fleet-commands.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import type { OriginCounters } from './origin-counters.js';
 import { writeListFiles } from './peers.js';
 import { type KeyGroup, redisKeyBreakdown } from './redis-key-breakdown.js';
 import { startScenarioOrigin } from './scenario-origin.js';

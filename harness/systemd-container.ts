@@ -101,7 +101,7 @@ export function systemdContainerMissing(): string | false {
  * modules or set the clock are gone, the distribution's kernel-facing units are masked, and the cgroup
  * subtree it gets is removed afterwards.
  */
-/** The repository's root (this file is dist/test/support/systemd-container.js). */
+/** The repository's root (this file is dist/harness/systemd-container.js). */
 const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 
 export async function bootSystemdContainer(): Promise<SystemdContainer> {

@@ -1,5 +1,5 @@
 // The simulated fleet's image origin, run inside its own network namespace
-// (test/origin/image-origin.ts in-process would listen in the host
+// (image-origin.ts in-process would listen in the host
 // namespace): serves the files of a directory as images, re-read on every
 // request, so the test changes an image by replacing its file.
 // Usage: node namespace-origin-main.js --host ADDR --dir DIR
