@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
-import type { LogLine } from '../harness/fleet-service.js';
+import type { LogLine } from '../harness/log-line.js';
 import { imagePath } from '../harness/origin/image-set.js';
 import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
 import type { RedisServer } from '../harness/redis-server.js';

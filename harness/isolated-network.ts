@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import { tempDir } from './cli-process.js';
 import { type GroupProcess, startGroupProcess } from './group-process.js';
 import type { Behavior } from './origin/image-origin.js';
+import { tempDir } from './scratch-dir.js';
 
 const ORIGIN_MAIN = new URL('./origin/isolated-origin-main.js', import.meta.url).pathname;
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './cli-process.js';
+import { waitFor } from './wait-for.js';
 
 export interface ContainerRun {
   code: number | null;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { artifactPath, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../../harness/browser.js';
-import { runCli, tempDir } from '../../harness/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
@@ -17,6 +17,7 @@ import {
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const skip = chromiumMissing();
 if (skip) process.stdout.write(`# skipping the browser tests: ${skip}\n`);

@@ -5,15 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir, waitFor } from '../../harness/cli-process.js';
 import { rawRequest } from '../../harness/http-get.js';
 import { makePng } from '../../harness/origin/sample-images.js';
 import { redisServerAvailable } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import {
   bootSystemdContainer,
   type SystemdContainer,
   systemdContainerMissing,
 } from '../../harness/systemd-container.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const DEBIAN = join(REPO, 'helm-free-deploy/debian');

@@ -4,9 +4,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { runCli, tempDir } from '../../harness/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import { startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { tempFiles } from '../../harness/store-files.js';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (to mount a small tmpfs as the store)';

@@ -4,12 +4,12 @@ import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { tempDir } from '../../harness/cli-process.js';
 import { ganeshaMissing, startGanesha } from '../../harness/ganesha-server.js';
 import { type GroupProcess, startGroupProcess } from '../../harness/group-process.js';
 import { type NamespaceHttpClient, startNamespaceHttpClient } from '../../harness/namespace-http-client.js';
 import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
 import { redisServerAvailable } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../../harness/sim-network.js';
 
 // The fleet of the deployment (helm-free-deploy/, nfs/) on one machine: a

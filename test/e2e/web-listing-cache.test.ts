@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import serveIndex from 'serve-index';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { runCli, tempDir } from '../../harness/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
 import { type RawResponse, rawRequest } from '../../harness/http-get.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { renderGalleryPage } from '../../web/gallery-page.js';
 
 /** The web node reuses a listing only once its folder's last change is this old (listing-cache.ts `racyMs`), plus a margin. */

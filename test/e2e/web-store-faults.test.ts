@@ -5,12 +5,13 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { tempDir, waitFor } from '../../harness/cli-process.js';
-import type { LogLine } from '../../harness/fleet-processes.js';
 import { rawRequest } from '../../harness/http-get.js';
+import type { LogLine } from '../../harness/log-line.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { fetchStore } from '../../harness/store-files.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../../harness/web-node.js';
 import { encodeStorePath } from '../../web/request-path.js';
 
