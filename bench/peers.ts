@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { IMAGE_LOADER_CLI } from '../harness/cli-process.js';
 import type { Command } from './measure.js';
 
 /**
@@ -16,8 +16,6 @@ export interface ListFiles {
   /** `url = "..."` lines: curl (10,000 arguments would be too many for one command line). */
   curlConfigFile: string;
 }
-
-const IMAGE_LOADER_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 export async function writeListFiles(urls: string[], dir: string): Promise<ListFiles> {
   const listFile = join(dir, 'urls.txt');

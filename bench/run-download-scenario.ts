@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
+import { FLOOR_PATH, floorSha256, imagePath } from '../harness/origin/image-set.js';
+import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
+import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { type Command, type Measurement, measure } from './measure.js';
-import type { BenchOrigin } from './origin-client.js';
-import type { OriginCounters } from './origin-counters.js';
 import {
   aria2cCommand,
   curlCommand,
@@ -15,23 +16,7 @@ import {
 } from './peers.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { DownloadScenario } from './scenarios.js';
-import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore, verifyPlainDir, verifySingleFile } from './verify.js';
-
-export interface BenchOptions {
-  runs: number;
-  concurrency: number;
-  perHost: number;
-  /** Longest one tool run may take before it is killed and reported as failed. */
-  runTimeoutMs: number;
-  /** Fleet scenarios: run Redis with AOF (appendfsync everysec, the shipped configuration) instead of no persistence. */
-  redisAof: boolean;
-  /** web-load: seconds each server is under load, and wrk's connections. */
-  loadSecs: number;
-  loadConnections: number;
-  scratchRoot: string;
-  log(message: string): void;
-}
 
 /** One timed run of one tool. */
 export interface RunResult {

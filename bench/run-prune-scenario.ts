@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
-import { startImageOrigin } from '../test/origin/image-origin.js';
-import { makeJpegLike } from '../test/origin/sample-images.js';
-import { runCli } from '../test/support/cli-process.js';
-import { distinctInodeBytes } from '../test/support/store-usage.js';
+import { runCli } from '../harness/cli-process.js';
+import { startImageOrigin } from '../harness/origin/image-origin.js';
+import { makeJpegLike } from '../harness/origin/sample-images.js';
+import { distinctInodeBytes } from '../harness/store-usage.js';
 
 /** Issue 12: a list whose images all change every round, `fetch --keep-replaced 0` round after round. */
 export interface PruneScenario {
@@ -96,28 +96,4 @@ export async function runPruneScenario(
   shares.sort((a, b) => a - b);
   const medianPruneShare = shares.length === 0 ? undefined : shares[Math.floor(shares.length / 2)];
   return { kind: 'prune', scenario, samples, medianPruneShare, failure };
-}
-
-export function formatPruneReport(results: readonly PruneResult[]): string[] {
-  const lines: string[] = [];
-  for (const result of results) {
-    const { scenario } = result;
-    lines.push(
-      `### ${scenario.title}`,
-      '',
-      '| round | store bytes (distinct inodes) | live bytes | round ms | prune ms |',
-      '|--:|--:|--:|--:|--:|',
-      ...result.samples.map(
-        (sample) =>
-          `| ${sample.round} | ${sample.storeBytes} | ${sample.liveBytes} | ${sample.roundMs} | ${sample.pruneMs} |`,
-      ),
-      '',
-      result.medianPruneShare === undefined
-        ? '- pruning share of a round: no round completed'
-        : `- pruning share of a round (median): ${(result.medianPruneShare * 100).toFixed(1)}% (target at most ${scenario.maxPruneShare * 100}%: ${result.medianPruneShare <= scenario.maxPruneShare ? 'met' : '**not met**'})`,
-      ...(result.failure === undefined ? [] : [`- failed: ${result.failure}`]),
-      '',
-    );
-  }
-  return lines;
 }

@@ -1,5 +1,5 @@
+import type { OriginSpec } from '../harness/origin/origin-client.js';
 import type { LoadServerKind } from './load-servers.js';
-import type { OriginSpec } from './origin-client.js';
 import type { ToolName } from './peers.js';
 import type { PruneScenario } from './run-prune-scenario.js';
 import type { RequestMix } from './wrk-script.js';

@@ -1,4 +1,4 @@
-import type { OriginCounters } from './origin-counters.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult, RunResult } from './run-download-scenario.js';
 

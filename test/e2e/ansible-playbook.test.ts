@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir } from '../support/cli-process.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 // helm-free-deploy/ansible: there are no hosts to run it against here, so the checks are what
 // ansible itself can say without them (syntax, inventory), what the tasks are made of, and every

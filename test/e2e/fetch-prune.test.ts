@@ -3,11 +3,12 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, sha256 } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { humanFiles } from '../support/store-files.js';
-import { blobFiles, distinctInodeBytes } from '../support/store-usage.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, sha256 } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles } from '../../harness/store-files.js';
+import { blobFiles, distinctInodeBytes } from '../../harness/store-usage.js';
 
 const IMAGE_BYTES = 20_000;
 

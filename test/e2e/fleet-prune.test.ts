@@ -5,20 +5,21 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
   roundCompleted,
   startCoordinator,
   startWorker,
-} from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
-import { humanFiles } from '../support/store-files.js';
-import { distinctInodeBytes } from '../support/store-usage.js';
-import { startWebNode, type WebNode } from '../support/web-node.js';
+} from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles } from '../../harness/store-files.js';
+import { distinctInodeBytes } from '../../harness/store-usage.js';
+import { startWebNode, type WebNode } from '../../harness/web-node.js';
 
 const skip = redisServerAvailable()
   ? false

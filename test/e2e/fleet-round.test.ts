@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import type { Heartbeat } from '../../core/store/heartbeat.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
-import { tempFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { tempFiles } from '../../harness/store-files.js';
 
 const skip = redisServerAvailable()
   ? false

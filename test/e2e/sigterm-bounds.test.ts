@@ -7,9 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DOWNLOADS_QUEUE, jobIdForUrl } from '../../core/fleet/fleet-keys.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
@@ -17,10 +15,15 @@ import {
   startCoordinator,
   startFleetProcess,
   startWorker,
-} from '../support/fleet-processes.js';
-import { freePort, type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
-import { humanFiles, tempFiles } from '../support/store-files.js';
-import { getHealth } from '../support/web-node.js';
+} from '../../harness/fleet-processes.js';
+import { freePort } from '../../harness/free-port.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles, tempFiles } from '../../harness/store-files.js';
+import { waitFor } from '../../harness/wait-for.js';
+import { getHealth } from '../../harness/web-node.js';
 
 const skip = redisServerAvailable()
   ? false

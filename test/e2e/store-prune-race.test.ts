@@ -5,9 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { ImageStore } from '../../core/store/image-store.js';
 import { pruneStore } from '../../core/store/prune-store.js';
 import type { UrlMetadata } from '../../core/store/url-metadata.js';
-import { seededBytes } from '../origin/sample-images.js';
-import { tempDir } from '../support/cli-process.js';
-import { blobFiles } from '../support/store-usage.js';
+import { seededBytes } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { blobFiles } from '../../harness/store-usage.js';
 
 const NO_CACHE = { etag: undefined, lastModified: undefined, freshUntil: undefined };
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

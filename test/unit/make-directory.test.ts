@@ -4,7 +4,7 @@ import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeDirectory } from '../../core/store/make-directory.js';
-import { tempDir } from '../support/cli-process.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 /** Fails instead of hanging the suite if makeDirectory ever loops (Node's recursive mkdir does, on procfs). */
 function within<T>(ms: number, work: Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './cli-process.js';
+import { waitFor } from './wait-for.js';
 
 export interface ContainerRun {
   code: number | null;
@@ -101,8 +101,8 @@ export function systemdContainerMissing(): string | false {
  * modules or set the clock are gone, the distribution's kernel-facing units are masked, and the cgroup
  * subtree it gets is removed afterwards.
  */
-/** The repository's root (this file is dist/test/support/systemd-container.js). */
-const REPO_ROOT = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
+/** The repository's root (this file is dist/harness/systemd-container.js). */
+const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 
 export async function bootSystemdContainer(): Promise<SystemdContainer> {
   const hierarchy = cgroup2Mount()!;

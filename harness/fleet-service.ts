@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { killChild, trackChild } from './child-processes.js';
+import { IMAGE_LOADER_CLI } from './cli-process.js';
+import type { LogLine } from './log-line.js';
 import { type ProcessUsage, readProcessUsage } from './process-usage.js';
-
-/** One parsed line of a fleet process's JSON log (`time` is ISO 8601). */
-export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
 
 /**
  * A long-running image-loader process (worker, coordinator, web node) as the bench
@@ -29,7 +27,6 @@ export interface FleetService {
   stop(timeoutMs: number): Promise<number | null>;
 }
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const POLL_MS = 20;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 500;
@@ -42,7 +39,11 @@ export function startFleetService(args: string[], logDir: string, label: string)
   const err = openSync(stderrFile, 'w');
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('IMAGE_LOADER_')));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', out, err], detached: true, env });
+  const child = spawn(process.execPath, [IMAGE_LOADER_CLI, ...args], {
+    stdio: ['ignore', out, err],
+    detached: true,
+    env,
+  });
   closeSync(out);
   closeSync(err);
   trackChild(child);

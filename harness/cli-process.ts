@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
+/** The compiled `image-loader` entry point (dist/cli/main.js). */
+export const IMAGE_LOADER_CLI = new URL('../cli/main.js', import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;
@@ -33,7 +31,7 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): CliProcess {
-  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, IMAGE_LOADER_CLI, ...args];
   const child = spawn(command!, rest, {
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -58,23 +56,4 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
-}
-
-/** A fresh empty directory, removed by the returned cleanup. */
-export async function tempDir(prefix = 'image-loader-test-'): Promise<{ path: string; remove(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
-
-/** Polls `predicate` every 20 ms until it holds or `timeoutMs` passes (then throws). */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,5 +1,5 @@
-import { sha256 } from '../test/origin/sample-images.js';
 import { benchImage, imageBytes, type SizeSpread } from './image-set.js';
+import { sha256 } from './sample-images.js';
 
 const cache = new Map<string, string[]>();
 

@@ -1,7 +1,6 @@
-import { type CliOptions, type CliProcess, startCli, waitFor } from './cli-process.js';
-
-/** One parsed line of a fleet process's JSON log. */
-export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
+import { type CliOptions, type CliProcess, startCli } from './cli-process.js';
+import type { LogLine } from './log-line.js';
+import { waitFor } from './wait-for.js';
 
 /** A coordinator or worker process, with its JSON log parsed as it comes. */
 export interface FleetProcess extends CliProcess {

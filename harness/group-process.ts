@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { waitFor } from './cli-process.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * A long-running process in a process group of its own (`ip netns exec`,

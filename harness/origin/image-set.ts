@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { makeJpegLike } from '../test/origin/sample-images.js';
+import { makeJpegLike } from './sample-images.js';
 
 /**
  * The benchmark's images: image `index` of a set of `bytes`-byte images is

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type GroupProcess, startGroupProcess } from './group-process.js';
 
 /** The shipped template (nfs/ganesha/), filled in by the tests. */
-export const GANESHA_TEMPLATE = new URL('../../../nfs/ganesha/image-loader.conf.in', import.meta.url).pathname;
+export const GANESHA_TEMPLATE = new URL('../../nfs/ganesha/image-loader.conf.in', import.meta.url).pathname;
 
 export interface GaneshaValues {
   STORE: string;

@@ -1,6 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { RoundSummary } from '../../core/round/round-summary.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
 import { runCli } from './cli-process.js';
 
 /** Every file of the human tree (the store minus `.image-loader/`), as relative paths. */

@@ -3,7 +3,7 @@
 // interface. The test drives it over stdin/stdout, one JSON object a line:
 // {id, op: 'set', path, behavior} | {id, op: 'stats'} | {id, op: 'reset-stats'}.
 import { createInterface } from 'node:readline';
-import { type Behavior, startImageOrigin } from '../origin/image-origin.js';
+import { type Behavior, startImageOrigin } from './image-origin.js';
 import { reviveBuffers } from './json-buffers.js';
 
 // '::' takes IPv4 connections too (as ::ffff:a.b.c.d): one port on every address of the namespace.

@@ -11,7 +11,7 @@ export function chromiumMissing(): string | false {
 
 /** Where browser tests save their screenshots: test-artifacts/ at the repository root (ignored by git, kept by CI). */
 export async function artifactPath(name: string): Promise<string> {
-  const dir = new URL('../../../test-artifacts/', import.meta.url).pathname;
+  const dir = new URL('../../test-artifacts/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
   return join(dir, name);
 }

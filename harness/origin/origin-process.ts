@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type Behavior, startImageOrigin } from '../test/origin/image-origin.js';
+import { type Behavior, startImageOrigin } from './image-origin.js';
 import {
   benchImage,
   describeSizes,
@@ -10,7 +10,7 @@ import {
   parseImagePath,
   type SizeSpread,
 } from './image-set.js';
-import type { OriginCounters } from './origin-counters.js';
+import type { OriginCounters } from './origin-client.js';
 
 /**
  * The benchmark's synthetic origin, in its own process so the client under
@@ -62,7 +62,7 @@ for (let index = 0; index < count; index++) {
   etags.push(`"${createHash('sha1').update(body).digest('hex')}"`);
   if ((index + 1) % progressEvery === 0) process.stderr.write(`  origin: generated ${index + 1}/${count} images\n`);
 }
-// Same value test/origin/image-origin.ts sends for a body of this length.
+// Same value image-origin.ts sends for a body of this length.
 const lastModifiedMs = Date.UTC(2026, 0, 1) + bytes * 1000;
 const lastModified = new Date(lastModifiedMs).toUTCString();
 const cacheHeaders: Record<string, string> = values['cache-control']

@@ -1,12 +1,12 @@
 // The simulated fleet's image origin, run inside its own network namespace
-// (test/origin/image-origin.ts in-process would listen in the host
+// (image-origin.ts in-process would listen in the host
 // namespace): serves the files of a directory as images, re-read on every
 // request, so the test changes an image by replacing its file.
 // Usage: node namespace-origin-main.js --host ADDR --dir DIR
 import { readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startImageOrigin } from '../origin/image-origin.js';
+import { startImageOrigin } from './image-origin.js';
 
 const { values } = parseArgs({ options: { host: { type: 'string' }, dir: { type: 'string' } } });
 const dir = values.dir!;

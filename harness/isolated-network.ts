@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import type { Behavior } from '../origin/image-origin.js';
-import { tempDir } from './cli-process.js';
 import { type GroupProcess, startGroupProcess } from './group-process.js';
+import type { Behavior } from './origin/image-origin.js';
+import { tempDir } from './scratch-dir.js';
 
-const ORIGIN_MAIN = new URL('./isolated-origin-main.js', import.meta.url).pathname;
+const ORIGIN_MAIN = new URL('./origin/isolated-origin-main.js', import.meta.url).pathname;
 
 export interface IsolatedNetworkOptions {
   /** Addresses put on the namespace's loopback interface besides 127.0.0.1 and ::1 (private ones, and stand-ins for public ones). */

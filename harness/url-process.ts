@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { killChild, stopChild, trackChild } from './child-processes.js';
 
-/** A Node script of the bench's, run as its own process, that prints `{"url": ...}` on stdout once it listens. */
+/** A Node script of the harness's, run as its own process, that prints `{"url": ...}` on stdout once it listens. */
 export interface UrlProcess {
   child: ChildProcess;
   /** `http://127.0.0.1:PORT` */

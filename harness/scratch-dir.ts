@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,4 +31,10 @@ const SYNC_TIMEOUT_MS = 120_000;
 /** Writes back dirty pages (`sync`) so one run's write-back does not land in the next run's time. */
 export function flushDisk(): void {
   spawnSync('sync', { stdio: 'ignore', timeout: SYNC_TIMEOUT_MS });
+}
+
+/** A fresh empty directory, removed by the returned cleanup. */
+export async function tempDir(prefix = 'image-loader-test-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

@@ -62,3 +62,30 @@ function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
+
+/** A process's peak resident set, sampled while it runs. */
+export interface PeakRssTracker {
+  /** Stops sampling; the highest VmHWM seen, in KiB (undefined when /proc could not be read). */
+  stop(): number | undefined;
+}
+
+/**
+ * Samples VmHWM (the kernel's own high-water mark of the resident set, so a
+ * peak between two samples is not missed) every `intervalMs` until stopped.
+ * Only growth in the last interval before the process exits can escape it.
+ */
+export function trackPeakRss(pid: number, intervalMs = 10): PeakRssTracker {
+  let peakKib: number | undefined;
+  const sample = (): void => {
+    const usage = readProcessUsage(pid);
+    if (usage !== undefined) peakKib = Math.max(peakKib ?? 0, usage.peakRssKib);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peakKib;
+    },
+  };
+}

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 
 /**
- * Every child the bench starts (origins, tools under test), so that however
- * the bench ends (normal exit, an error, SIGINT/SIGTERM) none is left
- * running. Tools are started detached (their own process group), so the
- * whole group is killed: /usr/bin/time and the tool it runs.
+ * Every detached child that tests or the bench start (Redis, origins, tools
+ * under test), so that however the process that started them ends (normal
+ * exit, an error, SIGINT/SIGTERM) none is left running. Each is started
+ * detached (its own process group), so the whole group is killed:
+ * /usr/bin/time and the tool it runs.
  */
 const children = new Set<ChildProcess>();
 let installed = false;
@@ -50,7 +51,7 @@ function installExitHooks(): void {
   process.on('exit', killAllChildren);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      process.stderr.write(`bench: ${signal}, stopping child processes\n`);
+      process.stderr.write(`harness: ${signal}, stopping child processes\n`);
       killAllChildren();
       process.exit(130);
     });
