@@ -10,6 +10,8 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { observedDownload } from '../core/metrics/observed-download.js';
+import { type RunningProcessMetrics, startProcessMetrics } from '../core/metrics/start-process-metrics.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
@@ -55,6 +57,8 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  * 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
+  // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
+  const metrics = await startProcessMetrics(config, { rounds: true }, new JsonLogger(io.stderr, { process: 'fetch' }));
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet)
     io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
@@ -74,7 +78,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     maxRedirects: 5,
     userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
   });
-  const parts = { config, io, store, downloader, index };
+  const parts = { config, io, store, downloader, index, metrics };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
   const server =
@@ -100,6 +104,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
   } finally {
     await server?.close();
     await downloader.close();
+    await metrics?.close();
   }
 }
 
@@ -110,6 +115,7 @@ interface FetchParts {
   store: ImageStore;
   downloader: Downloader;
   index: MetadataIndex;
+  metrics: RunningProcessMetrics | undefined;
 }
 
 /** How often a long round saves the metadata index, so a crash loses at most this much revalidation state. */
@@ -140,7 +146,7 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
   }
 }
 
-async function fetchRound({ config, io, store, downloader, index }: FetchParts): Promise<RoundSummary> {
+async function fetchRound({ config, io, store, downloader, index, metrics }: FetchParts): Promise<RoundSummary> {
   const source = await openListSource(config.list, io.stdin as never);
   const reporter = new ProgressReporter({
     listName: source.name,
@@ -152,15 +158,16 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
     void countListEntries(config.list).then((count) => reporter.expectEntries(count));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   let summary: RoundSummary;
+  const download = async (url: string, options: { signal: AbortSignal; onBodyReceived: () => void }) => {
+    const { image, metadata } = await downloader.download(url, index.get(url), options);
+    index.set(metadata);
+    return image;
+  };
   try {
     summary = await runRound({
       listName: config.list,
       entries: readUrlList(source),
-      download: async (url, options) => {
-        const { image, metadata } = await downloader.download(url, index.get(url), options);
-        index.set(metadata);
-        return image;
-      },
+      download: metrics === undefined ? download : observedDownload(download, metrics.downloads, config.retries),
       recordFailure: (url, error) => index.recordFailure(url, error),
       concurrency: config.concurrency,
       retries: config.retries,
@@ -172,6 +179,7 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
     reporter.finish();
     await saveIndex(index, io);
   }
+  metrics?.rounds?.observeRound(summary);
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
     await store

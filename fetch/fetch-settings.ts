@@ -1,5 +1,6 @@
 import { concurrencySetting, downloadSettings, duration, integer } from '../core/config/download-settings.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 import { webAppSettings } from '../web/web-settings.js';
 
 /** Everything `image-loader fetch` accepts: the download core's settings plus the round's own. */
@@ -31,6 +32,7 @@ export const fetchSettings = {
     parse: (text) => (text.trim() === '' ? undefined : text.trim()),
   }),
   ...webAppSettings,
+  ...metricsSettings,
   json: switchSetting({
     flag: 'json',
     env: 'IMAGE_LOADER_JSON',

@@ -16,6 +16,7 @@ import { HostLeases } from '../core/fleet/host-leases.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { createDownloadJobProcessor, type DownloadJobResult } from './download-job.js';
@@ -38,6 +39,8 @@ export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerC
  */
 export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<number> {
   const log = new JsonLogger(io.stdout, { process: 'worker', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2) before anything else is opened.
+  const metrics = await startProcessMetrics(config, { rounds: false }, log);
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0) log.info('removed temp files left by an interrupted run', { removedTempFiles });
   const keys = new FleetKeys(config.prefix);
@@ -65,6 +68,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     log,
     retries: config.retries,
     abandon: abandon.signal,
+    metrics: metrics?.downloads,
   });
 
   const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {
@@ -104,6 +108,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   await downloader.close();
   await leases.close();
   await redis.quit().catch(() => redis.disconnect());
+  await metrics?.close();
   log.info('worker stopped');
   return EXIT_OK;
 }

@@ -13,6 +13,7 @@ const DEFAULTS: DashboardConfig = {
   allowActions: false,
   user: undefined,
   passwordFile: undefined,
+  metricsTokenFile: undefined,
   password: undefined,
 };
 
