@@ -13,6 +13,7 @@ import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { coordinatorSettings } from './coordinator-settings.js';
@@ -47,6 +48,8 @@ export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): Co
  */
 export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): Promise<number> {
   const log = new JsonLogger(io.stdout, { process: 'coordinator', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2). Process metrics only: the rounds are the dashboard's.
+  const metrics = await startProcessMetrics(config, { downloads: false, rounds: false }, log);
   const store =
     config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
   const keys = new FleetKeys(config.prefix);
@@ -102,6 +105,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   await rounds.close();
   await downloads.close();
   await redis.quit().catch(() => redis.disconnect());
+  await metrics?.close();
   log.info('coordinator stopped');
   return EXIT_OK;
 }

@@ -1,10 +1,12 @@
 import { duration } from '../core/config/download-settings.js';
 import { valueSetting } from '../core/config/setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 
 /** Everything `image-loader coordinator` accepts. */
 export const coordinatorSettings = {
   ...fleetSettings,
+  ...metricsSettings,
   list: valueSetting<string | undefined>({
     flag: 'list',
     env: 'IMAGE_LOADER_LIST',

@@ -58,7 +58,11 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
   // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
-  const metrics = await startProcessMetrics(config, { rounds: true }, new JsonLogger(io.stderr, { process: 'fetch' }));
+  const metrics = await startProcessMetrics(
+    config,
+    { downloads: true, rounds: true },
+    new JsonLogger(io.stderr, { process: 'fetch' }),
+  );
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet)
     io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
@@ -167,7 +171,8 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
     summary = await runRound({
       listName: config.list,
       entries: readUrlList(source),
-      download: metrics === undefined ? download : observedDownload(download, metrics.downloads, config.retries),
+      download:
+        metrics?.downloads === undefined ? download : observedDownload(download, metrics.downloads, config.retries),
       recordFailure: (url, error) => index.recordFailure(url, error),
       concurrency: config.concurrency,
       retries: config.retries,

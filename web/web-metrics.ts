@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../core/metrics/default-metrics.js';
 
 /** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
 export class WebMetrics {
@@ -37,6 +38,6 @@ export class WebMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'image_loader_web_' });
+    collectProcessMetrics(this.registry, 'image_loader_web_');
   }
 }

@@ -40,7 +40,7 @@ export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerC
 export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<number> {
   const log = new JsonLogger(io.stdout, { process: 'worker', host: hostname(), pid: process.pid });
   // First: a --metrics-port in use stops start-up (exit 2) before anything else is opened.
-  const metrics = await startProcessMetrics(config, { rounds: false }, log);
+  const metrics = await startProcessMetrics(config, { downloads: true, rounds: false }, log);
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0) log.info('removed temp files left by an interrupted run', { removedTempFiles });
   const keys = new FleetKeys(config.prefix);

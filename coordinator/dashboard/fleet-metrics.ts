@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { RoundLedger } from '../../core/fleet/round-ledger.js';
+import { collectProcessMetrics } from '../../core/metrics/default-metrics.js';
 import { RoundMetrics } from '../../core/metrics/round-metrics.js';
 import { roundResult } from '../../core/metrics/round-outcomes.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
@@ -48,7 +49,7 @@ export class FleetMetrics {
   private shownRound: string | undefined;
 
   constructor(private readonly sources: FleetMetricsSources) {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
   }
 
   /** The exposition text, after reading the fleet's state (never throws for Redis). */

@@ -1,6 +1,6 @@
 import type { JsonLogger } from '../log/json-logger.js';
 import { startMetricsServer } from './metrics-server.js';
-import { ProcessMetrics } from './process-metrics.js';
+import { ProcessMetrics, type ProcessMetricsOptions } from './process-metrics.js';
 
 /** A process's metrics and the server that exports them. */
 export interface RunningProcessMetrics extends ProcessMetrics {
@@ -14,7 +14,7 @@ export interface RunningProcessMetrics extends ProcessMetrics {
  */
 export async function startProcessMetrics(
   config: { metricsPort: number | undefined; metricsHost: string },
-  options: { rounds: boolean },
+  options: ProcessMetricsOptions,
   log: JsonLogger | undefined,
 ): Promise<RunningProcessMetrics | undefined> {
   if (config.metricsPort === undefined) return undefined;

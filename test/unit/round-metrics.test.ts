@@ -71,7 +71,7 @@ describe('metrics after rounds of known outcomes (stored, unchanged, fresh, a 40
     origin.set('/stall.png', { kind: 'stall', sent: images.a1.subarray(0, 10), contentLength: 5000 });
     const { store } = await ImageStore.open(dir.path);
     const downloader = new Downloader(store, settings);
-    const metrics = new ProcessMetrics({ rounds: true });
+    const metrics = new ProcessMetrics({ downloads: true, rounds: true });
     const index = new Map<string, UrlMetadata>();
     const urls = ['/a.png', '/b.png', '/c.png', '/missing.png', '/stall.png'].map((path) => `${origin.url}${path}`);
     const round = async (): Promise<RoundSummary> => {
@@ -86,7 +86,7 @@ describe('metrics after rounds of known outcomes (stored, unchanged, fresh, a 40
             index.set(url, metadata);
             return image;
           },
-          metrics.downloads,
+          metrics.downloads!,
           0,
         ),
         concurrency: 4,
