@@ -102,7 +102,7 @@ describe('a real Prometheus scrapes a coordinator, a dashboard, two workers and 
   });
 
   /** The single value of `expr` once Prometheus has it (scrapes come every second). */
-  const valueOf = async (expr: string, expected: number): Promise<void> => {
+  const seriesEquals = async (expr: string, expected: number): Promise<void> => {
     let last: unknown;
     await waitFor(
       async () => {
@@ -118,7 +118,7 @@ describe('a real Prometheus scrapes a coordinator, a dashboard, two workers and 
   };
 
   it('has every target up, and the shipped rules loaded', async () => {
-    await valueOf('count(up == 1)', 5);
+    await seriesEquals('count(up == 1)', 5);
     const rules = await prometheus.get<{ groups: Array<{ name: string; rules: Array<{ name: string }> }> }>(
       '/api/v1/rules',
     );
@@ -139,37 +139,37 @@ describe('a real Prometheus scrapes a coordinator, a dashboard, two workers and 
     assert.deepEqual([summary.counts.downloaded, summary.counts.failed], [6, 2], 'the round as planned');
     const outcomes = roundOutcomes(summary);
     for (const [outcome, count] of Object.entries(outcomes))
-      await valueOf(`image_loader_last_round_urls{outcome="${outcome}"}`, count);
+      await seriesEquals(`image_loader_last_round_urls{outcome="${outcome}"}`, count);
     for (const [code, count] of Object.entries(summary.failuresByCode))
-      await valueOf(`image_loader_last_round_failures{code="${code}"}`, count);
-    await valueOf('count(image_loader_last_round_failures)', Object.keys(summary.failuresByCode).length);
-    await valueOf('image_loader_rounds_total{result="complete"}', 1);
-    await valueOf('image_loader_rounds_total{result="aborted"}', 0);
-    await valueOf('image_loader_last_round_completed_timestamp_seconds', Date.parse(summary.finishedAt) / 1000);
-    await valueOf('image_loader_last_round_duration_seconds', summary.durationMs / 1000);
+      await seriesEquals(`image_loader_last_round_failures{code="${code}"}`, count);
+    await seriesEquals('count(image_loader_last_round_failures)', Object.keys(summary.failuresByCode).length);
+    await seriesEquals('image_loader_rounds_total{result="complete"}', 1);
+    await seriesEquals('image_loader_rounds_total{result="aborted"}', 0);
+    await seriesEquals('image_loader_last_round_completed_timestamp_seconds', Date.parse(summary.finishedAt) / 1000);
+    await seriesEquals('image_loader_last_round_duration_seconds', summary.durationMs / 1000);
     for (const state of ['waiting', 'active', 'delayed', 'failed'])
-      await valueOf(`image_loader_queue_jobs{state="${state}"}`, 0);
-    await valueOf('image_loader_workers', 2);
-    await valueOf('image_loader_redis_up', 1);
+      await seriesEquals(`image_loader_queue_jobs{state="${state}"}`, 0);
+    await seriesEquals('image_loader_workers', 2);
+    await seriesEquals('image_loader_redis_up', 1);
   });
 
   it("finds the workers' download series adding up to the round", async () => {
-    await valueOf('sum(image_loader_downloads_total{outcome="stored"})', summary.counts.downloaded);
-    await valueOf('sum(image_loader_downloads_total{outcome="failed",code="IMG_ERR_HTTP_STATUS"})', 1);
-    await valueOf('sum(image_loader_download_bytes_total)', summary.bytesTransferred);
-    await valueOf('sum(image_loader_downloads_in_flight)', 0);
+    await seriesEquals('sum(image_loader_downloads_total{outcome="stored"})', summary.counts.downloaded);
+    await seriesEquals('sum(image_loader_downloads_total{outcome="failed",code="IMG_ERR_HTTP_STATUS"})', 1);
+    await seriesEquals('sum(image_loader_download_bytes_total)', summary.bytesTransferred);
+    await seriesEquals('sum(image_loader_downloads_in_flight)', 0);
     // Every URL but the invalid line was one attempt on a worker.
-    await valueOf('sum(image_loader_download_duration_seconds_count)', 7);
-    await valueOf('sum(image_loader_host_lease_wait_seconds_count)', 7);
-    await valueOf('count(process_cpu_seconds_total{job="image-loader-worker"})', 2);
-    await valueOf('count(process_cpu_seconds_total{job="image-loader-coordinator"})', 1);
+    await seriesEquals('sum(image_loader_download_duration_seconds_count)', 7);
+    await seriesEquals('sum(image_loader_host_lease_wait_seconds_count)', 7);
+    await seriesEquals('count(process_cpu_seconds_total{job="image-loader-worker"})', 2);
+    await seriesEquals('count(process_cpu_seconds_total{job="image-loader-coordinator"})', 1);
   });
 
   it("finds the web node's series: a healthy, fresh store", async () => {
     // The web node's store gauges are as of its last health check: a load balancer asks /healthz all the time.
     assert.equal((await rawRequest(web.port, '/healthz')).status, 200);
-    await valueOf('image_loader_store_healthy', 1);
-    await valueOf('count(image_loader_web_requests_total{job="image-loader-web"}) > 0', 1);
+    await seriesEquals('image_loader_store_healthy', 1);
+    await seriesEquals('count(image_loader_web_requests_total{job="image-loader-web"}) > 0', 1);
   });
 
   it('promtool check metrics passes on the dashboard, a worker and the coordinator', async (t) => {
@@ -211,9 +211,9 @@ describe('a real Prometheus scrapes a coordinator, a dashboard, two workers and 
       new RegExp(`^image_loader_last_round_urls\\{outcome="stored"\\} ${summary.counts.downloaded}$`, 'm'),
     );
     assert.match(text, /^image_loader_workers 2$/m);
-    await valueOf('image_loader_redis_up', 0);
+    await seriesEquals('image_loader_redis_up', 0);
     // Back up, so that every process stops at once (a worker's close waits for Redis).
     await redis.start();
-    await valueOf('image_loader_redis_up', 1);
+    await seriesEquals('image_loader_redis_up', 1);
   });
 });
