@@ -60,7 +60,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
   // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
   const metrics = await startProcessMetrics(
     config,
-    { downloads: true, rounds: true },
+    { downloads: true, rounds: true, exportedElsewhere: config.servePort !== undefined },
     new JsonLogger(io.stderr, { process: 'fetch' }),
   );
   const { store, removedTempFiles } = await ImageStore.open(config.store);
@@ -95,6 +95,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
           staleFactor: config.staleFactor,
           everyMs: config.everyMs ?? 300_000,
           log: new JsonLogger(io.stderr, { process: 'fetch-serve' }),
+          otherMetrics: metrics === undefined ? [] : [metrics.registry],
         });
   try {
     if (config.everyMs !== undefined) {

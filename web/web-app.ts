@@ -89,7 +89,7 @@ export function createWebApp(parts: WebAppParts): Express {
   });
 
   app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.text());
   });
 
   const listing = serveIndex(layout.root, { view: 'details', hidden: false, icons: false });

@@ -37,7 +37,17 @@ export class WebMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /**
+   * @param others registries exported beside this one at /metrics (`fetch --serve`: its round and download
+   * metrics); their metric names must differ from the web node's.
+   */
+  constructor(private readonly others: Registry[] = []) {
     collectProcessMetrics(this.registry, 'image_loader_web_');
+  }
+
+  /** The exposition text of this registry and the others. */
+  async text(): Promise<string> {
+    const texts = await Promise.all([this.registry, ...this.others].map((registry) => registry.metrics()));
+    return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
   }
 }

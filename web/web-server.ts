@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { StoreProbe } from './store-probe.js';
@@ -14,6 +15,8 @@ export interface WebServerOptions {
   /** The round interval to assume when the store has no heartbeat. */
   everyMs: number;
   log: JsonLogger;
+  /** Registries exported beside the web node's at /metrics (`fetch --serve`: its round and download metrics). */
+  otherMetrics?: Registry[] | undefined;
 }
 
 export interface WebServer {
@@ -36,7 +39,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     options.log,
   );
   probe.start();
-  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(), probe });
+  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(options.otherMetrics), probe });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(options.port, options.host, () => resolve(listening));
     listening.once('error', reject);

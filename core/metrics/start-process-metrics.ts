@@ -8,16 +8,21 @@ export interface RunningProcessMetrics extends ProcessMetrics {
 }
 
 /**
- * Starts `--metrics-port` when it is set (undefined otherwise): the
- * registry, and its server on `--metrics-host`. Throws
+ * Starts `--metrics-port` when it is set: the registry, and its server on
+ * `--metrics-host`. Without the port: undefined, or with `exportedElsewhere` the
+ * registry alone (for a caller that exports it elsewhere). Throws
  * IMG_ERR_INVALID_CONFIG when the port cannot be listened on.
  */
 export async function startProcessMetrics(
   config: { metricsPort: number | undefined; metricsHost: string },
-  options: ProcessMetricsOptions,
+  options: ProcessMetricsOptions & { exportedElsewhere?: boolean },
   log: JsonLogger | undefined,
 ): Promise<RunningProcessMetrics | undefined> {
-  if (config.metricsPort === undefined) return undefined;
+  if (config.metricsPort === undefined) {
+    return options.exportedElsewhere === true
+      ? Object.assign(new ProcessMetrics(options), { close: async () => {} })
+      : undefined;
+  }
   const metrics = new ProcessMetrics(options);
   const server = await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
   log?.info('metrics listening', {

@@ -82,6 +82,46 @@ describe('alert rules and metric endpoints, checked by promtool', () => {
     }
   });
 
+  test('fetch --every --serve: the round and download metrics beside the web metrics on the served port', async (t) => {
+    const list = join(dir.path, 'serve-list.txt');
+    await writeFile(list, `${origin.url}/a.png\n`);
+    const fetch = startCli(
+      ['fetch', list, '--store', join(dir.path, 'store'), '--allow-private', '--every', '1h'].concat([
+        '--serve',
+        '0',
+        '--serve-host',
+        '127.0.0.1',
+      ]),
+      { timeoutMs: 30_000 },
+    );
+    try {
+      let port = 0;
+      await waitFor(
+        () => {
+          const line = fetch
+            .output()
+            .stderr.split('\n')
+            .find((text) => text.includes('"web server listening"'));
+          if (line !== undefined) port = (JSON.parse(line) as { port: number }).port;
+          return port > 0 && /unchanged/.test(fetch.output().stdout);
+        },
+        20_000,
+        `fetch --serve and its first round; stderr: ${fetch.output().stderr}`,
+      );
+      const text = (await rawRequest(port, '/metrics')).body.toString();
+      assert.match(text, /^image_loader_rounds_total\{result="complete"\} 1$/m);
+      assert.match(text, /^image_loader_last_round_urls\{outcome="unchanged"\} 1$/m);
+      assert.match(text, /^image_loader_downloads_total\{outcome="unchanged"\} 1$/m);
+      assert.ok(text.includes('# TYPE image_loader_web_requests_total counter'), 'the web metrics are there too');
+      if (!PROMTOOL) return t.skip(SKIP_REASON);
+      const checked = promtool(['check', 'metrics'], text);
+      assert.equal(checked.code, 0, checked.output);
+    } finally {
+      fetch.child.kill('SIGTERM');
+      assert.equal((await fetch.done).code, 0);
+    }
+  });
+
   test('the web node: promtool check metrics passes on its /metrics', async (t) => {
     const node = await startWebNode(join(dir.path, 'store'));
     try {
