@@ -47,6 +47,8 @@ export class FleetMetrics {
   /** Round ids of the history as last read: a round not among them is new, and counted once. */
   private seenRounds = new Set<string>();
   private shownRound: string | undefined;
+  /** The newest round id when the history was last read: a scrape reads the history only when it changed. */
+  private lastReadRound: string | undefined;
 
   constructor(private readonly sources: FleetMetricsSources) {
     collectProcessMetrics(this.registry);
@@ -70,13 +72,13 @@ export class FleetMetrics {
     try {
       const [history, counts, workers] = await Promise.race([
         Promise.all([
-          this.sources.ledger.history(HISTORY_ROUNDS),
+          this.newHistory(),
           this.sources.downloads.getJobCounts(...QUEUE_STATES),
           this.sources.downloads.getWorkersCount(),
         ]),
         timeout,
       ]);
-      this.showHistory(history);
+      if (history !== undefined) this.showHistory(history);
       for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state] ?? 0);
       this.workers.set(workers);
       this.redisUp.set(1);
@@ -85,6 +87,15 @@ export class FleetMetrics {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The history, newest first, when a round has finished since it was last read (undefined otherwise). */
+  private async newHistory(): Promise<RoundSummary[] | undefined> {
+    const lastId = await this.sources.ledger.lastRoundId();
+    if (lastId === this.lastReadRound) return undefined;
+    const history = await this.sources.ledger.history(HISTORY_ROUNDS);
+    this.lastReadRound = lastId;
+    return history;
   }
 
   /** `history` newest first. */
