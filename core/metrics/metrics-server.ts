@@ -43,6 +43,8 @@ export async function startMetricsServer(registry: Registry, host: string, port:
       { cause: error },
     );
   }
+  // The process's own work keeps it running; metrics alone must not keep a process that failed to start from exiting.
+  server.unref();
   const address = server.address() as AddressInfo;
   return {
     address: address.address,

@@ -157,6 +157,17 @@ describe('alert rules and metric endpoints, checked by promtool', () => {
           args[0],
         );
       }
+      // Listening for metrics does not keep a process that cannot start from exiting.
+      await writeFile(join(dir.path, 'a-file'), '');
+      for (const command of ['fetch', 'worker']) {
+        const args =
+          command === 'fetch'
+            ? ['fetch', list, '--store', join(dir.path, 'a-file', 'store'), '--metrics-port', '0']
+            : ['worker', '--store', join(dir.path, 'a-file', 'store'), '--metrics-port', '0'];
+        const failed = await runCli(args, { timeoutMs: 20_000 });
+        assert.equal(failed.code, 2, `${command}: ${failed.stderr}`);
+        assert.match(failed.stderr, /IMG_ERR_STORE/);
+      }
       const bad = await runCli(['worker', '--store', join(dir.path, 'store'), '--metrics-host', 'nowhere'], {
         timeoutMs: 20_000,
       });
