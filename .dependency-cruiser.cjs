@@ -1,7 +1,8 @@
 // Import direction between folders (npm run lint). The design's layers, lowest first:
 //   core/{errors,log,config,image,html,service} → core/list, core/store → core/download → core/round → core/fleet
-//   → fetch, worker, coordinator, web → cli.  Tests, bench and examples may import anything; harness/ anything
-//   but tests, bench and examples; the product never imports harness/, tests, bench or examples.
+//   → core/metrics (the metrics' names, for fetch, worker and the dashboard) → fetch, worker, coordinator, web → cli.
+//   Tests, bench and examples may import anything; harness/ anything but tests, bench and examples; the product
+//   never imports harness/, tests, bench or examples.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layers = [
   [
@@ -12,7 +13,8 @@ const layers = [
   ['core/store/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
   ['core/download/', ['core/(round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
   ['core/round/', ['core/fleet/', '^(fetch|worker|coordinator|web|cli)/']],
-  ['core/fleet/', ['^(fetch|worker|coordinator|web|cli)/']],
+  ['core/fleet/', ['core/metrics/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/metrics/', ['core/fleet/', '^(fetch|worker|coordinator|web|cli)/']],
   ['^web/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|cli)/']],
   ['^(worker|coordinator)/', ['^(fetch|cli)/']],
   ['^fetch/', ['^(worker|coordinator|cli)/']],

@@ -14,6 +14,7 @@ import { PruneLock } from '../core/fleet/prune-lock.js';
 import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
 import { type Closable, closeAll } from '../core/service/close-all.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
@@ -56,6 +57,10 @@ export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): Co
 export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): Promise<number> {
   armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'coordinator', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2). Process metrics only: the rounds are the dashboard's.
+  const metrics = await startProcessMetrics(config, { downloads: false, rounds: false }, log);
+  const metricsServer: Closable[] =
+    metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }];
   const store =
     config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
   const keys = new FleetKeys(config.prefix);
@@ -71,6 +76,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
     await unlessStopped(io.signal, ensureRoundSchedule(redis, rounds, keys, config.everyMs, log));
   } catch (error) {
     await closeAll(queues, CLOSE_GRACE_MS, log);
+    await closeAll(metricsServer, CLOSE_GRACE_MS, log);
     await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
     if (!(error instanceof StopRequestedError)) throw error;
     log.info('coordinator stopped before it started');
@@ -130,6 +136,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   );
   await closeAll(queues, CLOSE_GRACE_MS, log);
   await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
+  await closeAll(metricsServer, CLOSE_GRACE_MS, log);
   log.info('coordinator stopped');
   return EXIT_OK;
 }

@@ -2,11 +2,13 @@ import { everySetting } from '../core/config/every-setting.js';
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 import { pruneSettings } from '../core/store/prune-settings.js';
 
 /** Everything `image-loader coordinator` accepts. */
 export const coordinatorSettings = {
   ...fleetSettings,
+  ...metricsSettings,
   list: valueSetting<string | undefined>({
     flag: 'list',
     env: 'IMAGE_LOADER_LIST',

@@ -10,6 +10,8 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { observedDownload } from '../core/metrics/observed-download.js';
+import { type RunningProcessMetrics, startProcessMetrics } from '../core/metrics/start-process-metrics.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
@@ -59,6 +61,12 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
   armStopWatchdog(io.signal, config.stopTimeoutMs);
+  // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
+  const metrics = await startProcessMetrics(
+    config,
+    { downloads: true, rounds: true, exportedElsewhere: config.servePort !== undefined },
+    new JsonLogger(io.stderr, { process: 'fetch' }),
+  );
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet)
     io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
@@ -78,7 +86,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     maxRedirects: 5,
     userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
   });
-  const parts = { config, io, store, downloader, index };
+  const parts = { config, io, store, downloader, index, metrics };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
   const server =
@@ -91,6 +99,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
           staleFactor: config.staleFactor,
           everyMs: config.everyMs ?? 300_000,
           log: new JsonLogger(io.stderr, { process: 'fetch-serve' }),
+          otherMetrics: metrics === undefined ? [] : [metrics.registry],
         });
   try {
     if (config.everyMs !== undefined) {
@@ -103,7 +112,13 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     return EXIT_OK;
   } finally {
     await server?.close(config.stopTimeoutMs);
-    await closeAll([{ name: 'downloader', close: () => downloader.close() }], config.stopTimeoutMs);
+    await closeAll(
+      [
+        { name: 'downloader', close: () => downloader.close() },
+        ...(metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }]),
+      ],
+      config.stopTimeoutMs,
+    );
   }
 }
 
@@ -114,6 +129,7 @@ interface FetchParts {
   store: ImageStore;
   downloader: Downloader;
   index: MetadataIndex;
+  metrics: RunningProcessMetrics | undefined;
 }
 
 /** How often a long round saves the metadata index, so a crash loses at most this much revalidation state. */
@@ -145,7 +161,7 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
   }
 }
 
-async function fetchRound({ config, io, store, downloader, index }: FetchParts): Promise<RoundSummary> {
+async function fetchRound({ config, io, store, downloader, index, metrics }: FetchParts): Promise<RoundSummary> {
   const source = await openListSource(config.list, io.stdin as never, io.signal);
   const reporter = new ProgressReporter({
     listName: source.name,
@@ -158,15 +174,17 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   const listed = new Set<string>();
   let summary: RoundSummary;
+  const download = async (url: string, options: { signal: AbortSignal; onBodyReceived: () => void }) => {
+    const { image, metadata } = await downloader.download(url, index.get(url), options);
+    index.set(metadata);
+    return image;
+  };
   try {
     summary = await runRound({
       listName: config.list,
       entries: noteListedUrls(readUrlList(source), listed),
-      download: async (url, options) => {
-        const { image, metadata } = await downloader.download(url, index.get(url), options);
-        index.set(metadata);
-        return image;
-      },
+      download:
+        metrics?.downloads === undefined ? download : observedDownload(download, metrics.downloads, config.retries),
       recordFailure: (url, error) => index.recordFailure(url, error),
       concurrency: config.concurrency,
       retries: config.retries,
@@ -192,6 +210,7 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
       });
   }
 
+  metrics?.rounds?.observeRound(summary);
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));
   else if (summary.counts.failed > 0) io.stderr.write(formatHumanSummary(summary, store.layout.root));

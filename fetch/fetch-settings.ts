@@ -2,6 +2,7 @@ import { concurrencySetting, downloadSettings, integer } from '../core/config/do
 import { everySetting } from '../core/config/every-setting.js';
 import { switchSetting, valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 import { pruneSettings } from '../core/store/prune-settings.js';
 import { webAppSettings } from '../web/web-settings.js';
 
@@ -33,6 +34,7 @@ export const fetchSettings = {
   }),
   ...webAppSettings,
   ...pruneSettings,
+  ...metricsSettings,
   json: switchSetting({
     flag: 'json',
     env: 'IMAGE_LOADER_JSON',

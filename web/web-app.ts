@@ -46,7 +46,7 @@ export function createWebApp(parts: WebAppParts): Express {
     res.json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
   });
   app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.text());
   });
   app.use(storeRoute(layout, new FolderListings(layout.root, metrics), log));
   // serve-index passes on a folder that vanished between our look and its own (a store being replaced).

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
@@ -16,6 +17,8 @@ export interface WebServerOptions {
   /** The round interval to assume when the store has no heartbeat. */
   everyMs: number;
   log: JsonLogger;
+  /** Registries exported beside the web node's at /metrics (`fetch --serve`: its round and download metrics). */
+  otherMetrics?: Registry[] | undefined;
 }
 
 export interface WebServer {
@@ -40,7 +43,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   );
   probe.start();
   const usage = new StoreUsageReader(layout);
-  const app = createWebApp({ layout, log: options.log, metrics: new WebMetrics(() => usage.read()), probe });
+  const app = createWebApp({
+    layout,
+    log: options.log,
+    metrics: new WebMetrics(() => usage.read(), options.otherMetrics),
+    probe,
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(options.port, options.host, () => resolve(listening));
     listening.once('error', reject);

@@ -16,7 +16,8 @@ import { HostLeases } from '../core/fleet/host-leases.js';
 import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
-import { closeAll, settlesWithin } from '../core/service/close-all.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
+import { type Closable, closeAll, settlesWithin } from '../core/service/close-all.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { StopRequestedError, unlessStopped } from '../core/service/unless-stopped.js';
@@ -48,6 +49,10 @@ export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerC
 export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<number> {
   armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'worker', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2) before anything else is opened.
+  const metrics = await startProcessMetrics(config, { downloads: true, rounds: false }, log);
+  const metricsServer: Closable[] =
+    metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }];
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0) log.info('removed temp files left by an interrupted run', { removedTempFiles });
   const keys = new FleetKeys(config.prefix);
@@ -66,6 +71,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     );
   } catch (error) {
     await closeAll(connections, CLOSE_GRACE_MS, log);
+    await closeAll(metricsServer, CLOSE_GRACE_MS, log);
     if (!(error instanceof StopRequestedError)) throw error;
     log.info('worker stopped before it started');
     return EXIT_OK;
@@ -87,6 +93,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     log,
     retries: config.retries,
     abandon: abandon.signal,
+    metrics: metrics?.downloads,
   });
 
   const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {
@@ -133,6 +140,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     log,
   );
   await closeAll(connections, CLOSE_GRACE_MS, log);
+  await closeAll(metricsServer, CLOSE_GRACE_MS, log);
   log.info('worker stopped');
   return EXIT_OK;
 }

@@ -2,11 +2,13 @@ import { concurrencySetting, downloadSettings, integer } from '../core/config/do
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 
 /** Everything `image-loader worker` accepts: the download core's settings (as in fetch), the fleet's, and its own. */
 export const workerSettings = {
   ...downloadSettings,
   ...fleetSettings,
+  ...metricsSettings,
   concurrency: concurrencySetting,
   fleetPerHost: valueSetting<number>({
     flag: 'fleet-per-host',

@@ -19,6 +19,8 @@ import { armStopWatchdog } from '../../core/service/stop-watchdog.js';
 import type { Credentials } from './basic-auth.js';
 import { createDashboardApp } from './dashboard-app.js';
 import { DASHBOARD_PASSWORD_ENV, type DashboardConfig } from './dashboard-settings.js';
+import { FleetMetrics } from './fleet-metrics.js';
+import { readMetricsToken } from './metrics-token.js';
 
 export { parseDashboardArgs } from './dashboard-settings.js';
 
@@ -36,15 +38,20 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'dashboard', host: hostname(), pid: process.pid });
   const credentials = await loadCredentials(config);
+  const metricsToken = await readMetricsToken(config.metricsTokenFile);
   const redis = await connectRedis(config, 'service', `image-loader-dashboard-${hostname()}-${process.pid}`, log);
   // skipMetasUpdate: looking at a queue must not write to it (BullMQ otherwise stores its version in the queue's meta).
   const queueOptions = { connection: redis, prefix: config.prefix, skipMetasUpdate: true };
   const queues = [new Queue(ROUNDS_QUEUE, queueOptions), new Queue(DOWNLOADS_QUEUE, queueOptions)];
   for (const queue of queues) queue.on('error', () => {}); // the connection's own handler reports outages
+  const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
+  const redisReady = (): boolean => redis.status === 'ready';
   const app = createDashboardApp({
     queues,
-    ledger: new RoundLedger(redis, new FleetKeys(config.prefix)),
-    redisReady: () => redis.status === 'ready',
+    ledger,
+    metrics: new FleetMetrics({ ledger, downloads: queues[1]!, redisReady, timeoutMs: 3000 }),
+    metricsToken,
+    redisReady,
     credentials,
     allowActions: config.allowActions,
     log,

@@ -62,6 +62,14 @@ export const dashboardSettings = {
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
   stopTimeoutMs: stopTimeoutSetting,
+  metricsTokenFile: valueSetting<string | undefined>({
+    flag: 'metrics-token-file',
+    env: 'IMAGE_LOADER_DASHBOARD_METRICS_TOKEN_FILE',
+    default: undefined,
+    expected: 'a file path',
+    help: 'File holding a bearer token (one line) that opens /metrics alone to a scraper, without the credentials.',
+    parse: (text) => (text.trim() === '' ? undefined : text),
+  }),
 };
 
 export type DashboardConfig = SettingValues<typeof dashboardSettings> & {

@@ -39,6 +39,8 @@ export interface RoundSummary {
     total: number;
     downloaded: number;
     unchanged: number;
+    /** Of `unchanged`, how many were not asked for at all: the stored copy was still fresh (absent in older summaries). */
+    fresh?: number;
     failed: number;
     /** Of `failed`, how many were invalid list lines. */
     invalidLines: number;
@@ -102,6 +104,7 @@ export function summarizeRound(parts: {
     total: entries.length + omittedInvalid,
     downloaded: 0,
     unchanged: 0,
+    fresh: 0,
     failed: omittedInvalid,
     invalidLines: parts.invalidLines,
     duplicates: parts.duplicates.length + omittedDuplicates,
@@ -109,6 +112,7 @@ export function summarizeRound(parts: {
   const failuresByCode: Record<string, number> = { ...omittedByCode };
   for (const entry of entries) {
     counts[entry.status]++;
+    if (entry.status === 'unchanged' && entry.attempts === 0) counts.fresh++;
     if (entry.status === 'failed') {
       const code = entry.error?.code ?? 'unknown';
       failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;

@@ -49,6 +49,7 @@ describe('fetch: a round of good images', () => {
       total: images.size,
       downloaded: images.size,
       unchanged: 0,
+      fresh: 0,
       failed: 0,
       invalidLines: 0,
       duplicates: 0,

@@ -89,6 +89,7 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
       total: images.size + 2,
       downloaded: images.size,
       unchanged: 0,
+      fresh: 0,
       failed: 2,
       invalidLines: 1,
       duplicates: 1,

@@ -232,6 +232,7 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
       total: IMAGES.size,
       downloaded: IMAGES.size,
       unchanged: 0,
+      fresh: 0,
       failed: 0,
       invalidLines: 0,
       duplicates: 0,

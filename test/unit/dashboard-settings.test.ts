@@ -14,6 +14,7 @@ const DEFAULTS: DashboardConfig = {
   user: undefined,
   passwordFile: undefined,
   stopTimeoutMs: 30_000,
+  metricsTokenFile: undefined,
   password: undefined,
 };
 
