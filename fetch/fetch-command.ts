@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
-import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
@@ -13,6 +12,7 @@ import { JsonLogger } from '../core/log/json-logger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
+import { storeSettleSteps } from '../core/round/settle-url.js';
 import { untilAborted } from '../core/service/service-io.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
@@ -69,11 +69,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     io.stderr.write(
       `warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`,
     );
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
+  const downloader = new Downloader(store, config);
   const parts = { config, io, store, downloader, index };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
@@ -156,12 +152,7 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
     summary = await runRound({
       listName: config.list,
       entries: readUrlList(source),
-      download: async (url, options) => {
-        const { image, metadata } = await downloader.download(url, index.get(url), options);
-        index.set(metadata);
-        return image;
-      },
-      recordFailure: (url, error) => index.recordFailure(url, error),
+      ...storeSettleSteps(downloader, index),
       concurrency: config.concurrency,
       retries: config.retries,
       signal: io.signal,

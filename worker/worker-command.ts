@@ -46,11 +46,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   subscriber.on('error', () => {});
   await checkRedisSetup(redis, log);
 
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
+  const downloader = new Downloader(store, config);
   const ledger = new RoundLedger(redis, keys);
   // Leases live as long as job locks: a killed worker's jobs and its turns at their hosts come free together.
   const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.stalledIntervalMs);
