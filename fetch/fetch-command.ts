@@ -9,6 +9,7 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { completeRound } from '../core/round/complete-round.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
@@ -165,14 +166,12 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
-    await store
-      .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
-      .catch((error: NodeJS.ErrnoException) => {
-        // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
-        io.stderr.write(
-          `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`,
-        );
-      });
+    await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
+      // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
+      io.stderr.write(
+        `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`,
+      );
+    });
   }
 
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
