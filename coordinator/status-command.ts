@@ -7,7 +7,7 @@ import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { statusCommandSettings } from './operator-settings.js';
-import { formatRoundProgress, type RoundProgress, roundProgress } from './round-progress.js';
+import { formatRoundProgress, type RoundProgress, readRoundProgress } from './round-progress.js';
 
 export type StatusConfig = SettingValues<typeof statusCommandSettings>;
 
@@ -29,15 +29,7 @@ export async function runStatus(config: StatusConfig, io: OperatorIo): Promise<n
   const redis = await connectRedis(config, 'command', 'image-loader-status');
   try {
     const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
-    const current = await ledger.current();
-    const progress =
-      current === undefined
-        ? undefined
-        : roundProgress(
-            current,
-            await ledger.pendingCount(current.roundId),
-            await ledger.failuresByCode(current.roundId),
-          );
+    const progress = await readRoundProgress(ledger);
     const last = await ledger.lastRound();
     if (config.json) {
       io.stdout.write(`${JSON.stringify(statusDocument(last, progress))}\n`);
