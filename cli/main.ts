@@ -102,11 +102,27 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long an exiting process waits for its output to reach a reader that is slow to take it. */
+const OUTPUT_FLUSH_MS = 5_000;
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (pipes are written asynchronously). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, OUTPUT_FLUSH_MS).unref();
+    stream.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
     // A command that has returned has closed what it owns: a library's leftover timer (ioredis waiting to
     // reconnect to a Redis that is down, or to time out a command it gave up on) must not keep the process.
+    // Its output goes first: process.exit drops what a pipe has not taken yet (a large --json summary).
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     process.exit(code);
   },
   (error: unknown) => {

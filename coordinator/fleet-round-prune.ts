@@ -1,5 +1,4 @@
 import { ErrorCode } from '../core/errors/error-codes.js';
-import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { PruneLock } from '../core/fleet/prune-lock.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
@@ -53,7 +52,7 @@ export class FleetRoundPrune {
       const listed = summary.entries.filter(isListedUrlEntry);
       const known = new Map<string, string>();
       for (const entry of listed) {
-        const path = entry.path ?? (await metadata.get(jobIdForUrl(entry.url), entry.url))?.path;
+        const path = entry.path ?? (await metadata.get(entry.url))?.path;
         if (path !== undefined) known.set(entry.url, path);
       }
       const { report, fields } = await pruneAfterRound(store, settings, {

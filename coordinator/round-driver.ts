@@ -7,10 +7,11 @@ import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
-import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
+import { fleetRoundSummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { completeRound } from '../core/round/complete-round.js';
 import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
@@ -283,18 +284,15 @@ export class RoundDriver {
     if (this.parts.prune) summary = await this.parts.prune.afterRound(summary, state.listError === undefined);
     if (store) {
       // Before the round is marked finished in Redis: a crash in between only means it is written again on takeover.
-      await store
-        .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
-        .catch((error: NodeJS.ErrnoException) => {
-          log.error('cannot write the round summary into the store', {
-            roundId,
-            file: store.layout.lastRoundFile,
-            error,
-          });
+      await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
+        log.error('cannot write the round summary into the store', {
+          roundId,
+          file: store.layout.lastRoundFile,
+          error,
         });
+      });
     }
-    if (!(await ledger.finish(roundId, historySummary(summary))))
-      return { outcome: 'completed', roundId, counts: summary.counts };
+    if (!(await ledger.finish(roundId, summary))) return { outcome: 'completed', roundId, counts: summary.counts };
     await this.writeHeartbeat(undefined, summary);
     if (state.listError === undefined) {
       const keep = new Set(summary.entries.map((entry) => jobIdForUrl(entry.url)));

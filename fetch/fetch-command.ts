@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
-import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
@@ -10,11 +9,13 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
-import { observedDownload } from '../core/metrics/observed-download.js';
+import { observeAttempts } from '../core/metrics/observe-attempts.js';
 import { type RunningProcessMetrics, startProcessMetrics } from '../core/metrics/start-process-metrics.js';
+import { completeRound } from '../core/round/complete-round.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
+import { storeSettleSteps } from '../core/round/settle-url.js';
 import { closeAll } from '../core/service/close-all.js';
 import { untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
@@ -64,7 +65,12 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
   // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
   const metrics = await startProcessMetrics(
     config,
-    { downloads: true, rounds: true, exportedElsewhere: config.servePort !== undefined },
+    {
+      downloads: true,
+      rounds: true,
+      exportedElsewhere: config.servePort !== undefined,
+      storeSizeElsewhere: config.servePort !== undefined,
+    },
     new JsonLogger(io.stderr, { process: 'fetch' }),
   );
   const { store, removedTempFiles } = await ImageStore.open(config.store);
@@ -81,11 +87,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     io.stderr.write(
       `warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`,
     );
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
+  const downloader = new Downloader(store, config);
   const parts = { config, io, store, downloader, index, metrics };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
@@ -174,18 +176,13 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   const listed = new Set<string>();
   let summary: RoundSummary;
-  const download = async (url: string, options: { signal: AbortSignal; onBodyReceived: () => void }) => {
-    const { image, metadata } = await downloader.download(url, index.get(url), options);
-    index.set(metadata);
-    return image;
-  };
+  const steps = storeSettleSteps(downloader, index);
   try {
     summary = await runRound({
       listName: config.list,
       entries: noteListedUrls(readUrlList(source), listed),
-      download:
-        metrics?.downloads === undefined ? download : observedDownload(download, metrics.downloads, config.retries),
-      recordFailure: (url, error) => index.recordFailure(url, error),
+      ...steps,
+      ...(metrics?.downloads === undefined ? {} : { observeAttempt: observeAttempts(metrics.downloads) }),
       concurrency: config.concurrency,
       retries: config.retries,
       signal: io.signal,
@@ -200,14 +197,13 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   if (!summary.aborted) {
     summary = await pruneFetchRound(summary, listed, { config, io, store, index });
     await saveIndex(index, io);
-    await store
-      .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
-      .catch((error: NodeJS.ErrnoException) => {
-        // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
-        io.stderr.write(
-          `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`,
-        );
-      });
+    await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
+      // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
+      io.stderr.write(
+        `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}
+`,
+      );
+    });
   }
 
   metrics?.rounds?.observeRound(summary);

@@ -77,11 +77,7 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     return EXIT_OK;
   }
 
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
+  const downloader = new Downloader(store, config);
   const abandon = new AbortController();
   // Every running download listens to it: at --concurrency above 10 the default leak warning would be noise.
   setMaxListeners(0, abandon.signal);

@@ -8,8 +8,9 @@ export const metricsSettings = {
     flag: 'metrics-port',
     env: 'IMAGE_LOADER_METRICS_PORT',
     default: undefined,
+    defaultText: 'off',
     expected: 'a TCP port from 0 to 65535 (0: any free port, logged)',
-    help: 'Serve Prometheus metrics at /metrics on this port (default: off).',
+    help: 'Serve Prometheus metrics at /metrics on this port.',
     parse: integer(0, 65_535),
   }),
   metricsHost: valueSetting<string>({
@@ -17,7 +18,7 @@ export const metricsSettings = {
     env: 'IMAGE_LOADER_METRICS_HOST',
     default: '127.0.0.1',
     expected: 'an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (or localhost)',
-    help: 'Address --metrics-port listens on (default 127.0.0.1).',
+    help: 'Address --metrics-port listens on.',
     parse: parseListenAddress,
   }),
 };

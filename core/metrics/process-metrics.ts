@@ -9,6 +9,11 @@ export interface ProcessMetricsOptions {
   downloads: boolean;
   /** It runs its rounds itself (fetch; the fleet's rounds are the dashboard's to report). */
   rounds: boolean;
+  /**
+   * The rounds' store size is exported by another registry on the same endpoint (`fetch --serve`: the web app's),
+   * so this one leaves it out: one name, one HELP line.
+   */
+  storeSizeElsewhere?: boolean;
 }
 
 /**
@@ -23,7 +28,9 @@ export class ProcessMetrics {
 
   constructor(options: ProcessMetricsOptions) {
     this.downloads = options.downloads ? new DownloadMetrics(this.registry) : undefined;
-    this.rounds = options.rounds ? new RoundMetrics(this.registry) : undefined;
+    this.rounds = options.rounds
+      ? new RoundMetrics(this.registry, { storeSize: options.storeSizeElsewhere !== true })
+      : undefined;
     collectProcessMetrics(this.registry);
   }
 }

@@ -21,7 +21,10 @@ export class RoundMetrics {
   private readonly storeFiles: Gauge;
   private storeRegistered = false;
 
-  constructor(private readonly registry: Registry) {
+  constructor(
+    private readonly registry: Registry,
+    private readonly options: { storeSize: boolean } = { storeSize: true },
+  ) {
     const registers = [registry];
     this.rounds = new Counter({
       name: 'image_loader_rounds_total',
@@ -80,7 +83,7 @@ export class RoundMetrics {
     for (const outcome of OUTCOMES) this.urls.set({ outcome }, outcomes[outcome]);
     this.failures.reset();
     for (const [code, count] of Object.entries(summary.failuresByCode)) this.failures.set({ code }, count);
-    const size = storeSize(summary);
+    const size = this.options.storeSize ? storeSize(summary) : undefined;
     if (size === undefined) return;
     if (!this.storeRegistered) {
       this.registry.registerMetric(this.storeBytes);

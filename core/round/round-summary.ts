@@ -1,8 +1,9 @@
 /**
- * The round summary: printed by `fetch --json`, written to
- * `STORE/.image-loader/last-round.json`, and (later) kept by the fleet's
- * coordinator. A public contract documented in the README: add fields
- * freely, never rename or remove one.
+ * The round summary: printed by `fetch --json` and `status --json`, written
+ * to `STORE/.image-loader/last-round.json` by completeRound in both modes,
+ * and kept in Redis by the fleet's RoundLedger (entries in list order, as
+ * summarizeRound sorts them). A public contract documented in the README:
+ * add fields freely, never rename or remove one.
  */
 export interface UrlEntry {
   /** The URL as requested (normalised); for an invalid list line, the raw text. */

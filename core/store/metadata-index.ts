@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ImageStore } from './image-store.js';
 import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
+import type { UrlMetadataSource } from './url-metadata-source.js';
 
 /**
  * Every URL's metadata, held in memory during a round and kept in the store
@@ -17,7 +18,7 @@ import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metada
  * same bytes (reported `unchanged`). Two processes saving the same store's
  * index at once: the last one wins, with the same harmless effect.
  */
-export class MetadataIndex {
+export class MetadataIndex implements UrlMetadataSource {
   private readonly entries = new Map<string, UrlMetadata>();
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();

@@ -28,7 +28,7 @@ export const pruneSettings = {
     env: 'IMAGE_LOADER_KEEP_REPLACED',
     default: 15 * 60_000,
     expected: 'a duration such as 15m, 900 (seconds) or 0 (at the end of the round), or forever',
-    help: 'Remove a replaced version once it has been unreferenced this long (default 15m; 0: at the end of the round).',
+    help: 'Remove a replaced version once it has been unreferenced this long (0: at the end of the round).',
     parse: graceDuration,
   }),
   /**
@@ -40,7 +40,7 @@ export const pruneSettings = {
     env: 'IMAGE_LOADER_KEEP_DELISTED',
     default: 86_400_000,
     expected: 'a duration such as 1d, 6h, 0, or forever (keep delisted images)',
-    help: 'Remove the image of a URL absent from the list for this long, counted in complete rounds (default 1d; forever: never).',
+    help: 'Remove the image of a URL absent from the list for this long, counted in complete rounds (forever: never).',
     parse: graceDuration,
   }),
   maxDelistPercent: valueSetting<number>({
@@ -48,7 +48,7 @@ export const pruneSettings = {
     env: 'IMAGE_LOADER_MAX_DELIST',
     default: 50,
     expected: 'a percentage from 0 to 100',
-    help: 'A round that would remove more than this share of the stored URLs removes nothing and says so (default 50).',
+    help: 'A round that would remove more than this share of the stored URLs removes nothing and says so.',
     parse: (text) => integer(0, 100)(text.trim().replace(/%$/, '')),
   }),
 };

@@ -142,6 +142,22 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     assert.equal(summary.entries.length, images.size + 2, 'status --json carries every entry of the last round');
   });
 
+  it('status --json reads the last round exactly as the store has it: every entry, in list order', async () => {
+    const status = await runCli(['status', '--json'], { env: fleetEnv() });
+    const fromRedis = JSON.parse(status.stdout) as RoundSummary;
+    const fromStore = JSON.parse(
+      await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
+    assert.equal(fromRedis.roundId, fromStore.roundId);
+    assert.deepEqual(fromRedis.entries, fromStore.entries);
+    const lines = fromRedis.entries.map((entry) => entry.line);
+    assert.deepEqual(
+      lines,
+      [...lines].sort((a, b) => a - b),
+      'entries in list order, as written at the end of the round',
+    );
+  });
+
   it('a changed image at the origin is replaced in the next round', async () => {
     const changed = makePng('changed content', 12);
     origin.set('/img/5.png', { kind: 'image', body: changed });

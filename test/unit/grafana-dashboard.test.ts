@@ -32,7 +32,7 @@ async function everyExportedName(): Promise<Set<string>> {
     durationMs: 1,
     counts: { total: 0, downloaded: 0, unchanged: 0, failed: 0, invalidLines: 0, duplicates: 0 },
     failuresByCode: {},
-    store: { bytes: 1, files: 1 },
+    store: { liveBytes: 1, liveFiles: 1, graceBytes: 0, graceFiles: 0 },
   } as unknown as RoundSummary);
   const fleet = new FleetMetrics({
     ledger: undefined as never,

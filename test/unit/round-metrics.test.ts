@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MetricValue } from 'prom-client';
 import { Downloader, type DownloadSettings } from '../../core/download/downloader.js';
 import type { ListEntry } from '../../core/list/read-url-list.js';
-import { observedDownload } from '../../core/metrics/observed-download.js';
+import { observeAttempts } from '../../core/metrics/observe-attempts.js';
 import { ProcessMetrics } from '../../core/metrics/process-metrics.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { runRound } from '../../core/round/run-round.js';
@@ -80,15 +80,12 @@ describe('metrics after rounds of known outcomes (stored, unchanged, fresh, a 40
         entries: (async function* () {
           yield* urls.map((url, i): ListEntry => ({ kind: 'url', url, line: i + 1 }));
         })(),
-        download: observedDownload(
-          async (url, options) => {
-            const { image, metadata } = await downloader.download(url, index.get(url), options);
-            index.set(url, metadata);
-            return image;
-          },
-          metrics.downloads!,
-          0,
-        ),
+        download: async (url, options) => {
+          const { image, metadata } = await downloader.download(url, index.get(url), options);
+          index.set(url, metadata);
+          return image;
+        },
+        observeAttempt: observeAttempts(metrics.downloads!),
         concurrency: 4,
         retries: 0,
       });
