@@ -65,23 +65,25 @@ export class FileSink {
     return this.fd;
   }
 
+  /** Hands the queued chunks to a write now (after the one in flight, if any); close waits for it. */
   private flush(): Promise<void> {
-    this.flushing = this.writeAll(this.flushing);
-    return this.flushing;
-  }
-
-  private async writeAll(previous: Promise<void> | undefined): Promise<void> {
-    await previous;
-    let buffers = this.pending;
+    const fd = this.descriptor();
+    const buffers = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    while (buffers.length > 0) {
-      const fd = this.descriptor();
-      const written = await new Promise<number>((resolve, reject) => {
-        writev(fd, buffers, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)));
-      });
-      buffers = remainder(buffers, written);
-    }
+    this.flushing = writeAll(fd, buffers, this.flushing);
+    return this.flushing;
+  }
+}
+
+async function writeAll(fd: number, buffers: Buffer[], previous: Promise<void> | undefined): Promise<void> {
+  await previous;
+  let left = buffers;
+  while (left.length > 0) {
+    const written = await new Promise<number>((resolve, reject) => {
+      writev(fd, left, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten)));
+    });
+    left = remainder(left, written);
   }
 }
 

@@ -50,7 +50,7 @@ export function readChunks(body: Readable, handle: (chunk: Buffer) => Promise<vo
         settle(error);
         return;
       }
-      // A paused body does not end, so nothing is pending here; waiting anyway costs nothing.
+      // A body can end while the last chunk's write is still in flight: resolve only once it is done.
       if (writing === undefined) settle();
       else writing.then(() => settle(), settle);
     });
