@@ -12,10 +12,10 @@ export const downloadReport: ScenarioReport<DownloadResult> = {
   tables: (result, { args }) => {
     const summaries = summarize(result);
     return [
-      `Every tool: the same list, concurrency ${args.concurrency}; image-loader with \`--per-host ${args.perHost}\` (one origin is the only host). Origin: a separate Node process on 127.0.0.1 (harness/origin/origin-process.ts). ${args.runs} timed run(s) per tool, median shown; every first run into a fresh directory. Wall time: spawn to exit, measured by the bench (includes Node start-up for image-loader). Peak RSS: GNU time \`%M\` (ru_maxrss of the tool's process), the highest of the passing runs. Every file of every run is checked against its SHA-256; a run that fails is reported, not timed.`,
+      `Every tool: the same list, concurrency ${args.concurrency}; image-loader with \`--per-host ${args.perHost}\` (one origin is the only host). Origin: a separate Node process on 127.0.0.1 (harness/origin/origin-process.ts). ${args.runs} timed run(s) per tool, median shown; every first run into a fresh directory. Wall time: spawn to exit, measured by the bench (includes Node start-up for image-loader). Peak RSS: GNU time \`%M\` (ru_maxrss of the tool's process), the highest of the passing runs. CPU µs per URL: GNU time's user + system time of the median run over the list's URLs. Every file of every run is checked against its SHA-256; a run that fails is reported, not timed.`,
       '',
-      '| tool | median wall (s) | runs (s) | peak RSS (MiB) | requests | body MiB served | 304s | max in flight | vs floor | image-loader / curl | image-loader / aria2c |',
-      '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      '| tool | median wall (s) | runs (s) | peak RSS (MiB) | CPU µs per URL | requests | body MiB served | 304s | max in flight | vs floor | image-loader / curl | image-loader / aria2c |',
+      '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...[...summaries.values()].map((summary) => downloadRow(result, summary, summaries)),
       '',
       floorNote(result, args.concurrency),
@@ -57,6 +57,7 @@ function downloadRow(
     medianMs === undefined ? '**failed**' : seconds(medianMs),
     summary.runMs.map((ms) => (ms === undefined ? 'FAIL' : seconds(ms))).join(' / '),
     summary.peakRssMib === undefined ? '' : summary.peakRssMib.toFixed(0),
+    summary.cpuUsPerUrl === undefined || summary.tool === 'curl-floor' ? '' : summary.cpuUsPerUrl.toFixed(0),
     counters ? String(counters.requests) : '',
     counters ? (counters.bodyBytes / MIB).toFixed(1) : '',
     counters ? String(counters.notModified) : '',

@@ -24,6 +24,8 @@ export interface RunResult {
   run: number;
   wallMs: number;
   peakRssKib: number | undefined;
+  /** User plus system CPU time of the tool's process (GNU time, 10 ms resolution). */
+  cpuMs: number | undefined;
   /** What the origin served during the timed run. */
   counters: OriginCounters | undefined;
   verification: Verification | undefined;
@@ -112,6 +114,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
           run,
           wallMs: prime.wallMs,
           peakRssKib: undefined,
+          cpuMs: undefined,
           counters: undefined,
           verification: undefined,
           failure: `priming run: ${failure}`,
@@ -128,6 +131,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
       run,
       wallMs: timed.wallMs,
       peakRssKib: timed.peakRssKib,
+      cpuMs: timed.cpuMs,
       counters,
       verification,
       failure,
