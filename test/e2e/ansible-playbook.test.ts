@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { commandAvailable, promtool } from '../../harness/prometheus.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 
 // helm-free-deploy/ansible: there are no hosts to run it against here, so the checks are what
@@ -255,4 +256,158 @@ json.dump(modules, sys.stdout)
       await dir.remove();
     }
   });
+
+  it('with image_loader_prometheus_scrape: scrape jobs and targets from the inventory, each worker instance on the port its drop-in gives it, valid for promtool check config', async (t) => {
+    const dir = await tempDir();
+    try {
+      // The example with its worker host (4 instances) and central1 as the Prometheus host; a dashboard with a
+      // user on every address, so its token and the central private address show.
+      const inventory = (await readFile(join(ANSIBLE, 'inventory.example.ini'), 'utf8'))
+        .replace(/^#worker1 /m, 'worker1 ')
+        .replace(/^\[prometheus\]\n#central1$/m, '[prometheus]\ncentral1');
+      await writeFile(join(dir.path, 'inventory.ini'), inventory);
+      const prometheusDir = join(dir.path, 'prometheus');
+      const scrapeTemplate = (name: string): string =>
+        `${name}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/prometheus_scrape/templates/${name}.j2') }}"`;
+      const dropIn = (instance: number): string =>
+        `dropin${instance}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/worker/templates/metrics.conf.j2', template_vars={'instance': ${instance}}) if ${instance} <= image_loader_worker_count | int else '' }}"`;
+      const render = [
+        '- hosts: central1,worker1',
+        '  connection: local',
+        '  gather_facts: false',
+        '  roles: [image_loader_settings]',
+        '  vars:',
+        `    roles_dir: "${ANSIBLE}/roles"`,
+        '  tasks:',
+        '    - ansible.builtin.debug:',
+        '        msg:',
+        ...['scrape.yml', 'dashboard-targets.yml', 'worker-targets.yml', 'web-targets.yml', 'node-targets.yml'].map(
+          (name) => `          ${scrapeTemplate(name)}`,
+        ),
+        ...[1, 2, 3, 4, 5].map((instance) => `          ${dropIn(instance)}`),
+        '',
+      ].join('\n');
+      await writeFile(join(dir.path, 'render.yml'), render);
+      const extraVars = {
+        image_loader_repo: REPO,
+        image_loader_prometheus_scrape: true,
+        image_loader_prometheus_dir: prometheusDir,
+        image_loader_dashboard_user: 'ops',
+        image_loader_dashboard_metrics_token: 'a-test-token-0123456789',
+        image_loader_dashboard_env_extra: { IMAGE_LOADER_DASHBOARD_HOST: '0.0.0.0' },
+      };
+      const rendered = run(
+        'ansible-playbook',
+        ['-i', 'inventory.ini', 'render.yml', '-e', JSON.stringify(extraVars)],
+        dir.path,
+        { ...ENV, ANSIBLE_ROLES_PATH: join(ANSIBLE, 'roles'), ANSIBLE_STDOUT_CALLBACK: 'json' },
+      );
+      assert.equal(rendered.status, 0, `${rendered.stdout}\n${rendered.stderr}`);
+      const results = (
+        JSON.parse(rendered.stdout) as {
+          plays: { tasks: { hosts: Record<string, { msg: Record<string, string> }> }[] }[];
+        }
+      ).plays[0]!.tasks[0]!.hosts;
+      const file = (name: string): string => results.central1!.msg[name]!;
+
+      // Targets: every process of the example fleet at its private address, and nothing else.
+      type TargetGroup = { targets: string[]; labels: { host: string } };
+      const targets = (name: string): TargetGroup[] => yamlValue(file(`${name}-targets.yml`)) as TargetGroup[];
+      assert.deepEqual(targets('dashboard'), [{ targets: ['10.0.0.5:3000'], labels: { host: 'central1' } }]);
+      assert.deepEqual(targets('worker'), [
+        { targets: ['10.0.0.5:9101', '10.0.0.5:9102'], labels: { host: 'central1' } },
+        {
+          targets: ['10.0.0.11:9101', '10.0.0.11:9102', '10.0.0.11:9103', '10.0.0.11:9104'],
+          labels: { host: 'worker1' },
+        },
+      ]);
+      assert.deepEqual(targets('web'), [
+        { targets: ['10.0.0.21:8080'], labels: { host: 'web1' } },
+        { targets: ['10.0.0.22:8080'], labels: { host: 'web2' } },
+      ]);
+      assert.deepEqual(
+        targets('node').map((group) => group.targets[0]),
+        ['10.0.0.5:9100', '10.0.0.11:9100', '10.0.0.21:9100', '10.0.0.22:9100'],
+      );
+
+      // The units agree: each instance's drop-in gives it the port its target names, at the host's private
+      // address, in variables the worker accepts.
+      const accepted = acceptedVariables('worker');
+      for (const [host, address, count] of [
+        ['central1', '10.0.0.5', 2],
+        ['worker1', '10.0.0.11', 4],
+      ] as const) {
+        const listed = targets('worker').find((group) => group.labels.host === host)!.targets;
+        const fromDropIns = [1, 2, 3, 4, 5]
+          .map((instance) => results[host]!.msg[`dropin${instance}`]!)
+          .filter((text) => text !== '')
+          .map((text) => {
+            assert.match(text, /^\[Service\]$/m);
+            const environment = new Map(
+              [...text.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]),
+            );
+            for (const name of environment.keys()) assert.ok(accepted.has(name), `${name} is not a worker setting`);
+            return `${environment.get('IMAGE_LOADER_METRICS_HOST')}:${environment.get('IMAGE_LOADER_METRICS_PORT')}`;
+          });
+        assert.equal(fromDropIns.length, count, host);
+        assert.deepEqual(fromDropIns, listed, host);
+        assert.ok(listed.every((target) => target.startsWith(`${address}:`)));
+      }
+
+      // The jobs, then what Prometheus's own checker says of them with the targets, the token and the rules
+      // where the playbook puts them.
+      const scrape = file('scrape.yml');
+      const jobs = (yamlValue(scrape) as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+      assert.deepEqual(
+        jobs.map((job) => job.job_name),
+        ['image-loader-dashboard', 'image-loader-worker', 'image-loader-web', 'image-loader-node'],
+      );
+      assert.deepEqual(jobs[0]!.authorization, {
+        type: 'Bearer',
+        credentials_file: join(prometheusDir, 'dashboard-metrics-token'),
+      });
+      if (!commandAvailable('promtool')) {
+        process.stdout.write(
+          '# skipping promtool check config: promtool is not installed (Debian package prometheus)\n',
+        );
+        return t.skip('promtool is not installed (Debian package prometheus)');
+      }
+      await mkdir(prometheusDir);
+      for (const name of ['dashboard', 'worker', 'web', 'node'])
+        await writeFile(join(prometheusDir, `${name}-targets.yml`), file(`${name}-targets.yml`));
+      await writeFile(join(prometheusDir, 'scrape.yml'), scrape);
+      await writeFile(
+        join(prometheusDir, 'dashboard-metrics-token'),
+        `${extraVars.image_loader_dashboard_metrics_token}\n`,
+      );
+      await copyFile(
+        join(REPO, 'helm-free-deploy', 'prometheus', 'image-loader-rules.yml'),
+        join(prometheusDir, 'image-loader-rules.yml'),
+      );
+      // The README's recipe for a Prometheus without scrape_config_files (Debian 12's 2.42): the rules
+      // file, and the jobs under scrape_configs.
+      const main = join(dir.path, 'prometheus.yml');
+      await writeFile(main, `rule_files: [${join(prometheusDir, 'image-loader-rules.yml')}]\n${scrape}`);
+      const checked = promtool(['check', 'config', main]);
+      assert.equal(checked.code, 0, checked.output);
+      assert.match(checked.output, /SUCCESS: 1 rule files found/);
+      assert.match(checked.output, /SUCCESS: \d+ rules found/);
+      assert.doesNotMatch(checked.output, /FAILED|WARNING/);
+      const alone = promtool(['check', 'config', join(prometheusDir, 'scrape.yml')]);
+      assert.equal(alone.code, 0, alone.output);
+    } finally {
+      await dir.remove();
+    }
+  });
 });
+
+/** A YAML document as a value (PyYAML comes with ansible-core). */
+function yamlValue(text: string): unknown {
+  const parsed = spawnSync(
+    'python3',
+    ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'],
+    { input: text, encoding: 'utf8' },
+  );
+  assert.equal(parsed.status, 0, parsed.stderr);
+  return JSON.parse(parsed.stdout);
+}
