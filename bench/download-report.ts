@@ -40,7 +40,7 @@ function downloadRow(
 ): string {
   const { medianMs, counters } = summary;
   const floorMs = result.latencyFloorMs ?? summaries.get('curl-floor')?.medianMs;
-  const isLoader = summary.tool === 'image-loader';
+  const isLoader = summary.tool === 'image-loader' || summary.tool === 'image-loader-metrics';
   const ratioTo = (peer: ToolName): string => {
     const peerMs = summaries.get(peer)?.medianMs;
     return isLoader && medianMs !== undefined && peerMs !== undefined ? `${(medianMs / peerMs).toFixed(2)}x` : '';
@@ -50,7 +50,9 @@ function downloadRow(
       ? 'aria2c --conditional-get'
       : summary.tool === 'curl-floor'
         ? 'floor: one `curl -o` of 1000 MiB'
-        : summary.tool;
+        : summary.tool === 'image-loader-metrics'
+          ? 'image-loader `--metrics-port 0`'
+          : summary.tool;
   const statuses = isLoader && summary.statuses ? ` (${describeStatuses(summary.statuses)})` : '';
   return row([
     `${tool}${statuses}`,

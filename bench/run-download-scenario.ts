@@ -68,7 +68,7 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
       dir,
     };
     for (let run = 1; run <= options.runs; run++) {
-      for (const tool of scenario.tools) runs.push(await runTool(context, tool, run));
+      for (const tool of toolsInOrder(scenario, run)) runs.push(await runTool(context, tool, run));
     }
   } finally {
     await origin.close();
@@ -76,6 +76,11 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
   }
   const latencyFloorMs = scenario.latencyFloor ? (count * latencyMs) / options.concurrency : undefined;
   return { kind: 'download', scenario, latencyFloorMs, runs };
+}
+
+/** The scenario's tools for one round of runs: reversed every other round when the scenario alternates them. */
+export function toolsInOrder(scenario: DownloadScenario, run: number): ToolName[] {
+  return scenario.alternate === true && run % 2 === 0 ? [...scenario.tools].reverse() : [...scenario.tools];
 }
 
 interface RunContext {
@@ -145,7 +150,8 @@ function commandFor(context: RunContext, tool: ToolName, output: string, conditi
   const { lists, options, origin } = context;
   switch (tool) {
     case 'image-loader':
-      return imageLoaderCommand(lists, output, options.concurrency, options.perHost);
+    case 'image-loader-metrics':
+      return imageLoaderCommand(lists, output, options.concurrency, options.perHost, tool === 'image-loader-metrics');
     case 'curl':
       return curlCommand(lists, output, options.concurrency);
     case 'aria2c':
@@ -163,6 +169,7 @@ async function verifyOutput(
 ): Promise<Verification> {
   switch (tool) {
     case 'image-loader':
+    case 'image-loader-metrics':
       return verifyImageLoaderStore(output, stdoutFile, context.urls, context.expected);
     case 'curl':
     case 'aria2c':

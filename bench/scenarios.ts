@@ -21,12 +21,15 @@ export type ScenarioId =
   | 'memory'
   | 'web-load'
   | 'worker-rss'
-  | 'prune';
+  | 'prune'
+  | 'metrics';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
   | { metric: 'wall-vs-floor'; max: number; label: string }
   | { metric: 'wall-vs-tool'; tool: ToolName; max: number; label: string }
+  /** One image-loader variant's median wall time over another's (both in the scenario's tools). */
+  | { metric: 'variant-vs-variant'; tool: ToolName; baseline: ToolName; max: number; label: string }
   | { metric: 'peak-rss-mib'; max: number; label: string }
   | { metric: 'origin-body-bytes'; max: number; label: string }
   | { metric: 'origin-requests'; max: number; label: string }
@@ -45,6 +48,11 @@ export interface DownloadScenario {
    * --conditional-get).
    */
   rerun: boolean;
+  /**
+   * When true, every other round of runs takes the tools in reverse order, so that neither always runs first
+   * (after the origin's idle time) or second (on a warm page cache): for comparing close variants.
+   */
+  alternate?: boolean;
   /** The latency floor `count x latency / concurrency`, when it is the floor (scenario 1). */
   latencyFloor: boolean;
   targets: Target[];
@@ -291,11 +299,39 @@ export const SCENARIOS: readonly Scenario[] = [
     reportEvery: 10,
     maxPruneShare: 0.05,
   },
+  {
+    // Issue 16: what the Prometheus registry costs on the hot path. The two variants alternate within each
+    // round of runs, so a change in the machine's load falls on both.
+    kind: 'download',
+    id: 'metrics',
+    title: '13. metrics cost: scenario 1 with and without `--metrics-port 0`',
+    origin: SMALL,
+    tools: ['image-loader', 'image-loader-metrics'],
+    alternate: true,
+    rerun: false,
+    latencyFloor: true,
+    targets: [
+      {
+        metric: 'variant-vs-variant',
+        tool: 'image-loader-metrics',
+        baseline: 'image-loader',
+        max: 1.02,
+        label: 'with --metrics-port within 2% of without',
+      },
+    ],
+  },
 ];
 
 export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);
 
-/** What runs without --scenarios: the load scenarios need wrk and take minutes each, so they are asked for by name. */
+/**
+ * What runs without --scenarios: the load scenarios need wrk and take minutes each, and the metrics cost is a
+ * comparison of image-loader with itself, so they are asked for by name.
+ */
 export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter(
-  (scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss' && scenario.kind !== 'prune',
+  (scenario) =>
+    scenario.kind !== 'web-load' &&
+    scenario.kind !== 'worker-rss' &&
+    scenario.kind !== 'prune' &&
+    scenario.id !== 'metrics',
 ).map((scenario) => scenario.id);

@@ -39,6 +39,15 @@ function evaluate(
         (ratio) => `${seconds(wall!)} vs ${seconds(peer!)} = ${ratio.toFixed(2)}x ${target.tool}`,
       );
     }
+    case 'variant-vs-variant': {
+      const variant = summaries.get(target.tool)?.medianMs;
+      const baseline = summaries.get(target.baseline)?.medianMs;
+      return outcome(
+        variant === undefined || baseline === undefined ? undefined : variant / baseline,
+        (ratio) =>
+          `${seconds(variant!)} vs ${seconds(baseline!)} = ${ratio.toFixed(3)}x (${((ratio - 1) * 100).toFixed(1)}%)`,
+      );
+    }
     case 'peak-rss-mib':
       return outcome(loader?.peakRssMib, (mib) => `${mib.toFixed(0)} MiB`);
     case 'origin-body-bytes':
