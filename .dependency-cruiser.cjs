@@ -1,6 +1,8 @@
 // Import direction between folders (npm run lint). The design's layers, lowest first:
 //   core/{errors,log,config,image,html,service} → core/list, core/store → core/download → core/round → core/fleet
-//   → fetch, worker, coordinator, web → cli.  Tests, bench, harness and examples may import anything.
+//   → core/metrics (the metrics' names, for fetch, worker and the dashboard) → fetch, worker, coordinator, web → cli.
+//   Tests, bench and examples may import anything; harness/ anything but tests, bench and examples; the product
+//   never imports harness/, tests, bench or examples.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layers = [
   [
@@ -11,7 +13,8 @@ const layers = [
   ['core/store/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
   ['core/download/', ['core/(round|fleet)/', '^(fetch|worker|coordinator|web|cli)/']],
   ['core/round/', ['core/fleet/', '^(fetch|worker|coordinator|web|cli)/']],
-  ['core/fleet/', ['^(fetch|worker|coordinator|web|cli)/']],
+  ['core/fleet/', ['core/metrics/', '^(fetch|worker|coordinator|web|cli)/']],
+  ['core/metrics/', ['core/fleet/', '^(fetch|worker|coordinator|web|cli)/']],
   ['^web/', ['core/(list|download|round|fleet)/', '^(fetch|worker|coordinator|cli)/']],
   ['^(worker|coordinator)/', ['^(fetch|cli)/']],
   ['^fetch/', ['^(worker|coordinator|cli)/']],
@@ -32,6 +35,20 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'no-product-to-harness',
+      comment: 'harness/ serves tests, bench and examples; the product must not depend on it.',
+      severity: 'error',
+      from: { path: '^(cli|core|fetch|worker|coordinator|web)/' },
+      to: { path: '^(harness|test|bench|examples)/' },
+    },
+    {
+      name: 'harness-stands-alone',
+      comment: 'tests, bench and examples build on harness/, never the other way round.',
+      severity: 'error',
+      from: { path: '^harness/' },
+      to: { path: '^(test|bench|examples)/' },
     },
     ...layers.map(([from, tos], index) => ({
       name: `layer-${index}`,

@@ -17,6 +17,8 @@ export interface BenchArgs {
   loadSecs: number;
   /** web-load: connections kept open (wrk -c). @defaultValue 64 */
   loadConnections: number;
+  /** The arguments as given: the report prints the command that produced its figures. */
+  argv: string[];
 }
 
 export const BENCH_USAGE = `usage: npm run bench -- [--scenarios ${SCENARIO_IDS.join(',')}] [--runs 3] [--concurrency 16] [--per-host N] [--run-timeout-secs 600] [--redis-aof] [--load-secs 60] [--load-connections 64]\n(without --scenarios: ${DEFAULT_SCENARIO_IDS.join(',')}; web-load and worker-rss are run when named)\n`;
@@ -57,6 +59,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     redisAof: values['redis-aof'],
     loadSecs: integer('--load-secs', values['load-secs'], 1, 3600),
     loadConnections: integer('--load-connections', values['load-connections'], 1, 10_000),
+    argv: [...argv],
   };
 }
 

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { IMAGE_LOADER_CLI } from '../harness/cli-process.js';
 import type { Command } from './measure.js';
 
 /**
@@ -22,8 +22,6 @@ export interface WorkerShape {
 
 /** The scheduler's first round fires at once; an hour keeps a second one from starting during a measurement. */
 const EVERY = '1h';
-
-const IMAGE_LOADER_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 export function workerArgs(fleet: FleetTarget, storeDir: string, shape: WorkerShape): string[] {
   return [

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
+import { type FleetService, startFleetService } from '../harness/fleet-service.js';
+import { type RedisServer, startRedisServer } from '../harness/redis-server.js';
+import { freshDir } from '../harness/scratch-dir.js';
 import { coordinatorArgs, type FleetTarget, type WorkerShape, workerArgs } from './fleet-commands.js';
-import { type FleetService, startFleetService } from './fleet-service.js';
-import { type BenchRedis, startBenchRedis } from './redis-process.js';
-import { freshDir } from './scratch-dir.js';
 
 /** A fleet for one run: its own redis-server, and the workers and coordinator started on it. */
 export interface Fleet {
-  redis: BenchRedis;
+  redis: RedisServer;
   target: FleetTarget;
   /** Starts `count` workers and waits for every "worker started" line (a worker that has not said so may miss the round's first jobs). */
   startWorkers(count: number, storeDir: string, shape: WorkerShape): Promise<FleetService[]>;
@@ -23,7 +23,7 @@ const STOP_TIMEOUT_MS = 45_000;
  * starts), however `body` ended.
  */
 export async function withFleet<T>(dir: string, appendonly: boolean, body: (fleet: Fleet) => Promise<T>): Promise<T> {
-  const redis = await startBenchRedis({ dir: freshDir(join(dir, 'redis')), appendonly });
+  const redis = await startRedisServer({ dir: freshDir(join(dir, 'redis')), appendonly });
   const workers: FleetService[] = [];
   const coordinators: FleetService[] = [];
   const target: FleetTarget = { redisUrl: redis.url, prefix: 'bench' };

@@ -1,51 +1,44 @@
+import { row, seconds } from './report-cells.js';
 import type { EnqueueResult, EnqueueRun } from './run-enqueue-scenario.js';
 import { type FleetResult, type FleetRunResult, type FleetVariant, variantLabel } from './run-fleet-scenario.js';
 import type { MemoryResult } from './run-memory-scenario.js';
-import { type TargetOutcome, targetTable } from './targets.js';
+import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
 import { median } from './tool-summary.js';
-
-export type FleetModeResult = FleetResult | EnqueueResult | MemoryResult;
 
 const MIB = 1024 ** 2;
 
-/** Issue 3's scenarios as Markdown: a table each, then their targets. */
-export function formatFleetReport(results: readonly FleetModeResult[], redisVersion: string): string[] {
-  const lines: string[] = [];
-  const outcomes: { scenario: string; outcome: TargetOutcome }[] = [];
-  const persistence = (aof: boolean): string =>
-    aof
-      ? 'AOF on (`appendonly yes`, `appendfsync everysec`: the configuration fleet mode ships with)'
-      : "no persistence (`--save '' --appendonly no`; fleet mode ships with AOF)";
-  for (const result of results) {
-    lines.push(
-      `### ${result.scenario.title}`,
-      '',
-      `${redisVersion} on 127.0.0.1, a fresh server for every run, ${persistence(result.redisAof)}.`,
-      '',
-    );
-    if (result.kind === 'fleet') lines.push(...fleetTables(result));
-    if (result.kind === 'enqueue') lines.push(...enqueueTable(result));
-    if (result.kind === 'memory') lines.push(...memoryTables(result));
-    lines.push('');
-    for (const outcome of targetsOf(result)) outcomes.push({ scenario: result.scenario.title, outcome });
-  }
-  lines.push(...targetTable('issue 3', outcomes));
-  const failures = results.flatMap(failuresOf);
-  lines.push(
-    ...(failures.length === 0
-      ? ['All fleet runs passed verification.']
-      : [
-          'Failed fleet runs (not timed):',
-          '',
-          ...failures.map((line) => `- ${line.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}`),
-        ]),
-  );
-  return lines;
-}
+/** The fleet scenario (issue 3): fleet rounds of several shapes against fetch on the same list. */
+export const fleetReport: ScenarioReport<FleetResult> = {
+  tables: (result, { environment }) => [redisLine(result.redisAof, environment.redis), '', ...fleetTables(result)],
+  targets: (result) => fleetTargets(result),
+  failures: (result) =>
+    result.runs
+      .filter((run) => run.failure !== undefined)
+      .map((run) => `${result.scenario.title}, ${variantLabel(run.variant)} run ${run.run}: ${run.failure}`),
+};
 
-/** Whether any run of a fleet-mode scenario failed. */
-export function fleetResultFailed(result: FleetModeResult): boolean {
-  return failuresOf(result).length > 0;
+/** The enqueue scenario (issue 3): how fast a coordinator fills the queue, and what a waiting job costs Redis. */
+export const enqueueReport: ScenarioReport<EnqueueResult> = {
+  tables: (result, { environment }) => [redisLine(result.redisAof, environment.redis), '', ...enqueueTable(result)],
+  targets: (result) => enqueueTargets(result),
+  failures: (result) =>
+    result.runs
+      .filter((run) => run.failure !== undefined)
+      .map((run) => `${result.scenario.title}, run ${run.run}: ${run.failure}`),
+};
+
+/** The memory scenario (issue 3): Redis's used_memory over many rounds. */
+export const memoryReport: ScenarioReport<MemoryResult> = {
+  tables: (result, { environment }) => [redisLine(result.redisAof, environment.redis), '', ...memoryTables(result)],
+  targets: (result) => memoryTargets(result),
+  failures: (result) => (result.failure === undefined ? [] : [`${result.scenario.title}: ${result.failure}`]),
+};
+
+function redisLine(aof: boolean, redisVersion: string): string {
+  const persistence = aof
+    ? 'AOF on (`appendonly yes`, `appendfsync everysec`: the configuration fleet mode ships with)'
+    : "no persistence (`--save '' --appendonly no`; fleet mode ships with AOF)";
+  return `${redisVersion} on 127.0.0.1, a fresh server for every run, ${persistence}.`;
 }
 
 interface VariantSummary {
@@ -241,83 +234,65 @@ function memoryTables(result: MemoryResult): string[] {
   return lines;
 }
 
-function targetsOf(result: FleetModeResult): TargetOutcome[] {
-  switch (result.kind) {
-    case 'fleet': {
-      const summaries = summarize(result);
-      const fetch = summaries.find((summary) => summary.variant.kind === 'fetch');
-      const max = result.scenario.maxRatioToFetch;
-      const label = `within ${((max - 1) * 100).toFixed(0)}% of fetch on the same list (round durationMs vs fetch's wall)`;
-      return summaries
-        .filter((summary) => summary.variant.kind === 'fleet')
-        .map((summary) => {
-          if (summary.timedMs === undefined || fetch?.timedMs === undefined)
-            return {
-              label: `${variantLabel(summary.variant)}: ${label}`,
-              measured: 'n/a (no passing run)',
-              met: undefined,
-            };
-          const ratio = summary.timedMs / fetch.timedMs;
-          const wallRatio = summary.wallMs! / fetch.timedMs;
-          return {
-            label: `${variantLabel(summary.variant)}: ${label}`,
-            measured: `round ${seconds(summary.timedMs)} s vs fetch ${seconds(fetch.timedMs)} s = ${ratio.toFixed(2)}x (from coordinator spawn: ${seconds(summary.wallMs)} s = ${wallRatio.toFixed(2)}x)`,
-            met: ratio <= max,
-          };
-        });
-    }
-    case 'enqueue': {
-      const times = result.runs
-        .filter((run) => run.failure === undefined && run.enqueueMs !== undefined)
-        .map((run) => run.enqueueMs!);
-      const perJobs = result.runs
-        .filter((run) => run.failure === undefined)
-        .map(perJob)
-        .filter((value): value is number => value !== undefined);
-      const label = `${result.scenario.urls.toLocaleString('en')} URLs enqueued in under ${result.scenario.maxEnqueueMs / 1000} s`;
-      if (times.length === 0) return [{ label, measured: 'n/a (no passing run)', met: undefined }];
-      const memory = perJobs.length === 0 ? '' : `; Redis ${median(perJobs).toFixed(0)} bytes per waiting job`;
-      return [
-        {
-          label,
-          measured: `median ${seconds(median(times))} s (runs ${times.map((ms) => seconds(ms)).join(' / ')})${memory}`,
-          met: median(times) < result.scenario.maxEnqueueMs,
-        },
-      ];
-    }
-    case 'memory': {
-      const { baselineRound, rounds, maxDrift } = result.scenario;
-      const label = `used_memory after round ${rounds} within ${(maxDrift * 100).toFixed(0)}% of after round ${baselineRound}`;
-      const base = result.rounds.find((round) => round.round === baselineRound);
-      const last = result.rounds.find((round) => round.round === rounds);
-      if (base === undefined || last === undefined || result.failure !== undefined)
-        return [{ label, measured: 'n/a (the sequence failed)', met: undefined }];
-      const drift = last.usedMemory / base.usedMemory - 1;
-      return [
-        {
-          label,
-          measured: `${mib(base.usedMemory, 2)} MiB -> ${mib(last.usedMemory, 2)} MiB (${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(1)}%)`,
-          met: Math.abs(drift) <= maxDrift,
-        },
-      ];
-    }
-  }
+function fleetTargets(result: FleetResult): TargetOutcome[] {
+  const summaries = summarize(result);
+  const fetch = summaries.find((summary) => summary.variant.kind === 'fetch');
+  const max = result.scenario.maxRatioToFetch;
+  const label = `within ${((max - 1) * 100).toFixed(0)}% of fetch on the same list (round durationMs vs fetch's wall)`;
+  return summaries
+    .filter((summary) => summary.variant.kind === 'fleet')
+    .map((summary) => {
+      if (summary.timedMs === undefined || fetch?.timedMs === undefined)
+        return {
+          label: `${variantLabel(summary.variant)}: ${label}`,
+          measured: 'n/a (no passing run)',
+          met: undefined,
+        };
+      const ratio = summary.timedMs / fetch.timedMs;
+      const wallRatio = summary.wallMs! / fetch.timedMs;
+      return {
+        label: `${variantLabel(summary.variant)}: ${label}`,
+        measured: `round ${seconds(summary.timedMs)} s vs fetch ${seconds(fetch.timedMs)} s = ${ratio.toFixed(2)}x (from coordinator spawn: ${seconds(summary.wallMs)} s = ${wallRatio.toFixed(2)}x)`,
+        met: ratio <= max,
+      };
+    });
 }
 
-function failuresOf(result: FleetModeResult): string[] {
-  const title = result.scenario.title;
-  switch (result.kind) {
-    case 'fleet':
-      return result.runs
-        .filter((run) => run.failure !== undefined)
-        .map((run) => `${title}, ${variantLabel(run.variant)} run ${run.run}: ${run.failure}`);
-    case 'enqueue':
-      return result.runs
-        .filter((run) => run.failure !== undefined)
-        .map((run) => `${title}, run ${run.run}: ${run.failure}`);
-    case 'memory':
-      return result.failure === undefined ? [] : [`${title}: ${result.failure}`];
-  }
+function enqueueTargets(result: EnqueueResult): TargetOutcome[] {
+  const times = result.runs
+    .filter((run) => run.failure === undefined && run.enqueueMs !== undefined)
+    .map((run) => run.enqueueMs!);
+  const perJobs = result.runs
+    .filter((run) => run.failure === undefined)
+    .map(perJob)
+    .filter((value): value is number => value !== undefined);
+  const label = `${result.scenario.urls.toLocaleString('en')} URLs enqueued in under ${result.scenario.maxEnqueueMs / 1000} s`;
+  if (times.length === 0) return [{ label, measured: 'n/a (no passing run)', met: undefined }];
+  const memory = perJobs.length === 0 ? '' : `; Redis ${median(perJobs).toFixed(0)} bytes per waiting job`;
+  return [
+    {
+      label,
+      measured: `median ${seconds(median(times))} s (runs ${times.map((ms) => seconds(ms)).join(' / ')})${memory}`,
+      met: median(times) < result.scenario.maxEnqueueMs,
+    },
+  ];
+}
+
+function memoryTargets(result: MemoryResult): TargetOutcome[] {
+  const { baselineRound, rounds, maxDrift } = result.scenario;
+  const label = `used_memory after round ${rounds} within ${(maxDrift * 100).toFixed(0)}% of after round ${baselineRound}`;
+  const base = result.rounds.find((round) => round.round === baselineRound);
+  const last = result.rounds.find((round) => round.round === rounds);
+  if (base === undefined || last === undefined || result.failure !== undefined)
+    return [{ label, measured: 'n/a (the sequence failed)', met: undefined }];
+  const drift = last.usedMemory / base.usedMemory - 1;
+  return [
+    {
+      label,
+      measured: `${mib(base.usedMemory, 2)} MiB -> ${mib(last.usedMemory, 2)} MiB (${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(1)}%)`,
+      met: Math.abs(drift) <= maxDrift,
+    },
+  ];
 }
 
 function perJob(run: EnqueueRun): number | undefined {
@@ -330,14 +305,6 @@ function cpuCell(run: FleetRunResult): string {
   const cell = (ms: number | undefined): string => (ms === undefined ? '-' : seconds(ms));
   const idle = run.workerIdleCpuMs === undefined ? '' : ` (${cell(run.workerIdleCpuMs)})`;
   return `${cell(run.toolCpuMs)}${idle} / ${cell(run.coordinatorCpuMs)} / ${cell(run.redisCpuMs)}`;
-}
-
-function row(cells: string[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
-function seconds(ms: number | undefined): string {
-  return ms === undefined || Number.isNaN(ms) ? '' : (ms / 1000).toFixed(2);
 }
 
 function mib(bytes: number | undefined, digits = 1): string {

@@ -1,20 +1,15 @@
+import { startFleetService } from '../harness/fleet-service.js';
+import { startNginx } from '../harness/nginx-server.js';
+import { startNodeHttpServer } from '../harness/node-http-server.js';
+import type { StaticServer } from '../harness/static-server.js';
 import { webArgs } from './fleet-commands.js';
-import { startFleetService } from './fleet-service.js';
-import { startNginx } from './nginx-server.js';
-import { startNodeHttpServer } from './node-http-server.js';
-import type { ProcessUsage } from './process-usage.js';
 
 /** `image-loader web`, and the peers it is compared with under the same load. */
 export type LoadServerKind = 'image-loader' | 'nginx' | 'node-http';
 
 /** A static server on 127.0.0.1 serving a store's human tree, as the load scenario drives it. */
-export interface LoadServer {
+export interface LoadServer extends StaticServer {
   kind: LoadServerKind;
-  /** `http://127.0.0.1:PORT` */
-  url: string;
-  /** CPU and memory summed over the server's processes (nginx: master and worker); undefined once it has gone. */
-  usage(): ProcessUsage | undefined;
-  stop(): Promise<void>;
 }
 
 export const LOAD_SERVER_LABELS: Record<LoadServerKind, string> = {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killChild, trackChild } from './child-processes.js';
+import { killChild, trackChild } from '../harness/child-processes.js';
 
 /** One command line to measure. */
 export interface Command {

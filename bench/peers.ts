@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { IMAGE_LOADER_CLI } from '../harness/cli-process.js';
 import type { Command } from './measure.js';
 
 /**
  * The command lines of every tool the bench compares, in one place, so the
  * same list and the same concurrency reach each of them.
  */
-export type ToolName = 'image-loader' | 'curl' | 'aria2c' | 'curl-floor';
+export type ToolName = 'image-loader' | 'image-loader-metrics' | 'curl' | 'aria2c' | 'curl-floor';
 
 /** The list in each tool's input format, written once per scenario. */
 export interface ListFiles {
@@ -17,8 +17,6 @@ export interface ListFiles {
   curlConfigFile: string;
 }
 
-const IMAGE_LOADER_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-
 export async function writeListFiles(urls: string[], dir: string): Promise<ListFiles> {
   const listFile = join(dir, 'urls.txt');
   const curlConfigFile = join(dir, 'urls.curlrc');
@@ -27,8 +25,17 @@ export async function writeListFiles(urls: string[], dir: string): Promise<ListF
   return { listFile, curlConfigFile };
 }
 
-/** `image-loader fetch`; `--per-host` is passed because one origin is the only host, and 16 connections is what the peers get. */
-export function imageLoaderCommand(lists: ListFiles, storeDir: string, concurrency: number, perHost: number): Command {
+/**
+ * `image-loader fetch`; `--per-host` is passed because one origin is the only host, and 16 connections is what the
+ * peers get. `metrics` adds `--metrics-port 0`: the same run with its Prometheus registry filled and served.
+ */
+export function imageLoaderCommand(
+  lists: ListFiles,
+  storeDir: string,
+  concurrency: number,
+  perHost: number,
+  metrics = false,
+): Command {
   return {
     command: process.execPath,
     args: [
@@ -44,6 +51,7 @@ export function imageLoaderCommand(lists: ListFiles, storeDir: string, concurren
       String(perHost),
       '--json',
       '--quiet',
+      ...(metrics ? ['--metrics-port', '0'] : []),
     ],
   };
 }

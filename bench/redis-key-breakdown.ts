@@ -1,4 +1,4 @@
-import type { BenchRedis } from './redis-process.js';
+import type { RedisServer } from '../harness/redis-server.js';
 
 /** Keys of one shape (ids replaced by placeholders) and what they hold together. */
 export interface KeyGroup {
@@ -23,12 +23,12 @@ const ID_PATTERNS: [RegExp, string][] = [
  * rounds) from a structure that is merely big. Reads every key, so it is
  * for the moments between rounds, not during one.
  */
-export function redisKeyBreakdown(redis: BenchRedis): KeyGroup[] {
+export function redisKeyBreakdown(redis: RedisServer): KeyGroup[] {
   const keys = redis
-    .cli('--scan')
+    .query('--scan')
     .split('\n')
     .filter((key) => key !== '');
-  const sizes = redis.cliBatch(keys.map((key) => ['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
+  const sizes = redis.queryBatch(keys.map((key) => ['MEMORY', 'USAGE', key, 'SAMPLES', '0']));
   const groups = new Map<string, KeyGroup>();
   keys.forEach((key, index) => {
     const pattern = ID_PATTERNS.reduce((name, [regex, placeholder]) => name.replace(regex, placeholder), key);

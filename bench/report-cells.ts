@@ -1,4 +1,4 @@
-import type { RssTrace } from './rss-sampler.js';
+import type { RssTrace } from '../harness/rss-sampler.js';
 
 /** Markdown cells shared by the load reports: seconds, MiB of a KiB figure, RSS traces. */
 export function row(cells: string[]): string {

@@ -1,18 +1,20 @@
 import { loadavg } from 'node:os';
+import { killAllChildren } from '../harness/child-processes.js';
+import { createScratchRoot } from '../harness/scratch-dir.js';
 import { BENCH_USAGE, type BenchArgs, parseBenchArgs } from './bench-args.js';
-import { killAllChildren } from './child-processes.js';
+import type { BenchOptions } from './bench-options.js';
 import { checkLoadTools, checkRedisTools, checkTools, describeEnvironment } from './environment.js';
 import { TIME_BINARY } from './measure.js';
 import { anyRunFailed, formatReport, type ScenarioResult } from './report.js';
-import { type BenchOptions, runDownloadScenario } from './run-download-scenario.js';
+import { runDownloadScenario } from './run-download-scenario.js';
 import { runEnqueueScenario } from './run-enqueue-scenario.js';
 import { runFleetScenario } from './run-fleet-scenario.js';
 import { runMemoryScenario } from './run-memory-scenario.js';
 import { runParseScenario } from './run-parse-scenario.js';
+import { runPruneScenario } from './run-prune-scenario.js';
 import { runWebLoadScenario } from './run-web-load-scenario.js';
 import { runWorkerRssScenario } from './run-worker-rss-scenario.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
-import { createScratchRoot } from './scratch-dir.js';
 
 /**
  * `npm run bench -- [--scenarios small,large] [--runs 3]`: image-loader
@@ -23,6 +25,11 @@ import { createScratchRoot } from './scratch-dir.js';
  * stderr.
  */
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const scenarios = SCENARIOS.map((scenario) => `  ${scenario.id.padEnd(11)} ${scenario.title}\n`).join('');
+    process.stdout.write(`${BENCH_USAGE}scenarios:\n${scenarios}`);
+    return 0;
+  }
   let args: BenchArgs;
   try {
     args = parseBenchArgs(argv);
@@ -89,6 +96,8 @@ async function runScenario(scenario: Scenario, options: BenchOptions): Promise<S
       return await runWebLoadScenario(scenario, options);
     case 'worker-rss':
       return await runWorkerRssScenario(scenario, options);
+    case 'prune':
+      return await runPruneScenario(scenario, options);
   }
 }
 

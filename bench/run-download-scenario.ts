@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FLOOR_PATH, floorSha256, imagePath } from './image-set.js';
+import { FLOOR_PATH, floorSha256, imagePath } from '../harness/origin/image-set.js';
+import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
+import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { type Command, type Measurement, measure } from './measure.js';
-import type { BenchOrigin } from './origin-client.js';
-import type { OriginCounters } from './origin-counters.js';
 import {
   aria2cCommand,
   curlCommand,
@@ -15,23 +16,7 @@ import {
 } from './peers.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { DownloadScenario } from './scenarios.js';
-import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore, verifyPlainDir, verifySingleFile } from './verify.js';
-
-export interface BenchOptions {
-  runs: number;
-  concurrency: number;
-  perHost: number;
-  /** Longest one tool run may take before it is killed and reported as failed. */
-  runTimeoutMs: number;
-  /** Fleet scenarios: run Redis with AOF (appendfsync everysec, the shipped configuration) instead of no persistence. */
-  redisAof: boolean;
-  /** web-load: seconds each server is under load, and wrk's connections. */
-  loadSecs: number;
-  loadConnections: number;
-  scratchRoot: string;
-  log(message: string): void;
-}
 
 /** One timed run of one tool. */
 export interface RunResult {
@@ -39,6 +24,8 @@ export interface RunResult {
   run: number;
   wallMs: number;
   peakRssKib: number | undefined;
+  /** User plus system CPU time of the tool's process (GNU time, 10 ms resolution). */
+  cpuMs: number | undefined;
   /** What the origin served during the timed run. */
   counters: OriginCounters | undefined;
   verification: Verification | undefined;
@@ -81,7 +68,7 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
       dir,
     };
     for (let run = 1; run <= options.runs; run++) {
-      for (const tool of scenario.tools) runs.push(await runTool(context, tool, run));
+      for (const tool of toolsInOrder(scenario, run)) runs.push(await runTool(context, tool, run));
     }
   } finally {
     await origin.close();
@@ -89,6 +76,11 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
   }
   const latencyFloorMs = scenario.latencyFloor ? (count * latencyMs) / options.concurrency : undefined;
   return { kind: 'download', scenario, latencyFloorMs, runs };
+}
+
+/** The scenario's tools for one round of runs: reversed every other round when the scenario alternates them. */
+export function toolsInOrder(scenario: DownloadScenario, run: number): ToolName[] {
+  return scenario.alternate === true && run % 2 === 0 ? [...scenario.tools].reverse() : [...scenario.tools];
 }
 
 interface RunContext {
@@ -127,6 +119,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
           run,
           wallMs: prime.wallMs,
           peakRssKib: undefined,
+          cpuMs: undefined,
           counters: undefined,
           verification: undefined,
           failure: `priming run: ${failure}`,
@@ -143,6 +136,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
       run,
       wallMs: timed.wallMs,
       peakRssKib: timed.peakRssKib,
+      cpuMs: timed.cpuMs,
       counters,
       verification,
       failure,
@@ -156,7 +150,8 @@ function commandFor(context: RunContext, tool: ToolName, output: string, conditi
   const { lists, options, origin } = context;
   switch (tool) {
     case 'image-loader':
-      return imageLoaderCommand(lists, output, options.concurrency, options.perHost);
+    case 'image-loader-metrics':
+      return imageLoaderCommand(lists, output, options.concurrency, options.perHost, tool === 'image-loader-metrics');
     case 'curl':
       return curlCommand(lists, output, options.concurrency);
     case 'aria2c':
@@ -174,6 +169,7 @@ async function verifyOutput(
 ): Promise<Verification> {
   switch (tool) {
     case 'image-loader':
+    case 'image-loader-metrics':
       return verifyImageLoaderStore(output, stdoutFile, context.urls, context.expected);
     case 'curl':
     case 'aria2c':

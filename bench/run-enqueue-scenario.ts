@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import { freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
-import type { BenchOptions } from './run-download-scenario.js';
 import type { EnqueueScenario } from './scenarios.js';
-import { freshDir, removeDir } from './scratch-dir.js';
 
 export interface EnqueueRun {
   run: number;
@@ -119,9 +119,9 @@ async function runOnce(
       const redisCpuAfter = fleet.redis.cpuMs();
       const usage = coordinator.usage();
       const queueKey = `${fleet.target.prefix}:${DOWNLOADS_QUEUE}`; // BullMQ's layout: prefix:queue:wait, prefix:queue:events
-      const waitingJobs = Number(fleet.redis.cli('LLEN', `${queueKey}:wait`));
+      const waitingJobs = Number(fleet.redis.query('LLEN', `${queueKey}:wait`));
       const memoryUsage = (key: string): number | undefined => {
-        const reply = fleet.redis.cli('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+        const reply = fleet.redis.query('MEMORY', 'USAGE', key, 'SAMPLES', '0');
         return /^\d+$/.test(reply) ? Number(reply) : undefined;
       };
       const failure =

@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
+import type { LogLine } from '../harness/log-line.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import type { BenchOrigin, OriginCounters } from '../harness/origin/origin-client.js';
+import type { RedisServer } from '../harness/redis-server.js';
+import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { withFleet } from './fleet-harness.js';
-import type { LogLine } from './fleet-service.js';
-import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import type { BenchOrigin } from './origin-client.js';
-import type { OriginCounters } from './origin-counters.js';
 import { imageLoaderCommand, type ListFiles, writeListFiles } from './peers.js';
-import type { BenchRedis } from './redis-process.js';
-import { type BenchOptions, failureOf } from './run-download-scenario.js';
+import { failureOf } from './run-download-scenario.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { FleetScenario } from './scenarios.js';
-import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 /** `fetch`, or a fleet of `workers` processes at `concurrencyPerWorker` each. */
@@ -231,7 +231,7 @@ async function runFleet(
 }
 
 /** Redis's own CPU time and command counts, to be taken before and after a round. */
-function redisCounters(redis: BenchRedis): { cpuMs: number; commands: number; calls: Record<string, number> } {
+function redisCounters(redis: RedisServer): { cpuMs: number; commands: number; calls: Record<string, number> } {
   return {
     cpuMs: redis.cpuMs(),
     commands: redis.infoNumber('stats', 'total_commands_processed'),

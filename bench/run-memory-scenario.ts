@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { StoreLayout } from '../core/store/store-layout.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
+import { removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { roundWaitCommand } from './fleet-commands.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import type { OriginCounters } from './origin-counters.js';
 import { writeListFiles } from './peers.js';
 import { type KeyGroup, redisKeyBreakdown } from './redis-key-breakdown.js';
-import type { BenchOptions } from './run-download-scenario.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { MemoryScenario } from './scenarios.js';
-import { removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 /** One round of the sequence, and Redis as the round left it. */
@@ -104,7 +104,7 @@ export async function runMemoryScenario(scenario: MemoryScenario, options: Bench
           triggerWallMs,
           usedMemory: Number(memory.used_memory),
           usedMemoryDataset: Number(memory.used_memory_dataset),
-          keys: Number(fleet.redis.cli('DBSIZE')),
+          keys: Number(fleet.redis.query('DBSIZE')),
           workerRssKib: worker?.usage()?.rssKib,
           coordinatorRssKib: coordinator.usage()?.rssKib,
         };

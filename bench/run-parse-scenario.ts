@@ -3,10 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { measure } from './measure.js';
-import type { BenchOptions } from './run-download-scenario.js';
 import type { ParseScenario } from './scenarios.js';
-import { freshDir, removeDir } from './scratch-dir.js';
 
 /** One list shape: how many lines, how many distinct URLs, how long each URL is. */
 export interface ListShape {

@@ -1,18 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
-import { imagePath } from './image-set.js';
+import { nginxAvailable } from '../harness/nginx-server.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import { type RssTrace, sampleRss } from '../harness/rss-sampler.js';
+import { freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { LOAD_SERVER_LABELS, type LoadServerKind, startLoadServer } from './load-servers.js';
 import { type Command, measure } from './measure.js';
-import { nginxAvailable } from './nginx-server.js';
 import { imageLoaderCommand, writeListFiles } from './peers.js';
-import { type RssTrace, sampleRss } from './rss-sampler.js';
-import type { BenchOptions } from './run-download-scenario.js';
+import { mibOfKib } from './report-cells.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { WebLoadScenario } from './scenarios.js';
-import { freshDir, removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore, verifyServedImages } from './verify.js';
-import { describeLoadRun } from './web-load-report.js';
 import { parseWrkOutput, type WrkFigures, wrkErrorCount } from './wrk-output.js';
 import { type RequestSequence, requestSequence, writeWrkScript } from './wrk-script.js';
 
@@ -243,4 +243,18 @@ function folderPaths(imagePaths: readonly string[]): string[] {
     for (let depth = 1; depth <= segments.length; depth++) folders.add(`/${segments.slice(0, depth).join('/')}/`);
   }
   return [...folders];
+}
+
+/** A run's main figures in one line, for the progress log. */
+function describeLoadRun(run: LoadRun): string {
+  const figures = run.figures;
+  const load =
+    figures === undefined
+      ? ''
+      : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
+  const rss =
+    run.rss === undefined
+      ? ''
+      : `RSS MiB ${mibOfKib(run.rss.startKib)} / ${mibOfKib(run.rss.peakKib)} / ${mibOfKib(run.rss.endKib)}; `;
+  return `${load}${rss}${run.failure === undefined ? 'served images verified' : `FAILED: ${run.failure}`}`;
 }

@@ -1,17 +1,18 @@
 import { readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreLayout } from '../core/store/store-layout.js';
+import { imagePath } from '../harness/origin/image-set.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
+import { processTree, readProcessUsage } from '../harness/process-usage.js';
+import { type RssSampler, type RssTrace, sampleRss } from '../harness/rss-sampler.js';
+import { flushDisk, freshDir, removeDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 import { withFleet } from './fleet-harness.js';
-import { imagePath } from './image-set.js';
 import { measure } from './measure.js';
-import type { OriginCounters } from './origin-counters.js';
 import { imageLoaderCommand, type ListFiles, writeListFiles } from './peers.js';
-import { processTree, readProcessUsage } from './process-usage.js';
-import { type RssSampler, type RssTrace, sampleRss } from './rss-sampler.js';
-import { type BenchOptions, failureOf } from './run-download-scenario.js';
+import { failureOf } from './run-download-scenario.js';
 import { type ScenarioOrigin, startScenarioOrigin } from './scenario-origin.js';
 import type { WorkerRssScenario } from './scenarios.js';
-import { flushDisk, freshDir, removeDir } from './scratch-dir.js';
 import { type Verification, verifyImageLoaderStore } from './verify.js';
 
 export type RssVariant = 'worker' | 'fetch';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { expectedHashes } from './expected-hashes.js';
-import { describeSizes } from './image-set.js';
-import { type BenchOrigin, type OriginSpec, startBenchOrigin } from './origin-client.js';
-import type { BenchOptions } from './run-download-scenario.js';
-import { freshDir } from './scratch-dir.js';
+import { expectedHashes } from '../harness/origin/expected-hashes.js';
+import { describeSizes } from '../harness/origin/image-set.js';
+import { type BenchOrigin, type OriginSpec, startBenchOrigin } from '../harness/origin/origin-client.js';
+import { freshDir } from '../harness/scratch-dir.js';
+import type { BenchOptions } from './bench-options.js';
 
 /** Generating a large image set can take minutes on a slow machine: the origin gets this long to come up. */
 const ORIGIN_START_TIMEOUT_MS = 600_000;

@@ -1,6 +1,7 @@
+import type { OriginSpec } from '../harness/origin/origin-client.js';
 import type { LoadServerKind } from './load-servers.js';
-import type { OriginSpec } from './origin-client.js';
 import type { ToolName } from './peers.js';
+import type { PruneScenario } from './run-prune-scenario.js';
 import type { RequestMix } from './wrk-script.js';
 
 /**
@@ -19,12 +20,16 @@ export type ScenarioId =
   | 'enqueue'
   | 'memory'
   | 'web-load'
-  | 'worker-rss';
+  | 'worker-rss'
+  | 'prune'
+  | 'metrics';
 
 /** A target for image-loader's figures; `max` is inclusive. */
 export type Target =
   | { metric: 'wall-vs-floor'; max: number; label: string }
   | { metric: 'wall-vs-tool'; tool: ToolName; max: number; label: string }
+  /** One image-loader variant's median wall time over another's (both in the scenario's tools). */
+  | { metric: 'variant-vs-variant'; tool: ToolName; baseline: ToolName; max: number; label: string }
   | { metric: 'peak-rss-mib'; max: number; label: string }
   | { metric: 'origin-body-bytes'; max: number; label: string }
   | { metric: 'origin-requests'; max: number; label: string }
@@ -43,6 +48,11 @@ export interface DownloadScenario {
    * --conditional-get).
    */
   rerun: boolean;
+  /**
+   * When true, every other round of runs takes the tools in reverse order, so that neither always runs first
+   * (after the origin's idle time) or second (on a warm page cache): for comparing close variants.
+   */
+  alternate?: boolean;
   /** The latency floor `count x latency / concurrency`, when it is the floor (scenario 1). */
   latencyFloor: boolean;
   targets: Target[];
@@ -138,7 +148,7 @@ export interface WorkerRssScenario {
 
 export type LoadScenario = WebLoadScenario | WorkerRssScenario;
 
-export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario | LoadScenario;
+export type Scenario = DownloadScenario | ParseScenario | FleetModeScenario | LoadScenario | PruneScenario;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -279,11 +289,49 @@ export const SCENARIOS: readonly Scenario[] = [
     // the bound leaves a third on top of the highest.
     maxPeakRssMib: 256,
   },
+  {
+    kind: 'prune',
+    id: 'prune',
+    title: '12. store size: 1,000 URLs of 20 KiB whose images all change every round, 50 rounds, --keep-replaced 0',
+    urls: 1000,
+    imageBytes: 20 * KIB,
+    rounds: 50,
+    reportEvery: 10,
+    maxPruneShare: 0.05,
+  },
+  {
+    // Issue 16: what the Prometheus registry costs on the hot path. The two variants alternate within each
+    // round of runs, so a change in the machine's load falls on both.
+    kind: 'download',
+    id: 'metrics',
+    title: '13. metrics cost: scenario 1 with and without `--metrics-port 0`',
+    origin: SMALL,
+    tools: ['image-loader', 'image-loader-metrics'],
+    alternate: true,
+    rerun: false,
+    latencyFloor: true,
+    targets: [
+      {
+        metric: 'variant-vs-variant',
+        tool: 'image-loader-metrics',
+        baseline: 'image-loader',
+        max: 1.02,
+        label: 'with --metrics-port within 2% of without',
+      },
+    ],
+  },
 ];
 
 export const SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.map((scenario) => scenario.id);
 
-/** What runs without --scenarios: the load scenarios need wrk and take minutes each, so they are asked for by name. */
+/**
+ * What runs without --scenarios: the load scenarios need wrk and take minutes each, and the metrics cost is a
+ * comparison of image-loader with itself, so they are asked for by name.
+ */
 export const DEFAULT_SCENARIO_IDS: readonly ScenarioId[] = SCENARIOS.filter(
-  (scenario) => scenario.kind !== 'web-load' && scenario.kind !== 'worker-rss',
+  (scenario) =>
+    scenario.kind !== 'web-load' &&
+    scenario.kind !== 'worker-rss' &&
+    scenario.kind !== 'prune' &&
+    scenario.id !== 'metrics',
 ).map((scenario) => scenario.id);

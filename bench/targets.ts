@@ -1,15 +1,8 @@
 import type { ToolName } from './peers.js';
 import type { DownloadResult } from './run-download-scenario.js';
+import type { TargetOutcome } from './scenario-report.js';
 import type { Target } from './scenarios.js';
 import type { ToolSummary } from './tool-summary.js';
-
-/** A target of issue 2 held against image-loader's median figures. */
-export interface TargetOutcome {
-  label: string;
-  measured: string;
-  /** undefined when a figure it needs is missing (failed runs). */
-  met: boolean | undefined;
-}
 
 export function evaluateTargets(
   result: DownloadResult,
@@ -46,6 +39,15 @@ function evaluate(
         (ratio) => `${seconds(wall!)} vs ${seconds(peer!)} = ${ratio.toFixed(2)}x ${target.tool}`,
       );
     }
+    case 'variant-vs-variant': {
+      const variant = summaries.get(target.tool)?.medianMs;
+      const baseline = summaries.get(target.baseline)?.medianMs;
+      return outcome(
+        variant === undefined || baseline === undefined ? undefined : variant / baseline,
+        (ratio) =>
+          `${seconds(variant!)} vs ${seconds(baseline!)} = ${ratio.toFixed(3)}x (${((ratio - 1) * 100).toFixed(1)}%)`,
+      );
+    }
     case 'peak-rss-mib':
       return outcome(loader?.peakRssMib, (mib) => `${mib.toFixed(0)} MiB`);
     case 'origin-body-bytes':
@@ -55,22 +57,4 @@ function evaluate(
     case 'wall-s':
       return outcome(wall === undefined ? undefined : wall / 1000, (value) => `${value.toFixed(2)} s`);
   }
-}
-
-/** A Markdown table of targets held against their scenarios' figures; `unknown` marks a target whose figure is missing or that has no threshold. */
-export function targetTable(
-  issue: string,
-  outcomes: readonly { scenario: string; outcome: TargetOutcome }[],
-  unknown = '?',
-): string[] {
-  if (outcomes.length === 0) return [];
-  return [
-    `| scenario | target (${issue}) | measured | met |`,
-    '|---|---|---|:-:|',
-    ...outcomes.map(
-      ({ scenario, outcome }) =>
-        `| ${scenario} | ${outcome.label} | ${outcome.measured} | ${outcome.met === undefined ? unknown : outcome.met ? 'yes' : '**no**'} |`,
-    ),
-    '',
-  ];
 }

@@ -1,4 +1,4 @@
-import type { OriginCounters } from './origin-counters.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult, RunResult } from './run-download-scenario.js';
 
@@ -11,6 +11,8 @@ export interface ToolSummary {
   runMs: (number | undefined)[];
   /** The highest peak RSS of the passing runs, in MiB. */
   peakRssMib: number | undefined;
+  /** CPU time (user + system) of the median run per URL of the list, in microseconds. */
+  cpuUsPerUrl: number | undefined;
   /** The origin's counters of the median run. */
   counters: OriginCounters | undefined;
   /** image-loader: entry statuses of the median run. */
@@ -28,6 +30,7 @@ export function summarizeTool(result: DownloadResult, tool: ToolName): ToolSumma
     medianMs: medianRun === undefined ? undefined : median(passed.map((run) => run.wallMs)),
     runMs: runs.map((run) => (run.failure === undefined ? run.wallMs : undefined)),
     peakRssMib: rss.length === 0 ? undefined : Math.max(...rss) / 1024,
+    cpuUsPerUrl: medianRun?.cpuMs === undefined ? undefined : (medianRun.cpuMs * 1000) / result.scenario.origin.count,
     counters: medianRun?.counters,
     statuses: medianRun?.verification?.statuses,
     failed: runs.filter((run) => run.failure !== undefined),

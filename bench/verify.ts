@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
-import { imageFileName } from './image-set.js';
+import { imageFileName } from '../harness/origin/image-set.js';
 
 /** What checking a tool's output found. */
 export interface Verification {

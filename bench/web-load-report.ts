@@ -1,15 +1,28 @@
-import { describeSizes } from './image-set.js';
+import { describeSizes } from '../harness/origin/image-set.js';
 import { LOAD_SERVER_LABELS, type LoadServerKind } from './load-servers.js';
-import { mibOfKib, row, seconds, traceCell, trajectory } from './report-cells.js';
+import { row, seconds, traceCell, trajectory } from './report-cells.js';
 import type { LoadRun, WebLoadResult } from './run-web-load-scenario.js';
-import type { TargetOutcome } from './targets.js';
+import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
 import { median } from './tool-summary.js';
 import { wrkErrorCount } from './wrk-output.js';
 
 const MIB = 1024 ** 2;
 
+/** The web-load scenario (issue 6): image-loader web, nginx and a bare node:http server under the same wrk load. */
+export const webLoadReport: ScenarioReport<WebLoadResult> = {
+  tables: (result, { environment }) => webLoadTables(result, environment),
+  targets: (result) => webLoadTargets(result),
+  failures: (result) => {
+    const title = result.scenario.title;
+    const runs = result.runs
+      .filter((run) => run.failure !== undefined)
+      .map((run) => `${title}, ${LOAD_SERVER_LABELS[run.server]}, "${run.mix}", run ${run.run}: ${run.failure}`);
+    return [...(result.failure === undefined ? [] : [`${title}: ${result.failure}`]), ...runs];
+  },
+};
+
 /** Scenario 10 as Markdown: how it ran, every timed run, then per mix the RSS over time and the medians with their ratios to the peers. */
-export function webLoadTables(result: WebLoadResult, versions: { wrk: string; nginx: string }): string[] {
+function webLoadTables(result: WebLoadResult, versions: { wrk: string; nginx: string }): string[] {
   const { scenario, store } = result;
   const threads = Math.min(scenario.threads, result.connections);
   const lines: string[] = [];
@@ -28,7 +41,7 @@ export function webLoadTables(result: WebLoadResult, versions: { wrk: string; ng
   lines.push(
     `${versions.wrk}, \`wrk -t${threads} -c${result.connections} -d${result.durationSecs}s --latency -s SCRIPT\` (its default 2 s timeout: a slower answer counts as a timeout error), on the same 2 cores as the server. Each mix's script cycles through a sequence drawn once (images each equally likely; listings of \`/\`, the host folder and its \`img/\` folder equally likely), each thread from its own offset: ${mixes.join('; ')}. ` +
       `Each run, for each mix, starts every server fresh on the same store, warms it up with an untimed ${Math.min(scenario.warmupSecs, result.durationSecs)} s wrk run, then times one. RSS: VmRSS (summed over nginx's master and worker) at the end of the warm-up ("start"), every ${scenario.rssSampleIntervalMs / 1000} s, and at the end of the load. Server CPU: user + system over the timed run. After the load every image is fetched once from the server and hashed. ` +
-      `Peers: ${versions.nginx === 'unknown' ? 'nginx not installed' : versions.nginx} (one worker process, sendfile, access log, autoindex), and a bare node:http server (bench/node-http-server-process.ts: stat + createReadStream, a readdir listing, an access log line per request). \`image-loader web\` logs a JSON line per request to its stdout, a file here.`,
+      `Peers: ${versions.nginx === 'unknown' ? 'nginx not installed' : versions.nginx} (one worker process, sendfile, access log, autoindex), and a bare node:http server (harness/node-http-server-process.ts: stat + createReadStream, a readdir listing, an access log line per request). \`image-loader web\` logs a JSON line per request to its stdout, a file here.`,
   );
   for (const skipped of result.skipped)
     lines.push('', `Left out: ${LOAD_SERVER_LABELS[skipped.server]}: ${skipped.reason}.`);
@@ -48,7 +61,7 @@ export function webLoadTables(result: WebLoadResult, versions: { wrk: string; ng
   return lines;
 }
 
-export function webLoadTargets(result: WebLoadResult): TargetOutcome[] {
+function webLoadTargets(result: WebLoadResult): TargetOutcome[] {
   return result.scenario.mixes.flatMap((mix) => {
     const runs = result.runs.filter((run) => run.server === 'image-loader' && run.mix === mix.name);
     const label = `"${mix.name}": 0 errors over ${result.durationSecs} s at ${result.connections} connections`;
@@ -175,18 +188,4 @@ function medianFigures(runs: readonly LoadRun[]): MedianFigures {
       ),
     ),
   };
-}
-
-/** A run's main figures in one line, for the progress log. */
-export function describeLoadRun(run: LoadRun): string {
-  const figures = run.figures;
-  const load =
-    figures === undefined
-      ? ''
-      : `${figures.requestsPerSec.toFixed(0)} req/s, p50 ${figures.latencyMs.p50.toFixed(2)} ms, p99 ${figures.latencyMs.p99.toFixed(2)} ms, ${wrkErrorCount(figures)} errors; `;
-  const rss =
-    run.rss === undefined
-      ? ''
-      : `RSS MiB ${mibOfKib(run.rss.startKib)} / ${mibOfKib(run.rss.peakKib)} / ${mibOfKib(run.rss.endKib)}; `;
-  return `${load}${rss}${run.failure === undefined ? 'served images verified' : `FAILED: ${run.failure}`}`;
 }

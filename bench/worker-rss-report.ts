@@ -1,11 +1,21 @@
-import { describeSizes } from './image-set.js';
+import { describeSizes } from '../harness/origin/image-set.js';
 import { maxOf, mibOfKib, row, seconds, trajectory } from './report-cells.js';
 import type { WorkerRssResult } from './run-worker-rss-scenario.js';
-import type { TargetOutcome } from './targets.js';
+import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
 import { median } from './tool-summary.js';
 
+/** The worker-rss scenario (issue 6): one worker's resident set over a round, beside fetch's. */
+export const workerRssReport: ScenarioReport<WorkerRssResult> = {
+  tables: (result) => workerRssTables(result),
+  targets: (result) => workerRssTargets(result),
+  failures: (result) =>
+    result.runs
+      .filter((run) => run.failure !== undefined)
+      .map((run) => `${result.scenario.title}, ${run.variant} run ${run.run}: ${run.failure}`),
+};
+
 /** Scenario 11 as Markdown: every run of the worker and of fetch, then the RSS over the first run of each. */
-export function workerRssTables(result: WorkerRssResult): string[] {
+function workerRssTables(result: WorkerRssResult): string[] {
   const { scenario } = result;
   const { origin } = scenario;
   const lines = [
@@ -60,7 +70,7 @@ export function workerRssTables(result: WorkerRssResult): string[] {
   return lines;
 }
 
-export function workerRssTargets(result: WorkerRssResult): TargetOutcome[] {
+function workerRssTargets(result: WorkerRssResult): TargetOutcome[] {
   const bound = result.scenario.maxPeakRssMib;
   const passed = result.runs.filter((run) => run.variant === 'worker' && run.failure === undefined);
   const highest = maxOf(passed.map((run) => run.highWaterKib));

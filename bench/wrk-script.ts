@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { seededBytes } from '../test/origin/sample-images.js';
+import { seededBytes } from '../harness/origin/sample-images.js';
 
 /** Shares of a load's requests, summing to 1. */
 export interface RequestMix {

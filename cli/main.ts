@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_USAGE } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { usage } from './usage.js';
 
 /**
@@ -70,12 +71,19 @@ async function main(argv: string[]): Promise<number> {
         return await runWeb(parseWebArgs(args, process.env), io);
       }
       case 'round': {
+        // Operator commands have no work to hand back: a signal ends them at once (after the slack for closing).
+        armStopWatchdog(stop.signal, 0);
         const { parseRoundArgs, runRoundCommand } = await import('../coordinator/round-command.js');
         return await runRoundCommand(parseRoundArgs(args, process.env), io);
       }
       case 'status': {
+        armStopWatchdog(stop.signal, 0);
         const { parseStatusArgs, runStatus } = await import('../coordinator/status-command.js');
         return await runStatus(parseStatusArgs(args, process.env), io);
+      }
+      case 'prune': {
+        const { parsePruneArgs, runPrune } = await import('../coordinator/prune-command.js');
+        return await runPrune(parsePruneArgs(args, process.env), io);
       }
       case 'dashboard': {
         const { parseDashboardArgs, runDashboard } = await import('../coordinator/dashboard/dashboard-command.js');
@@ -94,9 +102,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long an exiting process waits for its output to reach a reader that is slow to take it. */
+const OUTPUT_FLUSH_MS = 5_000;
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (pipes are written asynchronously). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, OUTPUT_FLUSH_MS).unref();
+    stream.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    // A command that has returned has closed what it owns: a library's leftover timer (ioredis waiting to
+    // reconnect to a Redis that is down, or to time out a command it gave up on) must not keep the process.
+    // Its output goes first: process.exit drops what a pipe has not taken yet (a large --json summary).
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`image-loader: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -10,12 +10,18 @@ import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
-import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
+import { PruneLock } from '../core/fleet/prune-lock.js';
+import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
+import { type Closable, closeAll } from '../core/service/close-all.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
+import { StopRequestedError, unlessStopped } from '../core/service/unless-stopped.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { coordinatorSettings } from './coordinator-settings.js';
+import { FleetRoundPrune } from './fleet-round-prune.js';
 import { RoundDriver, type RoundJobResult } from './round-driver.js';
 import { ensureRoundSchedule, type RoundJobData } from './round-schedule.js';
 
@@ -23,6 +29,9 @@ export type CoordinatorConfig = SettingValues<typeof coordinatorSettings> & { li
 
 /** A coordinator that dies mid-round is replaced as often as it takes: its round must not be failed for it. */
 const ROUND_MAX_STALLED = 1_000_000;
+
+/** How long each closing step past --stop-timeout may take: two of them stay inside the stop watchdog's slack. */
+const CLOSE_GRACE_MS = 300;
 
 export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): CoordinatorConfig {
   const config = parseCommandArgs(coordinatorSettings, args, env).settings;
@@ -46,22 +55,44 @@ export function parseCoordinatorArgs(args: string[], env: NodeJS.ProcessEnv): Co
  * a round whose coordinator died. Runs until SIGTERM; exit 0.
  */
 export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): Promise<number> {
+  armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'coordinator', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2). Process metrics only: the rounds are the dashboard's.
+  const metrics = await startProcessMetrics(config, { downloads: false, rounds: false }, log);
+  const metricsServer: Closable[] =
+    metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }];
   const store =
     config.store === undefined ? undefined : (await ImageStore.open(config.store, { keepTempFiles: true })).store;
   const keys = new FleetKeys(config.prefix);
   const redis = await connectRedis(config, 'service', `image-loader-coordinator-${hostname()}-${process.pid}`, log);
-  await checkRedisSetup(redis, log);
   const queueOptions = { connection: redis, prefix: config.prefix };
   const rounds = new Queue<RoundJobData, RoundJobResult>(ROUNDS_QUEUE, queueOptions);
   const downloads = new Queue<DownloadJobData>(DOWNLOADS_QUEUE, queueOptions);
   for (const queue of [rounds, downloads]) queue.on('error', () => {});
-  await ensureRoundSchedule(redis, rounds, keys, config.everyMs, log);
+  const queues = [queueClosable('rounds queue', rounds), queueClosable('downloads queue', downloads)];
+  try {
+    // Both wait for Redis as long as it is down: a SIGTERM meanwhile must not.
+    await unlessStopped(io.signal, checkRedisSetup(redis, log));
+    await unlessStopped(io.signal, ensureRoundSchedule(redis, rounds, keys, config.everyMs, log));
+  } catch (error) {
+    await closeAll(queues, CLOSE_GRACE_MS, log);
+    await closeAll(metricsServer, CLOSE_GRACE_MS, log);
+    await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
+    if (!(error instanceof StopRequestedError)) throw error;
+    log.info('coordinator stopped before it started');
+    return EXIT_OK;
+  }
 
   const stopRounds = new AbortController();
+  const metadata = new FleetMetadata(redis, keys);
+  const prune =
+    store === undefined
+      ? undefined
+      : new FleetRoundPrune({ store, settings: config, lock: new PruneLock(redis, keys), metadata, log });
   const driver = new RoundDriver({
     ledger: new RoundLedger(redis, keys),
-    metadata: new FleetMetadata(redis, keys),
+    metadata,
+    prune,
     rounds,
     downloads,
     list: config.list,
@@ -96,12 +127,21 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
   });
 
   await untilAborted(io.signal);
-  log.info('stopping');
+  log.info('stopping', { stopTimeoutMs: config.stopTimeoutMs });
   stopRounds.abort();
-  await worker.close();
-  await rounds.close();
-  await downloads.close();
-  await redis.quit().catch(() => redis.disconnect());
+  await closeAll(
+    [{ name: 'round worker', close: () => worker.close(), force: () => void worker.disconnect().catch(() => {}) }],
+    config.stopTimeoutMs,
+    log,
+  );
+  await closeAll(queues, CLOSE_GRACE_MS, log);
+  await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
+  await closeAll(metricsServer, CLOSE_GRACE_MS, log);
   log.info('coordinator stopped');
   return EXIT_OK;
+}
+
+/** A queue as a Closable: its close waits for Redis, so past the deadline its connection is dropped instead. */
+function queueClosable(name: string, queue: Queue): Closable {
+  return { name, close: () => queue.close(), force: () => void queue.disconnect().catch(() => {}) };
 }

@@ -7,15 +7,17 @@ import type { DownloadJobData } from '../core/fleet/download-job-data.js';
 import { jobIdForUrl } from '../core/fleet/fleet-keys.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { EnqueuedBatch, PendingUrl, RoundLedger } from '../core/fleet/round-ledger.js';
-import { fleetRoundSummary, historySummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
+import { fleetRoundSummary, newRoundState, type RoundState } from '../core/fleet/round-state.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { completeRound } from '../core/round/complete-round.js';
 import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { Heartbeat } from '../core/store/heartbeat.js';
 import type { ImageStore } from '../core/store/image-store.js';
+import type { FleetRoundPrune } from './fleet-round-prune.js';
 import { ROUND_JOB_OPTIONS, type RoundJobData } from './round-schedule.js';
 
 /** What a round job returns: the round it ran, or the one it found running. */
@@ -32,6 +34,8 @@ export interface RoundDriverParts {
   everyMs: number;
   store: ImageStore | undefined;
   log: JsonLogger;
+  /** Prunes the store after each round (with --store). */
+  prune?: FleetRoundPrune | undefined;
   /** How long to wait between checks of a round's progress. */
   pollMs?: number;
   /** How often to look for pending URLs whose job was lost, and enqueue them again. */
@@ -159,7 +163,8 @@ export class RoundDriver {
     };
     let listError: { code: string; message: string } | undefined;
     try {
-      const source = await openListSource(this.parts.list);
+      // The stop signal also ends the wait for a list server that does not answer.
+      const source = await openListSource(this.parts.list, undefined, stop);
       try {
         for await (const item of readUrlList(source)) {
           if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping');
@@ -192,6 +197,8 @@ export class RoundDriver {
         await source.close();
       }
     } catch (error) {
+      // Stopped while reading: the round is handed back, not recorded with a list it could not read.
+      if (stop.aborted) throw new ImageLoaderError(ErrorCode.Aborted, 'coordinator stopping', { cause: error });
       if (!(error instanceof ImageLoaderError) || error.code === ErrorCode.Aborted) throw error;
       // An unreadable list fails this round's reading, not the coordinator: what was read is downloaded,
       // the summary says what went wrong, and the next interval tries again.
@@ -266,27 +273,26 @@ export class RoundDriver {
     const { ledger, log, store, rounds } = this.parts;
     const state = await ledger.read(roundId);
     if (state === undefined) throw new Error(`round ${roundId} vanished from Redis`);
-    const summary = fleetRoundSummary(
+    let summary = fleetRoundSummary(
       state,
       await ledger.entries(roundId),
       await ledger.duplicates(roundId),
       Date.now(),
       await ledger.omitted(roundId),
     );
+    // Before the summary is published: it reports what pruning removed and the store's size.
+    if (this.parts.prune) summary = await this.parts.prune.afterRound(summary, state.listError === undefined);
     if (store) {
       // Before the round is marked finished in Redis: a crash in between only means it is written again on takeover.
-      await store
-        .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
-        .catch((error: NodeJS.ErrnoException) => {
-          log.error('cannot write the round summary into the store', {
-            roundId,
-            file: store.layout.lastRoundFile,
-            error,
-          });
+      await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
+        log.error('cannot write the round summary into the store', {
+          roundId,
+          file: store.layout.lastRoundFile,
+          error,
         });
+      });
     }
-    if (!(await ledger.finish(roundId, historySummary(summary))))
-      return { outcome: 'completed', roundId, counts: summary.counts };
+    if (!(await ledger.finish(roundId, summary))) return { outcome: 'completed', roundId, counts: summary.counts };
     await this.writeHeartbeat(undefined, summary);
     if (state.listError === undefined) {
       const keep = new Set(summary.entries.map((entry) => jobIdForUrl(entry.url)));

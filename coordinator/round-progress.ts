@@ -1,4 +1,5 @@
 import { formatBytes } from '../core/config/format-bytes.js';
+import type { RoundLedger } from '../core/fleet/round-ledger.js';
 import type { RoundState } from '../core/fleet/round-state.js';
 
 /** The round in progress as `status` shows it (and as `status --json` puts it under `inProgress`). */
@@ -41,6 +42,17 @@ export function roundProgress(
     failuresByCode,
     skippedStarts: state.skippedStarts,
   };
+}
+
+/** The round in progress as the ledger holds it now, or undefined between rounds (`status` and the rounds page). */
+export async function readRoundProgress(ledger: RoundLedger): Promise<RoundProgress | undefined> {
+  const current = await ledger.current();
+  if (current === undefined) return undefined;
+  return roundProgress(
+    current,
+    await ledger.pendingCount(current.roundId),
+    await ledger.failuresByCode(current.roundId),
+  );
 }
 
 export function formatRoundProgress(progress: RoundProgress, now: number): string {

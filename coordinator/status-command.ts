@@ -7,7 +7,7 @@ import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { statusCommandSettings } from './operator-settings.js';
-import { formatRoundProgress, type RoundProgress, roundProgress } from './round-progress.js';
+import { formatRoundProgress, type RoundProgress, readRoundProgress } from './round-progress.js';
 
 export type StatusConfig = SettingValues<typeof statusCommandSettings>;
 
@@ -29,16 +29,8 @@ export async function runStatus(config: StatusConfig, io: OperatorIo): Promise<n
   const redis = await connectRedis(config, 'command', 'image-loader-status');
   try {
     const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
-    const current = await ledger.current();
-    const progress =
-      current === undefined
-        ? undefined
-        : roundProgress(
-            current,
-            await ledger.pendingCount(current.roundId),
-            await ledger.failuresByCode(current.roundId),
-          );
-    const last = await lastRound(ledger);
+    const progress = await readRoundProgress(ledger);
+    const last = await ledger.lastRound();
     if (config.json) {
       io.stdout.write(`${JSON.stringify(statusDocument(last, progress))}\n`);
     } else {
@@ -54,17 +46,6 @@ export async function runStatus(config: StatusConfig, io: OperatorIo): Promise<n
   } finally {
     redis.disconnect();
   }
-}
-
-/** The last completed round with every entry (the history keeps only failures; the last round's full entries stay in Redis). */
-async function lastRound(ledger: RoundLedger): Promise<RoundSummary | undefined> {
-  const [newest] = await ledger.history(1);
-  if (newest === undefined) return undefined;
-  const { entriesKept: _kept, ...summary } = newest as RoundSummary & { entriesKept?: string };
-  const entries = await ledger.entries(summary.roundId);
-  return entries.length >= summary.entries.length
-    ? { ...summary, entries: entries.sort((a, b) => a.line - b.line) }
-    : summary;
 }
 
 /** `status --json`: the same shape as `fetch --json` (the last completed round), plus `inProgress`; `{}` before any round. */

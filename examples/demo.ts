@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startImageOrigin } from '../test/origin/image-origin.js';
-import { makePng } from '../test/origin/sample-images.js';
+import { makeDirectory } from '../core/store/make-directory.js';
+import { IMAGE_LOADER_CLI } from '../harness/cli-process.js';
+import { startImageOrigin } from '../harness/origin/image-origin.js';
+import { makePng } from '../harness/origin/sample-images.js';
 
 /**
  * `npm run demo`: the main job on an example list, offline. Starts a small
@@ -29,20 +31,13 @@ async function main(): Promise<void> {
   ];
   await writeFile(listFile, `# image-loader demo list: one URL a line\n${urls.join('\n')}\n`);
   const store = resolve('images');
-  await mkdir(store, { recursive: true });
+  await makeDirectory(store);
 
   try {
     for (const round of [1, 2]) {
       process.stdout.write(`\n== round ${round}: image-loader fetch ${listFile} --store ${store} --allow-private\n`);
       // --allow-private: the demo origin is on loopback, which the SSRF guard refuses by default.
-      const code = await run([
-        new URL('../cli/main.js', import.meta.url).pathname,
-        'fetch',
-        listFile,
-        '--store',
-        store,
-        '--allow-private',
-      ]);
+      const code = await run([IMAGE_LOADER_CLI, 'fetch', listFile, '--store', store, '--allow-private']);
       if (code !== 0) throw new Error(`image-loader fetch exited ${code}`);
     }
     process.stdout.write(

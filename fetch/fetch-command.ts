@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandArgs } from '../core/config/parse-command-args.js';
 import type { SettingValues } from '../core/config/setting.js';
-import { packageVersion } from '../core/config/version.js';
 import { Downloader } from '../core/download/downloader.js';
 import { ErrorCode } from '../core/errors/error-codes.js';
 import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
@@ -10,12 +9,19 @@ import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { observeAttempts } from '../core/metrics/observe-attempts.js';
+import { type RunningProcessMetrics, startProcessMetrics } from '../core/metrics/start-process-metrics.js';
+import { completeRound } from '../core/round/complete-round.js';
 import { formatHumanSummary } from '../core/round/human-summary.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { runRound } from '../core/round/run-round.js';
+import { storeSettleSteps } from '../core/round/settle-url.js';
+import { closeAll } from '../core/service/close-all.js';
 import { untilAborted } from '../core/service/service-io.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
+import { noteListedUrls, pruneFetchRound } from './fetch-prune.js';
 import { fetchSettings } from './fetch-settings.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -55,6 +61,18 @@ export function parseFetchArgs(args: string[], env: NodeJS.ProcessEnv): FetchCon
  * 0 all stored or unchanged, 1 some failed, 2 usage error or unreadable list.
  */
 export async function runFetch(config: FetchConfig, io: CommandIo): Promise<number> {
+  armStopWatchdog(io.signal, config.stopTimeoutMs);
+  // First: a --metrics-port in use stops start-up (exit 2) before the store is touched.
+  const metrics = await startProcessMetrics(
+    config,
+    {
+      downloads: true,
+      rounds: true,
+      exportedElsewhere: config.servePort !== undefined,
+      storeSizeElsewhere: config.servePort !== undefined,
+    },
+    new JsonLogger(io.stderr, { process: 'fetch' }),
+  );
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0 && !config.quiet)
     io.stderr.write(`removed ${removedTempFiles} temp file(s) left by an interrupted run\n`);
@@ -69,12 +87,8 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     io.stderr.write(
       `warning: skipped ${skippedLines} damaged line(s) of ${store.layout.metadataFile}; those URLs are fetched afresh\n`,
     );
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
-  const parts = { config, io, store, downloader, index };
+  const downloader = new Downloader(store, config);
+  const parts = { config, io, store, downloader, index, metrics };
   // The one-machine setup: the same web app as a web node, on the local store, while and after it downloads.
   // Its JSON access log goes to stderr: stdout carries the round summaries.
   const server =
@@ -89,6 +103,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
           cacheRecheckMs: config.cacheRecheckMs,
           everyMs: config.everyMs ?? 300_000,
           log: new JsonLogger(io.stderr, { process: 'fetch-serve' }),
+          otherMetrics: metrics === undefined ? [] : [metrics.registry],
         });
   try {
     if (config.everyMs !== undefined) {
@@ -100,8 +115,14 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     await untilAborted(io.signal);
     return EXIT_OK;
   } finally {
-    await server?.close();
-    await downloader.close();
+    await server?.close(config.stopTimeoutMs);
+    await closeAll(
+      [
+        { name: 'downloader', close: () => downloader.close() },
+        ...(metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }]),
+      ],
+      config.stopTimeoutMs,
+    );
   }
 }
 
@@ -112,6 +133,7 @@ interface FetchParts {
   store: ImageStore;
   downloader: Downloader;
   index: MetadataIndex;
+  metrics: RunningProcessMetrics | undefined;
 }
 
 /** How often a long round saves the metadata index, so a crash loses at most this much revalidation state. */
@@ -131,6 +153,7 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
     try {
       await fetchRound(parts);
     } catch (error) {
+      if (io.signal.aborted) return;
       if (round === 1 || !(error instanceof ImageLoaderError)) throw error;
       io.stderr.write(`error: ${error.message}; retrying at the next interval\n`);
     }
@@ -142,8 +165,8 @@ async function fetchEvery(everyMs: number, parts: FetchParts): Promise<void> {
   }
 }
 
-async function fetchRound({ config, io, store, downloader, index }: FetchParts): Promise<RoundSummary> {
-  const source = await openListSource(config.list, io.stdin as never);
+async function fetchRound({ config, io, store, downloader, index, metrics }: FetchParts): Promise<RoundSummary> {
+  const source = await openListSource(config.list, io.stdin as never, io.signal);
   const reporter = new ProgressReporter({
     listName: source.name,
     stream: io.stderr,
@@ -153,17 +176,15 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   if (!config.quiet && config.list !== '-')
     void countListEntries(config.list).then((count) => reporter.expectEntries(count));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
+  const listed = new Set<string>();
   let summary: RoundSummary;
+  const steps = storeSettleSteps(downloader, index);
   try {
     summary = await runRound({
       listName: config.list,
-      entries: readUrlList(source),
-      download: async (url, options) => {
-        const { image, metadata } = await downloader.download(url, index.get(url), options);
-        index.set(metadata);
-        return image;
-      },
-      recordFailure: (url, error) => index.recordFailure(url, error),
+      entries: noteListedUrls(readUrlList(source), listed),
+      ...steps,
+      ...(metrics?.downloads === undefined ? {} : { observeAttempt: observeAttempts(metrics.downloads) }),
       concurrency: config.concurrency,
       retries: config.retries,
       signal: io.signal,
@@ -176,16 +197,18 @@ async function fetchRound({ config, io, store, downloader, index }: FetchParts):
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
-    await store
-      .writeFileAtomic(store.layout.lastRoundFile, JSON.stringify(summary))
-      .catch((error: NodeJS.ErrnoException) => {
-        // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
-        io.stderr.write(
-          `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}\n`,
-        );
-      });
+    summary = await pruneFetchRound(summary, listed, { config, io, store, index });
+    await saveIndex(index, io);
+    await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
+      // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
+      io.stderr.write(
+        `error: ${ErrorCode.Store}: cannot write ${store.layout.lastRoundFile}: ${error.code ?? error.message}
+`,
+      );
+    });
   }
 
+  metrics?.rounds?.observeRound(summary);
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));
   else if (summary.counts.failed > 0) io.stderr.write(formatHumanSummary(summary, store.layout.root));

@@ -15,7 +15,7 @@ export interface StoreProbeOptions {
 
 /**
  * How long /healthz may answer from an earlier look: a store that vanishes
- * must turn /healthz to 503 within a second (issue 5), and the look itself
+ * must turn /healthz to 503 within a second, and the look itself
  * plus the request take some of that second; one read per half second at
  * most, however often /healthz is asked.
  */

@@ -46,7 +46,7 @@ export function createWebApp(parts: WebAppParts): Express {
     res.json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });
   });
   app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.text());
   });
   const images =
     imageCache === undefined ? undefined : { cache: imageCache, onMiss: () => metrics.imageCacheMisses.inc() };

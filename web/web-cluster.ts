@@ -1,9 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { STOP_SLACK_MS } from '../core/service/stop-watchdog.js';
 
-/** Time the workers get to finish their answers and exit after SIGTERM, before they are killed (systemd allows 30 s). */
-export const WORKER_STOP_MS = 10_000;
+/**
+ * Past --stop-timeout, how long the primary waits for its workers' last closes before it kills them: less than
+ * the watchdog's slack, so the primary never exits leaving a worker behind.
+ */
+const WORKER_KILL_SLACK_MS = STOP_SLACK_MS / 2;
 /** A worker that exits on its own is started again after this pause, so a crash loop cannot spin the CPU. */
 const RESTART_PAUSE_MS = 1_000;
 
@@ -12,10 +16,15 @@ const RESTART_PAUSE_MS = 1_000;
  * processes (node:cluster) that each run the whole web node on the one
  * shared port, starts again one that exits on its own, and on `signal`
  * tells each to stop (workerStopSignal) and waits for them all, killing any still running
- * after WORKER_STOP_MS. Each worker has its own image cache and access log
+ * shortly after `stopTimeoutMs` (each worker closes its own connections at `stopTimeoutMs`). Each worker has its own image cache and access log
  * batches (whole lines, see batched-line-writer.ts) on the shared stdout.
  */
-export async function runWebPrimary(workers: number, signal: AbortSignal, log: JsonLogger): Promise<void> {
+export async function runWebPrimary(
+  workers: number,
+  stopTimeoutMs: number,
+  signal: AbortSignal,
+  log: JsonLogger,
+): Promise<void> {
   const running = new Set<Worker>();
   const start = (): void => {
     const worker = cluster.fork();
@@ -47,7 +56,7 @@ export async function runWebPrimary(workers: number, signal: AbortSignal, log: J
   const timer = new AbortController();
   const allExited = await Promise.race([
     Promise.allSettled(exits).then(() => true),
-    sleep(WORKER_STOP_MS, false, { signal: timer.signal }).catch(() => false),
+    sleep(stopTimeoutMs + WORKER_KILL_SLACK_MS, false, { signal: timer.signal }).catch(() => false),
   ]);
   timer.abort();
   if (!allExited) {

@@ -7,6 +7,7 @@ import { EXIT_OK } from '../core/errors/exit-codes.js';
 import { BatchedLineWriter } from '../core/log/batched-line-writer.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { runWebPrimary, workerStopSignal } from './web-cluster.js';
 import { startWebServer } from './web-server.js';
 import { webSettings } from './web-settings.js';
@@ -19,6 +20,8 @@ export function parseWebArgs(args: string[], env: NodeJS.ProcessEnv): WebConfig 
 
 /** `image-loader web`: serves the store (an NFS mount, read-only) until SIGTERM; exit 0. */
 export async function runWeb(config: WebConfig, io: ServiceIo): Promise<number> {
+  const stop = cluster.isWorker ? workerStopSignal(io.signal) : io.signal;
+  armStopWatchdog(stop, config.stopTimeoutMs);
   // The access log is one line a request: written in batches, once per turn of the event loop; the other lines
   // (start, state changes, errors) at once, in order with the batches.
   const lines = new BatchedLineWriter(io.stdout);
@@ -30,13 +33,14 @@ export async function runWeb(config: WebConfig, io: ServiceIo): Promise<number> 
   try {
     log.info('web node starting', { version: packageVersion() });
     if (config.workers > 1 && cluster.isPrimary) {
-      await runWebPrimary(config.workers, io.signal, log);
+      await runWebPrimary(config.workers, config.stopTimeoutMs, io.signal, log);
       log.info('web node stopped');
       return EXIT_OK;
     }
     const server = await startWebServer({ ...config, log, accessLog });
-    await untilAborted(cluster.isWorker ? workerStopSignal(io.signal) : io.signal);
-    await server.close();
+    await untilAborted(stop);
+    log.info('stopping', { stopTimeoutMs: config.stopTimeoutMs });
+    await server.close(config.stopTimeoutMs);
     // A worker's channel to its primary keeps its event loop alive: closed, the process ends.
     if (cluster.isWorker) cluster.worker?.disconnect();
     log.info('web node stopped');

@@ -1,4 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../core/metrics/default-metrics.js';
+import type { RecordedStoreUsage } from './store-usage-reader.js';
 
 /** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
 export class WebMetrics {
@@ -54,7 +56,45 @@ export class WebMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'image_loader_web_' });
+  /**
+   * @param storeUsage the store's size from the last round's summary (read when scraped); absent before a round
+   * recorded it.
+   * @param others registries exported beside this one at /metrics (`fetch --serve`: its round and download
+   * metrics); their metric names must differ from the web node's.
+   */
+  constructor(
+    storeUsage?: () => Promise<RecordedStoreUsage | undefined>,
+    private readonly others: Registry[] = [],
+  ) {
+    const usage = (pick: (recorded: RecordedStoreUsage) => number) =>
+      async function (this: Gauge) {
+        const recorded = await storeUsage?.();
+        if (recorded) this.set(pick(recorded));
+      };
+    new Gauge({
+      name: 'image_loader_store_bytes',
+      help: "Bytes of the store's live images (distinct files its human names link), as the last round recorded.",
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.liveBytes),
+    });
+    new Gauge({
+      name: 'image_loader_store_files',
+      help: 'Human names in the store (stored images), as the last round recorded.',
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.liveFiles),
+    });
+    new Gauge({
+      name: 'image_loader_store_grace_bytes',
+      help: 'Bytes of replaced versions kept for --keep-replaced, as the last round recorded.',
+      registers: [this.registry],
+      collect: usage((recorded) => recorded.graceBytes),
+    });
+    collectProcessMetrics(this.registry, 'image_loader_web_');
+  }
+
+  /** The exposition text of this registry and the others. */
+  async text(): Promise<string> {
+    const texts = await Promise.all([this.registry, ...this.others].map((registry) => registry.metrics()));
+    return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
   }
 }

@@ -1,11 +1,14 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { cachedImageListener } from './cached-image-listener.js';
 import { ImageCache } from './image-cache.js';
 import { StoreProbe } from './store-probe.js';
+import { StoreUsageReader } from './store-usage-reader.js';
 import { createWebApp } from './web-app.js';
 import { WebMetrics } from './web-metrics.js';
 
@@ -23,12 +26,15 @@ export interface WebServerOptions {
   log: JsonLogger;
   /** Where the access log lines go (a batching logger); `log` when absent. */
   accessLog?: JsonLogger;
+  /** Registries exported beside the web node's at /metrics (`fetch --serve`: its round and download metrics). */
+  otherMetrics?: Registry[] | undefined;
 }
 
 export interface WebServer {
   /** The port actually listened on (useful with port 0). */
   port: number;
-  close(): Promise<void>;
+  /** Stops listening; requests in progress get `graceMs` (default 0) to finish, then their connections are closed. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -45,7 +51,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     options.log,
   );
   probe.start();
-  const metrics = new WebMetrics();
+  const usage = new StoreUsageReader(layout);
+  const metrics = new WebMetrics(() => usage.read(), options.otherMetrics);
   const logRequest = accessLog(options.accessLog ?? options.log, (record) => {
     metrics.requests.inc({ method: record.method, status: String(record.status) });
     metrics.bytesSent.inc(record.bytes);
@@ -75,11 +82,21 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   options.log.info('web server listening', { address: options.host, port, store: layout.root });
   return {
     port,
-    close: async () => {
+    close: async (graceMs = 0) => {
       probe.stop();
       imageCache?.clear();
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAll(
+        [
+          {
+            name: 'http server',
+            close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+            force: () => server.closeAllConnections(),
+          },
+        ],
+        graceMs,
+        options.log,
+      );
     },
   };
 }

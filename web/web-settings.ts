@@ -1,7 +1,9 @@
-import { downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { downloadSettings, integer } from '../core/config/download-settings.js';
+import { everySetting } from '../core/config/every-setting.js';
 import { parseDuration } from '../core/config/parse-duration.js';
 import { parseSize } from '../core/config/parse-size.js';
 import { valueSetting } from '../core/config/setting.js';
+import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 
 /** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
 export const webAppSettings = {
@@ -18,7 +20,7 @@ export const webAppSettings = {
     env: 'IMAGE_LOADER_CACHE_SIZE',
     default: 256 * 1024 ** 2,
     expected: 'a size such as 268435456, 256MiB or 1GB, or 0 to turn the image cache off',
-    help: 'Bytes of small images kept in memory per web process, answered without touching the store (default 256MiB; 0: off).',
+    help: 'Bytes of small images kept in memory per web process, answered without reading the store (0: off).',
     parse: parseSize,
   }),
   cacheRecheckMs: valueSetting<number>({
@@ -26,7 +28,7 @@ export const webAppSettings = {
     env: 'IMAGE_LOADER_CACHE_RECHECK',
     default: 0,
     expected: 'a duration from 0 to 1s, such as 0, 250ms or 1s',
-    help: 'How long a cached image is served without a stat of its name: how long a node may serve the previous version after a round replaced it (default 0: a stat each request).',
+    help: 'How long a cached image is served without a stat of its name: how long a node may serve the previous version after a round replaced it (0: a stat before each answer).',
     parse: (text) => {
       const ms = parseDuration(text, 'ms');
       return ms !== undefined && ms <= 1000 ? ms : undefined;
@@ -46,7 +48,7 @@ export const webSettings = {
     env: 'IMAGE_LOADER_PORT',
     default: 8080,
     expected: 'a TCP port from 0 to 65535 (0: any free port)',
-    help: 'Port to listen on (default 8080).',
+    help: 'Port to listen on (0: any free port; the log line "web server listening" says which).',
     parse: integer(0, 65535),
   }),
   host: valueSetting<string>({
@@ -54,24 +56,24 @@ export const webSettings = {
     env: 'IMAGE_LOADER_HOST',
     default: '0.0.0.0',
     expected: 'an address to listen on, such as 0.0.0.0, :: or 127.0.0.1',
-    help: 'Address to listen on (default 0.0.0.0: every IPv4 interface).',
+    help: 'Address to listen on (0.0.0.0: every IPv4 interface).',
     parse: (text) => (text.trim() === '' ? undefined : text.trim()),
   }),
-  everyMs: valueSetting<number>({
-    flag: 'every',
-    env: 'IMAGE_LOADER_EVERY',
+  everyMs: everySetting<number>({
     default: 300_000,
-    expected: 'a duration of at least 1s, such as 5m',
-    help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness (default 5m).',
-    parse: duration(1000),
+    help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness.',
   }),
   workers: valueSetting<number>({
     flag: 'workers',
     env: 'IMAGE_LOADER_WORKERS',
     default: 1,
     expected: 'an integer from 1 to 64',
-    help: 'Processes serving the one port (node:cluster), each with its own image cache (default 1).',
+    help: 'Processes serving the one port (node:cluster), each with its own image cache.',
     parse: integer(1, 64),
   }),
   ...webAppSettings,
+  stopTimeoutMs: {
+    ...stopTimeoutSetting,
+    help: 'On SIGTERM, how long requests in progress may take to finish before their connections are closed.',
+  },
 };

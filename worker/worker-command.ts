@@ -13,10 +13,14 @@ import { DOWNLOADS_QUEUE, FleetKeys } from '../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { HostLeases } from '../core/fleet/host-leases.js';
-import { checkRedisSetup, connectRedis } from '../core/fleet/redis-connection.js';
+import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
+import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
+import { type Closable, closeAll, settlesWithin } from '../core/service/close-all.js';
 import { type ServiceIo, untilAborted } from '../core/service/service-io.js';
+import { armStopWatchdog } from '../core/service/stop-watchdog.js';
+import { StopRequestedError, unlessStopped } from '../core/service/unless-stopped.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { createDownloadJobProcessor, type DownloadJobResult } from './download-job.js';
 import { workerSettings } from './worker-settings.js';
@@ -25,6 +29,12 @@ export type WorkerConfig = SettingValues<typeof workerSettings>;
 
 /** How often a crashed worker's job may be taken over before the queue fails it (the coordinator then decides: see RoundDriver). */
 const MAX_STALLED_COUNT = 3;
+
+/**
+ * How long each closing step past --stop-timeout may take (handing jobs back, then the closes, then the
+ * connections): three of them stay inside the stop watchdog's slack.
+ */
+const CLOSE_GRACE_MS = 250;
 
 export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerConfig {
   return parseCommandArgs(workerSettings, args, env).settings;
@@ -37,23 +47,37 @@ export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv): WorkerC
  * hands the rest back to the queue, and exits 0.
  */
 export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<number> {
+  armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'worker', host: hostname(), pid: process.pid });
+  // First: a --metrics-port in use stops start-up (exit 2) before anything else is opened.
+  const metrics = await startProcessMetrics(config, { downloads: true, rounds: false }, log);
+  const metricsServer: Closable[] =
+    metrics === undefined ? [] : [{ name: 'metrics server', close: () => metrics.close() }];
   const { store, removedTempFiles } = await ImageStore.open(config.store);
   if (removedTempFiles > 0) log.info('removed temp files left by an interrupted run', { removedTempFiles });
   const keys = new FleetKeys(config.prefix);
   const redis = await connectRedis(config, 'service', `image-loader-worker-${hostname()}-${process.pid}`, log);
   const subscriber = redis.duplicate();
   subscriber.on('error', () => {});
-  await checkRedisSetup(redis, log);
+  const connections = [redisClosable('redis', redis), redisClosable('redis subscriber', subscriber)];
+  let leases: HostLeases;
+  try {
+    // Both wait for Redis as long as it is down: a SIGTERM meanwhile must not.
+    await unlessStopped(io.signal, checkRedisSetup(redis, log));
+    // Leases live as long as job locks: a killed worker's jobs and its turns at their hosts come free together.
+    leases = await unlessStopped(
+      io.signal,
+      HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.stalledIntervalMs),
+    );
+  } catch (error) {
+    await closeAll(connections, CLOSE_GRACE_MS, log);
+    await closeAll(metricsServer, CLOSE_GRACE_MS, log);
+    if (!(error instanceof StopRequestedError)) throw error;
+    log.info('worker stopped before it started');
+    return EXIT_OK;
+  }
 
-  const downloader = new Downloader(store, {
-    ...config,
-    maxRedirects: 5,
-    userAgent: config.userAgent ?? `image-loader/${packageVersion()}`,
-  });
-  const ledger = new RoundLedger(redis, keys);
-  // Leases live as long as job locks: a killed worker's jobs and its turns at their hosts come free together.
-  const leases = await HostLeases.start(redis, subscriber, keys, config.fleetPerHost, config.stalledIntervalMs);
+  const downloader = new Downloader(store, config);
   const abandon = new AbortController();
   // Every running download listens to it: at --concurrency above 10 the default leak warning would be noise.
   setMaxListeners(0, abandon.signal);
@@ -61,10 +85,11 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
     downloader,
     metadata: new FleetMetadata(redis, keys),
     leases,
-    ledger,
+    ledger: new RoundLedger(redis, keys),
     log,
     retries: config.retries,
     abandon: abandon.signal,
+    metrics: metrics?.downloads,
   });
 
   const worker = new Worker<DownloadJobData, DownloadJobResult>(DOWNLOADS_QUEUE, processor, {
@@ -95,15 +120,23 @@ export async function runWorker(config: WorkerConfig, io: ServiceIo): Promise<nu
   await untilAborted(io.signal);
   log.info('stopping: finishing running downloads', { stopTimeoutMs: config.stopTimeoutMs });
   const closing = worker.close();
-  const timer = setTimeout(() => {
+  if (!(await settlesWithin(closing, config.stopTimeoutMs))) {
     log.warn('stop timeout reached: handing running downloads back to the queue');
     abandon.abort();
-  }, config.stopTimeoutMs);
-  await closing;
-  clearTimeout(timer);
-  await downloader.close();
-  await leases.close();
-  await redis.quit().catch(() => redis.disconnect());
+    // Handing back is a Redis call: while Redis is down the job's lock expires instead, and another worker takes it.
+    if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) log.warn('the queue does not answer (Redis down?): leaving');
+  }
+  await closeAll(
+    [
+      { name: 'queue worker', close: () => closing, force: () => void worker.disconnect().catch(() => {}) },
+      { name: 'downloader', close: () => downloader.close() },
+      { name: 'host leases', close: () => leases.close() },
+    ],
+    CLOSE_GRACE_MS,
+    log,
+  );
+  await closeAll(connections, CLOSE_GRACE_MS, log);
+  await closeAll(metricsServer, CLOSE_GRACE_MS, log);
   log.info('worker stopped');
   return EXIT_OK;
 }

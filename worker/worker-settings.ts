@@ -1,11 +1,14 @@
-import { concurrencySetting, downloadSettings, duration, integer } from '../core/config/download-settings.js';
+import { concurrencySetting, downloadSettings, integer } from '../core/config/download-settings.js';
 import { valueSetting } from '../core/config/setting.js';
+import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 import { fleetSettings } from '../core/fleet/fleet-settings.js';
+import { metricsSettings } from '../core/metrics/metrics-settings.js';
 
 /** Everything `image-loader worker` accepts: the download core's settings (as in fetch), the fleet's, and its own. */
 export const workerSettings = {
   ...downloadSettings,
   ...fleetSettings,
+  ...metricsSettings,
   concurrency: concurrencySetting,
   fleetPerHost: valueSetting<number>({
     flag: 'fleet-per-host',
@@ -15,12 +18,8 @@ export const workerSettings = {
     help: 'Requests at once to one host, summed over every worker of the fleet.',
     parse: integer(1, 1024),
   }),
-  stopTimeoutMs: valueSetting<number>({
-    flag: 'stop-timeout',
-    env: 'IMAGE_LOADER_STOP_TIMEOUT',
-    default: 30_000,
-    expected: 'a duration, such as 30s (0 abandons downloads at once)',
+  stopTimeoutMs: {
+    ...stopTimeoutSetting,
     help: 'On SIGTERM, how long running downloads may take to finish before they are handed back to the queue.',
-    parse: duration(0),
-  }),
+  },
 };

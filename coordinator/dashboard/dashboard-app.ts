@@ -9,6 +9,8 @@ import { accessLog } from '../../core/log/access-log.js';
 import type { JsonLogger } from '../../core/log/json-logger.js';
 import { CredentialCheck, type Credentials } from './basic-auth.js';
 import { FailureLimiter } from './failure-limiter.js';
+import type { FleetMetrics } from './fleet-metrics.js';
+import { metricsRoute, metricsTokenGuard } from './metrics-route.js';
 import {
   actionGuard,
   basicAuthGuard,
@@ -29,6 +31,10 @@ export interface DashboardAppOptions {
   credentials: Credentials | undefined;
   allowActions: boolean;
   log: JsonLogger;
+  /** The fleet's metrics, served at /metrics behind the same guards as every page. */
+  metrics: FleetMetrics;
+  /** A bearer token that opens /metrics alone, without the credentials; undefined: none. */
+  metricsToken?: string | undefined;
   /** Longest wait for Redis on the rounds page. @defaultValue 3000 */
   roundsTimeoutMs?: number;
 }
@@ -52,11 +58,13 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   app.disable('x-powered-by');
   app.use(accessLog(options.log));
   app.use(securityHeaders());
+  if (options.metricsToken !== undefined) app.use(metricsTokenGuard(options.metricsToken, options.metrics));
   if (options.credentials === undefined) app.use(loopbackHostGuard());
   else app.use(basicAuthGuard(new CredentialCheck(options.credentials), new FailureLimiter(), options.log));
   app.use(csrfGuard(options.log));
   app.use(actionGuard(options.allowActions));
   app.use('/api', redisGuard(options.redisReady));
+  app.get('/metrics', metricsRoute(options.metrics));
   app.get(
     '/rounds',
     roundsRoute({

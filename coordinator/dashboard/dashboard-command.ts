@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { packageVersion } from '../../core/config/version.js';
@@ -11,18 +10,22 @@ import { EXIT_OK } from '../../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../../core/fleet/fleet-keys.js';
 import { redactRedisUrl } from '../../core/fleet/fleet-settings.js';
-import { connectRedis } from '../../core/fleet/redis-connection.js';
+import { connectRedis, redisClosable } from '../../core/fleet/redis-connection.js';
 import { RoundLedger } from '../../core/fleet/round-ledger.js';
 import { JsonLogger } from '../../core/log/json-logger.js';
+import { closeAll } from '../../core/service/close-all.js';
 import { type ServiceIo, untilAborted } from '../../core/service/service-io.js';
+import { armStopWatchdog } from '../../core/service/stop-watchdog.js';
 import type { Credentials } from './basic-auth.js';
 import { createDashboardApp } from './dashboard-app.js';
 import { DASHBOARD_PASSWORD_ENV, type DashboardConfig } from './dashboard-settings.js';
+import { FleetMetrics } from './fleet-metrics.js';
+import { readMetricsToken } from './metrics-token.js';
 
 export { parseDashboardArgs } from './dashboard-settings.js';
 
-/** How long running requests may finish on SIGTERM before their connections are closed. */
-const STOP_GRACE_MS = 3000;
+/** How long the queues and Redis may take to close once the server is closed: inside the stop watchdog's slack. */
+const CLOSE_GRACE_MS = 400;
 
 /**
  * `image-loader dashboard`: bull-board for the fleet's queues and a page of
@@ -32,17 +35,23 @@ const STOP_GRACE_MS = 3000;
  * pages and reconnects.
  */
 export async function runDashboard(config: DashboardConfig, io: ServiceIo): Promise<number> {
+  armStopWatchdog(io.signal, config.stopTimeoutMs);
   const log = new JsonLogger(io.stdout, { process: 'dashboard', host: hostname(), pid: process.pid });
   const credentials = await loadCredentials(config);
+  const metricsToken = await readMetricsToken(config.metricsTokenFile);
   const redis = await connectRedis(config, 'service', `image-loader-dashboard-${hostname()}-${process.pid}`, log);
   // skipMetasUpdate: looking at a queue must not write to it (BullMQ otherwise stores its version in the queue's meta).
   const queueOptions = { connection: redis, prefix: config.prefix, skipMetasUpdate: true };
   const queues = [new Queue(ROUNDS_QUEUE, queueOptions), new Queue(DOWNLOADS_QUEUE, queueOptions)];
   for (const queue of queues) queue.on('error', () => {}); // the connection's own handler reports outages
+  const ledger = new RoundLedger(redis, new FleetKeys(config.prefix));
+  const redisReady = (): boolean => redis.status === 'ready';
   const app = createDashboardApp({
     queues,
-    ledger: new RoundLedger(redis, new FleetKeys(config.prefix)),
-    redisReady: () => redis.status === 'ready',
+    ledger,
+    metrics: new FleetMetrics({ ledger, downloads: queues[1]!, redisReady, timeoutMs: 3000 }),
+    metricsToken,
+    redisReady,
     credentials,
     allowActions: config.allowActions,
     log,
@@ -54,7 +63,7 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
-    await closeQueuesAndRedis(queues, redis);
+    await closeQueuesAndRedis(queues, redis, log);
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ImageLoaderError(
       ErrorCode.InvalidConfig,
@@ -85,9 +94,21 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   });
 
   await untilAborted(io.signal);
-  log.info('stopping');
-  await closeServer(server);
-  await closeQueuesAndRedis(queues, redis);
+  log.info('stopping', { stopTimeoutMs: config.stopTimeoutMs });
+  // A request still running (bull-board's API waiting on Redis) gets until the stop timeout, then its connection is closed.
+  server.closeIdleConnections();
+  await closeAll(
+    [
+      {
+        name: 'http server',
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        force: () => server.closeAllConnections(),
+      },
+    ],
+    config.stopTimeoutMs,
+    log,
+  );
+  await closeQueuesAndRedis(queues, redis, log);
   log.info('dashboard stopped');
   return EXIT_OK;
 }
@@ -121,22 +142,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    // A request still running (bull-board's API waiting on Redis) gets a moment, then its connection is closed.
-    setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
-  });
-}
-
 /** Every step runs, and none waits for a Redis that is down. */
-async function closeQueuesAndRedis(queues: Queue[], redis: Redis): Promise<void> {
-  await Promise.race([
-    Promise.allSettled(queues.map((queue) => queue.close())),
-    sleep(STOP_GRACE_MS, undefined, { ref: false }),
-  ]);
-  if (redis.status === 'ready')
-    await Promise.race([redis.quit().catch(() => {}), sleep(STOP_GRACE_MS, undefined, { ref: false })]);
-  redis.disconnect();
+async function closeQueuesAndRedis(queues: Queue[], redis: Redis, log: JsonLogger): Promise<void> {
+  await closeAll(
+    queues.map((queue) => ({
+      name: `${queue.name} queue`,
+      close: () => queue.close(),
+      force: () => void queue.disconnect().catch(() => {}),
+    })),
+    CLOSE_GRACE_MS,
+    log,
+  );
+  await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
 }

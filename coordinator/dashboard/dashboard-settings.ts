@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { integer } from '../../core/config/download-settings.js';
 import { parseCommandArgs } from '../../core/config/parse-command-args.js';
 import { type SettingValues, switchSetting, valueSetting } from '../../core/config/setting.js';
+import { stopTimeoutSetting } from '../../core/config/stop-timeout-setting.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { fleetSettings } from '../../core/fleet/fleet-settings.js';
@@ -27,7 +28,7 @@ export const dashboardSettings = {
     env: 'IMAGE_LOADER_DASHBOARD_PORT',
     default: 3000,
     expected: 'a TCP port from 0 to 65535 (0: any free port, logged)',
-    help: 'TCP port to listen on (default 3000; 0 picks a free one and logs it).',
+    help: 'TCP port to listen on (0 picks a free one and logs it).',
     parse: integer(0, 65_535),
   }),
   host: valueSetting<string>({
@@ -35,7 +36,7 @@ export const dashboardSettings = {
     env: 'IMAGE_LOADER_DASHBOARD_HOST',
     default: '127.0.0.1',
     expected: 'an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (or localhost)',
-    help: 'Address to listen on (default 127.0.0.1); one that is not loopback needs credentials.',
+    help: 'Address to listen on; one that is not loopback needs credentials.',
     parse: parseHost,
   }),
   allowActions: switchSetting({
@@ -58,6 +59,15 @@ export const dashboardSettings = {
     default: undefined,
     expected: 'a file path',
     help: 'File holding the basic auth password (one line).',
+    parse: (text) => (text.trim() === '' ? undefined : text),
+  }),
+  stopTimeoutMs: stopTimeoutSetting,
+  metricsTokenFile: valueSetting<string | undefined>({
+    flag: 'metrics-token-file',
+    env: 'IMAGE_LOADER_DASHBOARD_METRICS_TOKEN_FILE',
+    default: undefined,
+    expected: 'a file path',
+    help: 'File holding a bearer token (one line) that opens /metrics alone to a scraper, without the credentials.',
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
 };

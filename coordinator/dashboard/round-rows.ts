@@ -18,6 +18,11 @@ export interface RoundRow {
   /** Failed entries by error code, most frequent first. */
   failures: Array<[code: string, count: number]>;
   listError: string | undefined;
+  /** The store's live bytes and files after the round's pruning; undefined when the round did not record them. */
+  storeBytes: number | undefined;
+  storeFiles: number | undefined;
+  /** What pruning did: bytes freed, or why it held back. */
+  pruned: string | undefined;
 }
 
 const MAX_TEXT = 200;
@@ -47,6 +52,9 @@ function roundRow(summary: Record<string, unknown>): RoundRow {
     ? `${text(summary.listError.code)}: ${text(summary.listError.message)}`
     : undefined;
   const duration = summary.durationMs;
+  const store = isRecord(summary.store) ? summary.store : undefined;
+  const prune = isRecord(summary.prune) ? summary.prune : undefined;
+  const held = prune && isRecord(prune.held) ? text(prune.held.reason) : undefined;
   return {
     roundId: text(summary.roundId),
     trigger: text(summary.trigger) || 'schedule',
@@ -63,6 +71,14 @@ function roundRow(summary: Record<string, unknown>): RoundRow {
     skippedStarts: count(summary.skippedStarts),
     failures,
     listError,
+    storeBytes: store === undefined ? undefined : count(store.liveBytes) + count(store.graceBytes),
+    storeFiles: store === undefined ? undefined : count(store.liveFiles) + count(store.graceFiles),
+    pruned:
+      prune === undefined
+        ? undefined
+        : held !== undefined && held !== ''
+          ? `held: ${held}`
+          : `${count(prune.removedFiles)} files, ${count(prune.removedBytes)} bytes`,
   };
 }
 

@@ -106,6 +106,8 @@ function roundsTable(rows: readonly RoundRow[]): string {
     'Invalid lines',
     'Duplicates',
     'Received',
+    'Store size',
+    'Pruned',
     'Failures by reason',
   ];
   const lines = [
@@ -130,6 +132,8 @@ function roundsTable(rows: readonly RoundRow[]): string {
       `<td>${row.invalidLines}</td>`,
       `<td>${row.duplicates}</td>`,
       `<td>${escapeHtml(formatBytes(row.bytesTransferred))}</td>`,
+      `<td>${row.storeBytes === undefined ? '' : escapeHtml(`${formatBytes(row.storeBytes)} (${row.storeFiles} files)`)}</td>`,
+      `<td class="text">${escapeHtml(row.pruned ?? '')}</td>`,
       `<td class="text">${failures.join('<br>')}</td>`,
     ];
     lines.push(`<tr>${cells.join('')}</tr>`);

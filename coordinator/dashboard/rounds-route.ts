@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { RoundLedger } from '../../core/fleet/round-ledger.js';
 import type { JsonLogger } from '../../core/log/json-logger.js';
-import { type RoundProgress, roundProgress } from '../round-progress.js';
+import { type RoundProgress, readRoundProgress } from '../round-progress.js';
 import { type RoundRow, roundRows } from './round-rows.js';
 import { ROUNDS_PAGE_CSP, renderRoundsPage } from './rounds-page.js';
 
@@ -54,15 +54,7 @@ export function roundsRoute(options: RoundsRouteOptions): RequestHandler {
 }
 
 async function readRounds(ledger: RoundLedger): Promise<{ rows: RoundRow[]; inProgress: RoundProgress | undefined }> {
-  const [history, current] = await Promise.all([ledger.history(HISTORY_ROUNDS), ledger.current()]);
-  const inProgress =
-    current === undefined
-      ? undefined
-      : roundProgress(
-          current,
-          await ledger.pendingCount(current.roundId),
-          await ledger.failuresByCode(current.roundId),
-        );
+  const [history, inProgress] = await Promise.all([ledger.history(HISTORY_ROUNDS), readRoundProgress(ledger)]);
   return { rows: roundRows(history), inProgress };
 }
 

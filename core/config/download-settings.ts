@@ -1,3 +1,5 @@
+import { formatDuration } from './format-duration.js';
+import { formatSize } from './format-size.js';
 import { parseDuration } from './parse-duration.js';
 import { parseSize } from './parse-size.js';
 import { switchSetting, valueSetting } from './setting.js';
@@ -18,8 +20,8 @@ function duration(minMs: number, plainUnit: 'ms' | 's' = 's'): (text: string) =>
 }
 
 /**
- * Settings of the download core, shared by `fetch` and (later) `worker`, so
- * each has one flag, one variable, one default and one validation everywhere.
+ * Settings of the download core, shared by `fetch` and `worker`, so each has
+ * one flag, one variable, one default and one validation everywhere.
  */
 export const downloadSettings = {
   store: valueSetting<string>({
@@ -43,7 +45,8 @@ export const downloadSettings = {
     env: 'IMAGE_LOADER_MAX_BYTES',
     default: 50 * 1024 ** 2,
     expected: 'a size such as 52428800, 10MB or 50MiB (at least 1 byte)',
-    help: 'Largest image accepted (default 50MiB).',
+    help: 'Largest image accepted; SI units (10MB = 10^7 bytes) or binary ones (50MiB, 50M).',
+    format: formatSize,
     parse: (text) => {
       const bytes = parseSize(text);
       return bytes !== undefined && bytes >= 1 ? bytes : undefined;
@@ -54,7 +57,8 @@ export const downloadSettings = {
     env: 'IMAGE_LOADER_TIMEOUT',
     default: 60_000,
     expected: 'a duration of at least 100ms, in seconds (30) or with a unit (30s, 2m)',
-    help: 'Total deadline per download, redirects included (default 60 s).',
+    help: 'Total deadline per download, redirects included.',
+    format: formatDuration,
     parse: duration(100),
   }),
   connectTimeoutMs: valueSetting<number>({
@@ -62,7 +66,8 @@ export const downloadSettings = {
     env: 'IMAGE_LOADER_CONNECT_TIMEOUT',
     default: 10_000,
     expected: 'a duration of at least 100ms, in seconds or with a unit',
-    help: 'Time to establish a connection (default 10 s).',
+    help: 'Time to establish a connection.',
+    format: formatDuration,
     parse: duration(100),
   }),
   idleTimeoutMs: valueSetting<number>({
@@ -70,7 +75,8 @@ export const downloadSettings = {
     env: 'IMAGE_LOADER_IDLE_TIMEOUT',
     default: 30_000,
     expected: 'a duration of at least 100ms, in seconds or with a unit',
-    help: 'Longest silence while waiting for headers or between body chunks (default 30 s).',
+    help: 'Longest silence while waiting for headers or between body chunks.',
+    format: formatDuration,
     parse: duration(100),
   }),
   retries: valueSetting<number>({
@@ -100,8 +106,9 @@ export const downloadSettings = {
     flag: 'user-agent',
     env: 'IMAGE_LOADER_USER_AGENT',
     default: undefined,
+    defaultText: 'image-loader/VERSION',
     expected: 'a non-empty string',
-    help: 'User-Agent header (default image-loader/VERSION).',
+    help: 'User-Agent header.',
     parse: (text) => (text.trim() === '' ? undefined : text),
   }),
   revalidate: valueSetting<'auto' | 'always'>({
@@ -120,7 +127,7 @@ export const concurrencySetting = valueSetting<number>({
   env: 'IMAGE_LOADER_CONCURRENCY',
   default: 16,
   expected: 'an integer from 1 to 1024',
-  help: 'Downloads in flight at once, over all hosts.',
+  help: 'Downloads in flight at once, over all hosts; a download gives its slot back once its body has arrived.',
   parse: integer(1, 1024),
 });
 

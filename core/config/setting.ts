@@ -15,9 +15,14 @@ export interface Setting<T> {
   default: T;
   /** What a valid value looks like, for error messages and help. */
   expected: string;
+  /** What the setting does; its default is added by `formatDefault`, never written here. */
   help: string;
   /** Returns undefined when `text` is not valid. */
   parse(text: string): T | undefined;
+  /** Writes a value the way `parse` reads it (`5m`, `50MiB`); `String(value)` without it. */
+  format?(value: NonNullable<T>): string;
+  /** Says what an absent value means, for defaults that are not a value: "none (required)". */
+  defaultText?: string;
 }
 
 export type SettingValues<Table extends Record<string, Setting<unknown>>> = {
@@ -85,6 +90,19 @@ export function resolveSettings<Table extends Record<string, Setting<unknown>>>(
     values[key] = parsed;
   }
   return values as SettingValues<Table>;
+}
+
+/**
+ * A setting's default as help and the reference show it: `off` for a switch,
+ * `none` for an absent value unless the row says what that means, else the
+ * value written the way the setting accepts it.
+ */
+export function formatDefault(setting: Setting<unknown>): string {
+  if (setting.defaultText !== undefined) return setting.defaultText;
+  if (setting.kind === 'switch') return 'off';
+  const value = setting.default;
+  if (value === undefined || value === null) return 'none';
+  return setting.format ? setting.format(value) : String(value);
 }
 
 /** The `util.parseArgs` option table for a settings table. */

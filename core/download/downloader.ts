@@ -1,4 +1,5 @@
 import type { Agent } from 'undici';
+import { packageVersion } from '../config/version.js';
 import type { ImageStore } from '../store/image-store.js';
 import { confirmedMetadata, type UrlMetadata } from '../store/url-metadata.js';
 import { type FetchImageOptions, fetchImage } from './fetch-image.js';
@@ -9,15 +10,25 @@ export interface DownloadSettings {
   timeoutMs: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  maxRedirects: number;
+  /** Redirects followed per request. @defaultValue DEFAULT_MAX_REDIRECTS */
+  maxRedirects?: number | undefined;
   perHost: number;
   allowPrivate: boolean;
   allowSvg: boolean;
-  userAgent: string;
+  /** The User-Agent header. @defaultValue `image-loader/VERSION` (see defaultUserAgent) */
+  userAgent?: string | undefined;
   /** fsync each image before it is renamed into place (for filesystems without ordered data writes). */
   fsync: boolean;
   /** `auto`: skip asking while the origin's Cache-Control/Expires says the copy is fresh; `always`: ask every round. */
   revalidate: 'auto' | 'always';
+}
+
+/** Redirects a download follows unless told otherwise: enough for CDNs and URL shorteners, too few for a loop. */
+export const DEFAULT_MAX_REDIRECTS = 5;
+
+/** The User-Agent every download sends unless told otherwise: names this program and its version to origin operators. */
+export function defaultUserAgent(): string {
+  return `image-loader/${packageVersion()}`;
 }
 
 export interface DownloadOptions {
@@ -69,9 +80,9 @@ export class Downloader {
       dispatcher: this.agent,
       maxBytes: settings.maxBytes,
       timeoutMs: settings.timeoutMs,
-      maxRedirects: settings.maxRedirects,
+      maxRedirects: settings.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       allowSvg: settings.allowSvg,
-      userAgent: settings.userAgent,
+      userAgent: settings.userAgent ?? defaultUserAgent(),
       fsync: settings.fsync,
     };
   }

@@ -8,7 +8,9 @@ import type { CacheInfo } from '../store/url-metadata.js';
 import { bodyReadError, classifyDownloadError } from './classify-error.js';
 import { FileSink } from './file-sink.js';
 import { freshUntil } from './freshness.js';
+import { readChunks } from './read-chunks.js';
 import { parseRetryAfter } from './retry-delay.js';
+import { noteBodyBytes } from './socket-buffer-release.js';
 
 export interface FetchImageOptions {
   /** The shared undici Agent (see createHttpAgent). */
@@ -115,20 +117,20 @@ async function fetchFollowingRedirects(
   signal: AbortSignal,
   sink: () => Promise<FileSink>,
 ): Promise<FetchImageResult> {
-  const visited = new Set<string>([url]);
+  const headers: Record<string, string> = {
+    'user-agent': options.userAgent,
+    accept: ACCEPT,
+    'accept-encoding': 'identity',
+  };
+  if (validators.etag) headers['if-none-match'] = validators.etag;
+  if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
+  let visited: Set<string> | undefined;
   let current = url;
   for (let redirects = 0; ; redirects++) {
-    const headers: Record<string, string> = {
-      'user-agent': options.userAgent,
-      accept: ACCEPT,
-      'accept-encoding': 'identity',
-    };
-    if (validators.etag) headers['if-none-match'] = validators.etag;
-    if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
-
+    const target = new URL(current);
     const response = await options.dispatcher.request({
-      origin: new URL(current).origin,
-      path: pathOf(current),
+      origin: target.origin,
+      path: target.pathname + target.search,
       method: 'GET',
       headers,
       signal,
@@ -140,6 +142,7 @@ async function fetchFollowingRedirects(
     if (REDIRECT_STATUSES.has(status)) {
       await discard(response.body);
       const next = redirectTarget(url, current, header(response.headers, 'location'));
+      visited ??= new Set<string>([url]);
       if (visited.has(next))
         throw new ImageLoaderError(ErrorCode.RedirectLoop, `redirect loop: ${current} redirects back to ${next}`, {
           url,
@@ -189,24 +192,22 @@ async function saveBody(
   response.body.on('error', () => {});
   const sink = await openSink();
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    await readChunks(response.body, (chunk) => {
       bytes += chunk.length;
+      noteBodyBytes(chunk.length);
       if (bytes > maxBytes)
         throw new ImageLoaderError(ErrorCode.TooLarge, `body exceeds the limit of ${maxBytes} bytes (--max-bytes)`, {
           url,
         });
       hash.update(chunk);
-      if (type === undefined) {
-        head.push(chunk);
-        const prefix = head.length === 1 ? chunk : Buffer.concat(head);
-        type = decide(url, prefix, false, allowSvg);
-        if (type === undefined) continue;
-        head = [];
-        await sink.write(prefix);
-      } else {
-        await sink.write(chunk);
-      }
-    }
+      if (type !== undefined) return sink.write(chunk);
+      head.push(chunk);
+      const prefix = head.length === 1 ? chunk : Buffer.concat(head);
+      type = decide(url, prefix, false, allowSvg);
+      if (type === undefined) return undefined;
+      head = [];
+      return sink.write(prefix);
+    });
     if (type === undefined) {
       const prefix = Buffer.concat(head);
       type = decide(url, prefix, true, allowSvg);
@@ -302,11 +303,6 @@ function cacheInfo(headers: Dispatcher.ResponseData['headers']): CacheInfo {
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return parsed.pathname + parsed.search;
 }
 
 /** Drops a body we will not read: destroying closes its connection; the abort error it then emits is expected, and unhandled it would crash the process. */

@@ -46,6 +46,11 @@ export class FleetKeys {
     return `${this.prefix}:fleet:schedule-lock`;
   }
 
+  /** Held while the store is pruned (by the coordinator after a round, or by `image-loader prune`): one prune at a time. */
+  get pruneLock(): string {
+    return `${this.prefix}:fleet:prune-lock`;
+  }
+
   /** Pub/sub channel: a per-host lease was given back (its message is the host). */
   get hostReleased(): string {
     return `${this.prefix}:fleet:host-released`;

@@ -1,36 +1,36 @@
 import type { Redis } from 'ioredis';
 import { failedMetadata, parseUrlMetadata, type UrlMetadata } from '../store/url-metadata.js';
-import type { FleetKeys } from './fleet-keys.js';
+import type { UrlMetadataSource } from '../store/url-metadata-source.js';
+import { type FleetKeys, jobIdForUrl } from './fleet-keys.js';
 
 /**
- * Per-URL metadata of a fleet, in one Redis hash by download job id: every
- * worker, on any host, reads the validators of the URL it is about to fetch
- * and writes back what it learnt. The store's own metadata.jsonl is for the
- * single process of `fetch`; many writers on NFS could not share one file.
+ * Per-URL metadata of a fleet, in one Redis hash by download job id (the
+ * URL's `jobIdForUrl`): every worker, on any host, reads the validators of
+ * the URL it is about to fetch and writes back what it learnt. The store's
+ * own metadata.jsonl is for the single process of `fetch`; many writers on
+ * NFS could not share one file.
  */
-export class FleetMetadata {
+export class FleetMetadata implements UrlMetadataSource {
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
   ) {}
 
-  async get(jobId: string, url: string): Promise<UrlMetadata | undefined> {
-    const text = await this.redis.hget(this.keys.metadata, jobId);
+  async get(url: string): Promise<UrlMetadata | undefined> {
+    const text = await this.redis.hget(this.keys.metadata, jobIdForUrl(url));
     const metadata = text === null ? undefined : parseUrlMetadata(text);
     // The id is a hash of the URL: check it is this URL's, however unlikely a collision is.
     return metadata?.url === url ? metadata : undefined;
   }
 
-  async set(jobId: string, metadata: UrlMetadata): Promise<void> {
-    await this.redis.hset(this.keys.metadata, jobId, JSON.stringify(metadata));
+  async set(metadata: UrlMetadata): Promise<void> {
+    await this.redis.hset(this.keys.metadata, jobIdForUrl(metadata.url), JSON.stringify(metadata));
   }
 
-  async recordFailure(
-    jobId: string,
-    previous: UrlMetadata | undefined,
-    error: { code: string; message: string },
-  ): Promise<void> {
-    if (previous) await this.set(jobId, failedMetadata(previous, error, new Date()));
+  /** Read again, not handed in: a failure is rare next to a success, and one lookup more keeps the interface one. */
+  async recordFailure(url: string, error: { code: string; message: string }): Promise<void> {
+    const previous = await this.get(url);
+    if (previous) await this.set(failedMetadata(previous, error, new Date()));
   }
 
   /**

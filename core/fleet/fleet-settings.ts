@@ -1,4 +1,5 @@
 import { duration } from '../config/download-settings.js';
+import { formatDuration } from '../config/format-duration.js';
 import { valueSetting } from '../config/setting.js';
 
 /**
@@ -11,7 +12,7 @@ export const fleetSettings = {
     env: 'IMAGE_LOADER_REDIS',
     default: 'redis://127.0.0.1:6379',
     expected: 'a redis:// or rediss:// URL, such as redis://10.0.0.5:6379/0',
-    help: 'Redis holding the queue (default redis://127.0.0.1:6379).',
+    help: 'Redis holding the queue (rediss:// for TLS; Redis Cluster is not supported).',
     parse: parseRedisUrl,
   }),
   redisPasswordFile: valueSetting<string | undefined>({
@@ -36,6 +37,7 @@ export const fleetSettings = {
     default: 30_000,
     expected: 'a duration of at least 1s, such as 30s',
     help: "A crashed process's jobs go to another after at most twice this (lock time and check interval).",
+    format: formatDuration,
     parse: duration(1000),
   }),
 };

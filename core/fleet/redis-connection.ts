@@ -3,12 +3,16 @@ import { Redis } from 'ioredis';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { JsonLogger } from '../log/json-logger.js';
+import type { Closable } from '../service/close-all.js';
 import { redactRedisUrl } from './fleet-settings.js';
 
 export interface RedisTarget {
   redis: string;
   redisPasswordFile: string | undefined;
 }
+
+/** How long an operator command waits for any one answer from Redis. */
+const COMMAND_TIMEOUT_MS = 5_000;
 
 /** Services wait out an outage; operator commands (status, round) should fail fast instead. */
 export type RedisRole = 'service' | 'command';
@@ -36,6 +40,8 @@ export async function connectRedis(
     maxRetriesPerRequest: role === 'service' ? null : 0,
     enableOfflineQueue: role === 'service',
     connectTimeout: role === 'service' ? 10_000 : 3_000,
+    // A Redis that accepts the connection but never answers (stopped, overloaded) must not hang an operator command.
+    ...(role === 'command' ? { commandTimeout: COMMAND_TIMEOUT_MS } : {}),
     retryStrategy: role === 'service' ? (times) => Math.min(200 * times, 2_000) : () => null,
   });
   let down = false;
@@ -52,13 +58,23 @@ export async function connectRedis(
   });
   // A service starts even while Redis is down: it connects when Redis comes up (the retry strategy keeps trying).
   if (role === 'command') {
+    // ioredis's connectTimeout ends at the TCP connect; its ready check (INFO) is timed by nothing it promises.
+    let silent = false;
+    const noAnswer = setTimeout(() => {
+      silent = true;
+      redis.disconnect();
+    }, COMMAND_TIMEOUT_MS);
     try {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
       // "Connection is closed" hides the reason (a refused connection, NOAUTH): the error event had it.
-      const reason = lastError?.message ?? (error as Error).message;
+      const reason = silent
+        ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
+        : (lastError?.message ?? (error as Error).message);
       throw new ImageLoaderError(ErrorCode.Redis, `cannot reach Redis at ${where}: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(noAnswer);
     }
   }
   return redis;
@@ -104,4 +120,16 @@ export async function checkRedisSetup(redis: Redis, log: JsonLogger): Promise<vo
       { error },
     );
   }
+}
+
+/** A connection as a Closable: QUIT when Redis is up (replies still due arrive first), dropped at once when it is not. */
+export function redisClosable(name: string, redis: Redis): Closable {
+  return {
+    name,
+    close: async () => {
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
+    },
+    force: () => redis.disconnect(),
+  };
 }

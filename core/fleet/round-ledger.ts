@@ -5,6 +5,7 @@ import { RedisScript } from './redis-script.js';
 import {
   decodeSettledEntry,
   encodeSettledEntry,
+  historySummary,
   parseRoundState,
   type RoundState,
   roundStateFields,
@@ -30,7 +31,9 @@ export interface EnqueuedBatch {
   omitted: OmittedListProblems;
 }
 
-const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':duplicates', ':failures', ':omitted'];
+const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':entries-ordered', ':duplicates', ':failures', ':omitted'];
+/** Entries written back in one RPUSH when a round's entries are put in list order. */
+const ORDERED_CHUNK = 1000;
 const HISTORY_LENGTH = 100;
 
 // Starts a round only if none is in progress: the current-round key is the lock that keeps rounds from overlapping.
@@ -57,16 +60,26 @@ redis.call('HINCRBY', base, 'bytesTransferred', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HINCRBY', base .. ':failures', ARGV[6], 1) end
 return roundId`);
 
-// Ends a round once: into the history, becomes the last round, frees the lock; the round before it is deleted
-// (the last one's entries stay, for status --json).
+// Ends a round once: into the history, becomes the last round, frees the lock; its entries, written again in
+// list order beside the settled ones, replace them; the round before it is deleted (the last one's entries stay,
+// for status --json).
 const finishScript = new RedisScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local base = ARGV[4] .. ARGV[1]
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  redis.call('DEL', base .. ':entries-ordered')
+  return 0
+end
 local previous = redis.call('GET', KEYS[2])
 redis.call('LPUSH', KEYS[3], ARGV[2])
 redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1])
-redis.call('DEL', ARGV[4] .. ARGV[1] .. ':pending')
+redis.call('DEL', base .. ':pending')
+if redis.call('EXISTS', base .. ':entries-ordered') == 1 then
+  redis.call('RENAME', base .. ':entries-ordered', base .. ':entries')
+else
+  redis.call('DEL', base .. ':entries')
+end
 if previous and previous ~= ARGV[1] then
   for i = 5, #ARGV do redis.call('DEL', ARGV[4] .. previous .. ARGV[i]) end
 end
@@ -241,18 +254,44 @@ export class RoundLedger {
     return duplicates;
   }
 
-  /** Ends `roundId` with its summary as the history keeps it; false if it was not the current round (already finished). */
+  /**
+   * Ends `roundId` with its summary: the one place a fleet round's summary
+   * is written into Redis. The history keeps it trimmed (historySummary);
+   * the round's entries are kept whole, in the summary's (list) order, for
+   * `lastRound`. False if it was not the current round (already finished).
+   */
   async finish(roundId: string, summary: RoundSummary): Promise<boolean> {
+    const ordered = `${this.keys.round(roundId)}:entries-ordered`;
+    // Written beside the settled entries and swapped in by the finish script: a coordinator that dies
+    // midway leaves the settled ones intact for the one that takes over, which writes these again.
+    await this.redis.del(ordered);
+    for (let start = 0; start < summary.entries.length; start += ORDERED_CHUNK) {
+      const chunk = summary.entries.slice(start, start + ORDERED_CHUNK);
+      await this.redis.rpush(ordered, ...chunk.map(({ line, ...entry }) => encodeSettledEntry(line, entry)));
+    }
     const result = await finishScript.run(
       this.redis,
       [this.keys.currentRound, this.keys.lastRound, this.keys.history],
-      [roundId, JSON.stringify(summary), HISTORY_LENGTH, this.roundPrefix, ...ROUND_KEY_SUFFIXES],
+      [roundId, JSON.stringify(historySummary(summary)), HISTORY_LENGTH, this.roundPrefix, ...ROUND_KEY_SUFFIXES],
     );
     return result === 1;
   }
 
   async lastRoundId(): Promise<string | undefined> {
     return (await this.redis.get(this.keys.lastRound)) ?? undefined;
+  }
+
+  /**
+   * The last completed round as `fetch --json` prints it: its summary with
+   * every entry, in list order, as `finish` wrote them (the history keeps
+   * only failures). Undefined before any round completed.
+   */
+  async lastRound(): Promise<RoundSummary | undefined> {
+    const [newest] = await this.history(1);
+    if (newest === undefined) return undefined;
+    const { entriesKept: _kept, ...summary } = newest as RoundSummary & { entriesKept?: string };
+    const entries = await this.entries(summary.roundId);
+    return entries.length >= summary.entries.length ? { ...summary, entries } : summary;
   }
 
   /** The newest `count` rounds of the history, newest first. */

@@ -8,11 +8,16 @@ import { openRemoteList } from './open-remote-list.js';
 /**
  * Opens a list file, standard input for `-`, or an http(s):// URL. Fails at once, with
  * IMG_ERR_LIST_UNREADABLE, when the file cannot be read: nothing has been
- * downloaded yet, so the caller can exit 2 with a clear message.
+ * downloaded yet, so the caller can exit 2 with a clear message. `stop`
+ * ends the wait for a list server that does not answer.
  */
-export async function openListSource(path: string, stdin: Readable = process.stdin): Promise<ListSource> {
+export async function openListSource(
+  path: string,
+  stdin: Readable = process.stdin,
+  stop?: AbortSignal,
+): Promise<ListSource> {
   if (path === '-') return { name: 'standard input', chunks: stdin, close: async () => {} };
-  if (/^https?:\/\//i.test(path)) return await openRemoteList(path);
+  if (/^https?:\/\//i.test(path)) return await openRemoteList(path, stop);
   try {
     const handle = await open(path, 'r');
     const stat = await handle.stat();

@@ -13,21 +13,24 @@ const LIST_HEADERS_TIMEOUT_MS = 30_000;
  * configuration, so redirects are followed and private addresses allowed;
  * the SSRF guard is for the URLs inside it.
  */
-export async function openRemoteList(url: string): Promise<ListSource> {
+export async function openRemoteList(url: string, stop?: AbortSignal): Promise<ListSource> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), LIST_HEADERS_TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetch(url, {
-      signal: controller.signal,
+      // The stop signal also ends a body that stalls mid-way: fetch aborts the stream it returned.
+      signal: stop === undefined ? controller.signal : AbortSignal.any([controller.signal, stop]),
       redirect: 'follow',
       headers: { accept: 'text/plain, */*;q=0.5' },
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = controller.signal.aborted
-      ? `no answer within ${LIST_HEADERS_TIMEOUT_MS / 1000} s`
-      : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const reason = stop?.aborted
+      ? 'stopped before the server answered'
+      : controller.signal.aborted
+        ? `no answer within ${LIST_HEADERS_TIMEOUT_MS / 1000} s`
+        : (cause?.code ?? cause?.message ?? (error as Error).message);
     throw new ImageLoaderError(ErrorCode.ListUnreadable, `cannot read URL list ${url}: ${reason}`, { cause: error });
   } finally {
     clearTimeout(timer);

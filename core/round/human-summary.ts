@@ -35,6 +35,21 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): s
         : '--json lists every one';
     if (count > shown) lines.push(`    ... and ${count - shown} more (${inJson})`);
   }
+  lines.push(...storeLines(summary));
   if (storeRoot !== undefined) lines.push(`Store: ${storeRoot}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The store's size and what pruning did, when the round pruned. */
+export function storeLines(summary: Pick<RoundSummary, 'prune' | 'store'>): string[] {
+  const lines: string[] = [];
+  if (summary.store)
+    lines.push(
+      `Store size: ${summary.store.liveFiles} image(s), ${formatBytes(summary.store.liveBytes)} live; ` +
+        `${summary.store.graceFiles} replaced version(s), ${formatBytes(summary.store.graceBytes)} kept for their grace.`,
+    );
+  if (summary.prune?.held) lines.push(`Pruning held: ${summary.prune.held.message}.`);
+  else if (summary.prune && summary.prune.removedFiles > 0)
+    lines.push(`Pruned: ${summary.prune.removedFiles} file(s), ${formatBytes(summary.prune.removedBytes)} freed.`);
+  return lines;
 }

@@ -1,8 +1,9 @@
 /**
- * The round summary: printed by `fetch --json`, written to
- * `STORE/.image-loader/last-round.json`, and (later) kept by the fleet's
- * coordinator. A public contract documented in the README: add fields
- * freely, never rename or remove one.
+ * The round summary: printed by `fetch --json` and `status --json`, written
+ * to `STORE/.image-loader/last-round.json` by completeRound in both modes,
+ * and kept in Redis by the fleet's RoundLedger (entries in list order, as
+ * summarizeRound sorts them). A public contract documented in the README:
+ * add fields freely, never rename or remove one.
  */
 export interface UrlEntry {
   /** The URL as requested (normalised); for an invalid list line, the raw text. */
@@ -39,6 +40,8 @@ export interface RoundSummary {
     total: number;
     downloaded: number;
     unchanged: number;
+    /** Of `unchanged`, how many were not asked for at all: the stored copy was still fresh (absent in older summaries). */
+    fresh?: number;
     failed: number;
     /** Of `failed`, how many were invalid list lines. */
     invalidLines: number;
@@ -62,6 +65,15 @@ export interface RoundSummary {
   omitted?: { invalidLines: number; duplicates: number };
   /** Fleet mode: the list could not be read (whole or to its end); entries hold what was read before. */
   listError?: { code: string; message: string };
+  /** Pruning after this round: what it removed, or why it removed nothing on purpose (`held`). Absent when the store was not pruned. */
+  prune?: {
+    removedFiles: number;
+    removedBytes: number;
+    durationMs: number;
+    held?: { reason: string; message: string };
+  };
+  /** The store after this round's pruning: live images (human names, distinct bytes) and unreferenced blobs kept for their grace. */
+  store?: { liveFiles: number; liveBytes: number; graceFiles: number; graceBytes: number };
   entries: UrlEntry[];
   duplicates: DuplicateEntry[];
 }
@@ -93,6 +105,7 @@ export function summarizeRound(parts: {
     total: entries.length + omittedInvalid,
     downloaded: 0,
     unchanged: 0,
+    fresh: 0,
     failed: omittedInvalid,
     invalidLines: parts.invalidLines,
     duplicates: parts.duplicates.length + omittedDuplicates,
@@ -100,6 +113,7 @@ export function summarizeRound(parts: {
   const failuresByCode: Record<string, number> = { ...omittedByCode };
   for (const entry of entries) {
     counts[entry.status]++;
+    if (entry.status === 'unchanged' && entry.attempts === 0) counts.fresh++;
     if (entry.status === 'failed') {
       const code = entry.error?.code ?? 'unknown';
       failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;

@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoredImage } from '../download/downloader.js';
 import { retryDelayMs } from '../download/retry-delay.js';
-import { ErrorCode } from '../errors/error-codes.js';
-import { asImageLoaderError, ImageLoaderError } from '../errors/image-loader-error.js';
+import type { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ListEntry } from '../list/read-url-list.js';
 import { ListProblemCap } from './list-problem-cap.js';
 import { newRoundId } from './round-id.js';
-import { type DuplicateEntry, errorEntry, type RoundSummary, summarizeRound, type UrlEntry } from './round-summary.js';
+import { type DuplicateEntry, type RoundSummary, summarizeRound, type UrlEntry } from './round-summary.js';
+import { type SettleSteps, settleUrl } from './settle-url.js';
 import { Slots } from './slots.js';
 
 export type RoundEvent =
@@ -18,13 +17,10 @@ export type RoundEvent =
   /** The whole list has been read: `entries` is the final count of entries the summary will have. */
   | { type: 'list-read'; entries: number };
 
-export interface RunRoundOptions {
+/** `download` frees the URL's slot through `onBodyReceived`, so the next URL can start while a file is committed. */
+export interface RunRoundOptions extends SettleSteps {
   listName: string;
   entries: AsyncIterable<ListEntry>;
-  /** Downloads one URL; calls `onBodyReceived` when the network part is over, so the next URL can start. */
-  download(url: string, options: { signal: AbortSignal; onBodyReceived: () => void }): Promise<StoredImage>;
-  /** Called once per URL whose last attempt failed. */
-  recordFailure?(url: string, error: ImageLoaderError): void | Promise<void>;
   /** Requests on the network at once (a download's slot is freed when its body has arrived). */
   concurrency: number;
   /** Retries after the first attempt, for retryable failures only. */
@@ -38,7 +34,7 @@ export interface RunRoundOptions {
 }
 
 /**
- * Runs one round in one process: every URL of the list through `download`,
+ * Runs one round in one process: every URL of the list through settleUrl,
  * `concurrency` at a time, in list order. The list is pulled only as slots
  * free up, so a huge list is never read ahead into memory. A retryable
  * failure gives its slot back while it waits out its backoff. Never throws
@@ -78,34 +74,27 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
     };
     try {
       for (let attempt = 1; ; attempt++) {
-        try {
-          if (!holding) {
-            await slots.acquire();
-            holding = true;
-          }
-          if (signal.aborted)
-            throw new ImageLoaderError(ErrorCode.Aborted, 'round stopped before this URL was tried', { url });
-          const stored = await options.download(url, { signal, onBodyReceived: releaseSlot });
-          const { transferred, fresh, ...image } = stored;
-          settle({ url, line, ...image, attempts: fresh ? 0 : attempt }, transferred);
-          return;
-        } catch (caught) {
-          const error = asImageLoaderError(caught, url);
-          if (error.retryable && attempt <= options.retries && !signal.aborted) {
-            const delayMs = retryDelayMs(attempt, error.retryAfterMs, random);
-            emit({ type: 'retry', url, attempt, delayMs, error });
-            releaseSlot();
-            try {
-              await sleep(delayMs, undefined, { signal });
-            } catch {
-              // Stopped while waiting: the next pass through the loop records it.
-            }
-            continue;
-          }
-          await options.recordFailure?.(url, error);
-          settle({ url, line, status: 'failed', attempts: attempt, error: errorEntry(error) }, 0);
+        if (!holding) {
+          await slots.acquire();
+          holding = true;
+        }
+        const outcome = await settleUrl(url, options, {
+          attempt,
+          retries: options.retries,
+          signal,
+          whenStopping: 'settle',
+          onBodyReceived: releaseSlot,
+        });
+        if (outcome.kind === 'settled') {
+          const { url: _url, ...entry } = outcome.entry;
+          settle({ url, line, ...entry }, outcome.transferred);
           return;
         }
+        const delayMs = retryDelayMs(attempt, outcome.error.retryAfterMs, random);
+        emit({ type: 'retry', url, attempt, delayMs, error: outcome.error });
+        releaseSlot();
+        // Stopped while waiting: the next attempt finds the signal aborted and settles the URL as stopped.
+        await sleep(delayMs, undefined, { signal }).catch(() => {});
       }
     } finally {
       releaseSlot();

@@ -1,8 +1,9 @@
-import { link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { IMAGE_TYPES, type ImageType } from '../image/image-types.js';
+import { makeDirectory } from './make-directory.js';
 import { StoreLayout } from './store-layout.js';
 import { cleanStaleTempFiles, tempFileName } from './temp-files.js';
 import type { CacheInfo, UrlMetadata } from './url-metadata.js';
@@ -101,25 +102,14 @@ export class ImageStore {
     } else {
       const blob = this.layout.blobPath(sha256, IMAGE_TYPES[type].extension);
       const human = this.layout.humanPath(path);
-      const isNewBlob = await this.withDir(blob, () => link(tempPath, blob)).then(
-        () => true,
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === 'EEXIST') return false;
-          throw error;
-        },
-      );
-      if (!isNewBlob) {
-        // Same bytes already stored: name that blob instead of keeping a second copy.
-        await unlink(tempPath);
-        await link(blob, tempPath);
-      }
+      const { named, isNewBlob } = await this.nameBlob(tempPath, blob);
       try {
-        await this.withDir(human, () => rename(tempPath, human));
+        await this.withDir(human, () => rename(named, human));
       } finally {
         // rename(2) does nothing, successfully, when both names are links to the same file (a run killed
         // after linking but before its metadata index was saved): the temp name would stay. Only possible for an
         // existing blob.
-        if (!isNewBlob) await this.discardTemp(tempPath);
+        if (!isNewBlob) await this.discardTemp(named);
       }
       if (previous !== undefined && previous.path !== path)
         await unlink(this.layout.humanPath(previous.path)).catch(() => {});
@@ -141,6 +131,38 @@ export class ImageStore {
       changedAt: unchanged ? previous.changedAt : now,
     };
     return { metadata, changed: !unchanged };
+  }
+
+  /**
+   * Makes `blob` hold the downloaded bytes and returns a temp name of it to rename onto the human name: the
+   * temp file itself for a new blob, or a fresh link to the blob already stored. The download is given up only
+   * once the stored blob is linked: pruning may take an unreferenced blob away at any moment, and then the
+   * download becomes the blob again (pruning never loses bytes a worker is committing).
+   */
+  private async nameBlob(tempPath: string, blob: string): Promise<{ named: string; isNewBlob: boolean }> {
+    for (;;) {
+      const isNewBlob = await this.withDir(blob, () => link(tempPath, blob)).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return false;
+          throw error;
+        },
+      );
+      if (isNewBlob) return { named: tempPath, isNewBlob };
+      // Same bytes already stored: name that blob instead of keeping a second copy.
+      const named = this.newTempPath();
+      const linked = await link(blob, named).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return false;
+          throw error;
+        },
+      );
+      if (linked) {
+        await unlink(tempPath);
+        return { named, isNewBlob };
+      }
+    }
   }
 
   /** Writes a file so that readers see the old or the new content, never a mix: temp file, close, rename. */
@@ -170,7 +192,7 @@ export class ImageStore {
   }
 
   private async ensureDir(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     this.madeDirs.add(dir);
   }
 }

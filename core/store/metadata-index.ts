@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ImageStore } from './image-store.js';
 import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
+import type { UrlMetadataSource } from './url-metadata-source.js';
 
 /**
  * Every URL's metadata, held in memory during a round and kept in the store
@@ -17,7 +18,7 @@ import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metada
  * same bytes (reported `unchanged`). Two processes saving the same store's
  * index at once: the last one wins, with the same harmless effect.
  */
-export class MetadataIndex {
+export class MetadataIndex implements UrlMetadataSource {
   private readonly entries = new Map<string, UrlMetadata>();
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
@@ -61,6 +62,16 @@ export class MetadataIndex {
   recordFailure(url: string, error: { code: string; message: string }): void {
     const previous = this.entries.get(url);
     if (previous) this.set(failedMetadata(previous, error, new Date()));
+  }
+
+  /** Forgets the URLs whose human names pruning removed; returns how many. */
+  forgetPaths(paths: Iterable<string>): number {
+    const removed = new Set(paths);
+    let forgotten = 0;
+    if (removed.size === 0) return 0;
+    for (const [url, metadata] of this.entries) if (removed.has(metadata.path) && this.entries.delete(url)) forgotten++;
+    if (forgotten > 0) this.dirty = true;
+    return forgotten;
   }
 
   /** Writes the index if it changed since the last save. Saves never overlap. */

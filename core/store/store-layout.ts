@@ -10,6 +10,7 @@ import { join, resolve, sep } from 'node:path';
  *     .image-loader/tmp/                            temp files, same filesystem
  *     .image-loader/last-round.json                 the last completed round's summary
  *     .image-loader/heartbeat.json                  fleet mode: when the coordinator last vouched for the store
+ *     .image-loader/delisted.json                   human names absent from the list, since when (pruning)
  */
 export class StoreLayout {
   readonly root: string;
@@ -19,6 +20,7 @@ export class StoreLayout {
   readonly tmpDir: string;
   readonly lastRoundFile: string;
   readonly heartbeatFile: string;
+  readonly delistedFile: string;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -28,6 +30,7 @@ export class StoreLayout {
     this.tmpDir = join(this.internalDir, 'tmp');
     this.lastRoundFile = join(this.internalDir, 'last-round.json');
     this.heartbeatFile = join(this.internalDir, 'heartbeat.json');
+    this.delistedFile = join(this.internalDir, 'delisted.json');
   }
 
   /**

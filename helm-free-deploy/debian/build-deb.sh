@@ -82,6 +82,8 @@ done
 
 doc="$root/usr/share/doc/image-loader"
 install -D -m 0644 README.md "$doc/README.md"
+# The README links its detail pages as docs/*.md: installed beside it, the links resolve.
+for page in docs/*.md; do install -D -m 0644 "$page" "$doc/$page"; done
 install -D -m 0644 helm-free-deploy/README.md "$doc/DEPLOY.md"
 install -D -m 0644 helm-free-deploy/redis/image-loader.conf "$doc/examples/redis-image-loader.conf"
 # A native package (its version has no Debian revision: the packaging lives with the program), so

@@ -3,14 +3,22 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir } from '../support/cli-process.js';
+import {
+  ANSIBLE_DIR,
+  REPO,
+  renderTemplates,
+  roleTemplate,
+  runCommand,
+  verifyWorkerDropIn,
+  yamlValue,
+} from '../../harness/ansible-render.js';
+import { commandAvailable, promtool } from '../../harness/prometheus.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 // helm-free-deploy/ansible: there are no hosts to run it against here, so the checks are what
 // ansible itself can say without them (syntax, inventory), what the tasks are made of, and every
 // template rendered for each host of the example inventory, then read by the tools that will
 // read it on a real host.
-const REPO = new URL('../../../', import.meta.url).pathname;
-const ANSIBLE = join(REPO, 'helm-free-deploy', 'ansible');
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const STORE_UNIT = 'srv-image\\x2dloader-store';
 
@@ -23,27 +31,9 @@ const skip = available('ansible-playbook')
   : 'ansible-playbook is not installed (apt-get install ansible-core; .ci/run does)';
 if (skip) process.stdout.write(`# skipping the Ansible playbook checks: ${skip}\n`);
 
-// No retry files, no cows, no host key prompts: the same output on every machine.
-const ENV = {
-  ...process.env,
-  ANSIBLE_NOCOWS: '1',
-  ANSIBLE_RETRY_FILES_ENABLED: '0',
-  ANSIBLE_HOST_KEY_CHECKING: '0',
-  ANSIBLE_FORCE_COLOR: '0',
-};
-
-function run(
-  command: string,
-  args: string[],
-  cwd = ANSIBLE,
-  env: NodeJS.ProcessEnv = ENV,
-): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
-}
-
 /** The IMAGE_LOADER_* variables a command accepts, from its --help (generated from its settings table). */
 function acceptedVariables(command: string): Set<string> {
-  const help = run(process.execPath, [CLI, command, '--help'], REPO);
+  const help = runCommand(process.execPath, [CLI, command, '--help'], REPO);
   assert.equal(help.status, 0, help.stderr);
   return new Set([...help.stdout.matchAll(/\[(IMAGE_LOADER_[A-Z_]+)\]/g)].map((match) => match[1]!));
 }
@@ -71,14 +61,14 @@ function exportWords(text: string): string[] {
 
 describe('the Ansible playbook (helm-free-deploy/ansible)', { skip }, () => {
   it('passes ansible-playbook --syntax-check with the example inventory', () => {
-    const checked = run('ansible-playbook', ['--syntax-check', '-i', 'inventory.example.ini', 'playbook.yml']);
+    const checked = runCommand('ansible-playbook', ['--syntax-check', '-i', 'inventory.example.ini', 'playbook.yml']);
     assert.equal(checked.status, 0, `${checked.stdout}\n${checked.stderr}`);
     assert.match(checked.stdout, /playbook: playbook\.yml/);
     assert.doesNotMatch(checked.stderr, /WARNING|ERROR/, checked.stderr);
   });
 
   it('the example inventory lists one central host, two web nodes, no worker host, each with a private address and no secret', () => {
-    const listed = run('ansible-inventory', ['-i', 'inventory.example.ini', '--list']);
+    const listed = runCommand('ansible-inventory', ['-i', 'inventory.example.ini', '--list']);
     assert.equal(listed.status, 0, listed.stderr);
     assert.doesNotMatch(listed.stderr, /WARNING|ERROR/, listed.stderr);
     const inventory = JSON.parse(listed.stdout) as Record<string, { hosts?: string[] }> & {
@@ -116,7 +106,7 @@ for play in yaml.safe_load(open('playbook.yml')):
         walk(play.get(section), 'playbook.yml')
 json.dump(modules, sys.stdout)
 `;
-    const listed = run('python3', ['-c', script]);
+    const listed = runCommand('python3', ['-c', script]);
     assert.equal(listed.status, 0, listed.stderr);
     const modules = JSON.parse(listed.stdout) as [string, string][];
     assert.ok(modules.length > 30, `found ${modules.length} tasks`);
@@ -131,62 +121,27 @@ json.dump(modules, sys.stdout)
     try {
       // The example inventory with its optional worker host switched on, and a central address
       // other than the shipped files' 10.0.0.5, so that every substitution shows.
-      const inventory = (await readFile(join(ANSIBLE, 'inventory.example.ini'), 'utf8')).replace(
+      const inventory = (await readFile(join(ANSIBLE_DIR, 'inventory.example.ini'), 'utf8')).replace(
         /^#worker1 /m,
         'worker1 ',
       );
       await writeFile(join(dir.path, 'inventory.ini'), inventory);
-      // The roles' templates with the roles' defaults and the inventory's variables, rendered by
-      // ansible's template lookup for the central host and a web node: nothing connects, runs a
-      // module, installs or starts anything. (The template module would run a module per file
-      // and host: tens of seconds.)
       const envFile = (name: string): string =>
         `${name}.env: "{{ lookup('ansible.builtin.template', env_template, template_vars={'env_name': '${name}', 'env_values': image_loader_${name}_env | combine(image_loader_${name}_env_extra)}) }}"`;
-      const roleTemplate = (file: string, role: string, template: string): string =>
-        `${file}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/${role}/templates/${template}') }}"`;
-      const render = [
-        '- hosts: central1,web1',
-        '  connection: local',
-        '  gather_facts: false',
-        '  roles: [image_loader_settings]',
-        '  vars:',
-        `    env_template: "${ANSIBLE}/templates/image-loader.env.j2"`,
-        `    roles_dir: "${ANSIBLE}/roles"`,
-        '  tasks:',
-        '    - ansible.builtin.debug:',
-        '        msg:',
-        ...['common', 'coordinator', 'worker', 'web', 'dashboard'].map((name) => `          ${envFile(name)}`),
-        `          ${roleTemplate('redis.conf', 'redis', 'image-loader.conf.j2')}`,
-        `          ${roleTemplate('image-loader.exports', 'nfs_server', 'image-loader.exports.j2')}`,
-        `          ${roleTemplate('nfs.conf', 'nfs_server', 'nfs.conf.j2')}`,
-        `          ${roleTemplate(`${STORE_UNIT}.mount`, 'store_mount', 'store.mount.j2')}`,
-        '',
-      ].join('\n');
-      await writeFile(join(dir.path, 'render.yml'), render);
       const password = 'a-test-password-0123456789';
-      const rendered = run(
-        'ansible-playbook',
-        [
-          '-i',
-          'inventory.ini',
-          'render.yml',
-          '-e',
-          `image_loader_repo=${REPO}`,
-          '-e',
-          'image_loader_central_address=10.99.0.5',
-          '-e',
-          `image_loader_redis_password=${password}`,
-        ],
+      const results = await renderTemplates(
         dir.path,
-        { ...ENV, ANSIBLE_ROLES_PATH: join(ANSIBLE, 'roles'), ANSIBLE_STDOUT_CALLBACK: 'json' },
+        ['central1', 'web1'],
+        [
+          ...['common', 'coordinator', 'worker', 'web', 'dashboard'].map(envFile),
+          roleTemplate('redis.conf', 'redis', 'image-loader.conf.j2'),
+          roleTemplate('image-loader.exports', 'nfs_server', 'image-loader.exports.j2'),
+          roleTemplate('nfs.conf', 'nfs_server', 'nfs.conf.j2'),
+          roleTemplate(`${STORE_UNIT}.mount`, 'store_mount', 'store.mount.j2'),
+        ],
+        { image_loader_central_address: '10.99.0.5', image_loader_redis_password: password },
       );
-      assert.equal(rendered.status, 0, `${rendered.stdout}\n${rendered.stderr}`);
-      const results = (
-        JSON.parse(rendered.stdout) as {
-          plays: { tasks: { hosts: Record<string, { msg: Record<string, string> }> }[] }[];
-        }
-      ).plays[0]!.tasks[0]!.hosts;
-      const file = (host: string, name: string): string => results[host]!.msg[name]!;
+      const file = (host: string, name: string): string => results[host]![name]!;
 
       // Environment files: each variable is one the command reading the file accepts (a typo
       // would be ignored by the program and silently leave the default).
@@ -241,7 +196,7 @@ json.dump(modules, sys.stdout)
         await mkdir(units);
         await writeFile(join(units, `${STORE_UNIT}.mount`), mount);
         await copyFile(join(REPO, 'nfs', `${STORE_UNIT}.automount`), join(units, `${STORE_UNIT}.automount`));
-        const verified = run('systemd-analyze', [
+        const verified = runCommand('systemd-analyze', [
           'verify',
           join(units, `${STORE_UNIT}.mount`),
           join(units, `${STORE_UNIT}.automount`),
@@ -251,6 +206,140 @@ json.dump(modules, sys.stdout)
       } else {
         process.stdout.write('# the rendered mount unit was not verified: systemd-analyze is not installed\n');
       }
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('with image_loader_prometheus_scrape: scrape jobs and targets from the inventory, each worker instance on the port its drop-in gives it, valid for promtool check config', async (t) => {
+    const dir = await tempDir();
+    try {
+      // The example with its worker host (4 instances) and central1 as the Prometheus host; a dashboard with a
+      // user on every address, so its token and the central private address show.
+      const inventory = (await readFile(join(ANSIBLE_DIR, 'inventory.example.ini'), 'utf8'))
+        .replace(/^#worker1 /m, 'worker1 ')
+        .replace(/^\[prometheus\]\n#central1$/m, '[prometheus]\ncentral1');
+      await writeFile(join(dir.path, 'inventory.ini'), inventory);
+      const prometheusDir = join(dir.path, 'prometheus');
+      const dropIn = (instance: number): string =>
+        `dropin${instance}: "{{ lookup('ansible.builtin.template', roles_dir ~ '/worker/templates/metrics.conf.j2', template_vars={'instance': ${instance}}) if ${instance} <= image_loader_worker_count | int else '' }}"`;
+      const extraVars = {
+        image_loader_prometheus_scrape: true,
+        image_loader_prometheus_dir: prometheusDir,
+        image_loader_dashboard_user: 'ops',
+        image_loader_dashboard_metrics_token: 'a-test-token-0123456789',
+        image_loader_dashboard_env_extra: { IMAGE_LOADER_DASHBOARD_HOST: '0.0.0.0' },
+      };
+      const results = await renderTemplates(
+        dir.path,
+        ['central1', 'worker1'],
+        [
+          ...['scrape.yml', 'dashboard-targets.yml', 'worker-targets.yml', 'web-targets.yml', 'node-targets.yml'].map(
+            (name) => roleTemplate(name, 'prometheus_scrape', `${name}.j2`),
+          ),
+          ...[1, 2, 3, 4, 5].map(dropIn),
+        ],
+        extraVars,
+      );
+      const file = (name: string): string => results.central1![name]!;
+
+      // Targets: every process of the example fleet at its private address, and nothing else.
+      type TargetGroup = { targets: string[]; labels: { host: string } };
+      const targets = (name: string): TargetGroup[] => yamlValue(file(`${name}-targets.yml`)) as TargetGroup[];
+      assert.deepEqual(targets('dashboard'), [{ targets: ['10.0.0.5:3000'], labels: { host: 'central1' } }]);
+      assert.deepEqual(targets('worker'), [
+        { targets: ['10.0.0.5:9101', '10.0.0.5:9102'], labels: { host: 'central1' } },
+        {
+          targets: ['10.0.0.11:9101', '10.0.0.11:9102', '10.0.0.11:9103', '10.0.0.11:9104'],
+          labels: { host: 'worker1' },
+        },
+      ]);
+      assert.deepEqual(targets('web'), [
+        { targets: ['10.0.0.21:8080'], labels: { host: 'web1' } },
+        { targets: ['10.0.0.22:8080'], labels: { host: 'web2' } },
+      ]);
+      assert.deepEqual(
+        targets('node').map((group) => group.targets[0]),
+        ['10.0.0.5:9100', '10.0.0.11:9100', '10.0.0.21:9100', '10.0.0.22:9100'],
+      );
+
+      // The units agree: each instance's drop-in gives it the port its target names, at the host's private
+      // address, in variables the worker accepts.
+      const accepted = acceptedVariables('worker');
+      for (const [host, address, count] of [
+        ['central1', '10.0.0.5', 2],
+        ['worker1', '10.0.0.11', 4],
+      ] as const) {
+        const listed = targets('worker').find((group) => group.labels.host === host)!.targets;
+        const fromDropIns = [1, 2, 3, 4, 5]
+          .map((instance) => results[host]![`dropin${instance}`]!)
+          .filter((text) => text !== '')
+          .map((text) => {
+            assert.match(text, /^\[Service\]$/m);
+            const environment = new Map(
+              [...text.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]),
+            );
+            for (const name of environment.keys()) assert.ok(accepted.has(name), `${name} is not a worker setting`);
+            return `${environment.get('IMAGE_LOADER_METRICS_HOST')}:${environment.get('IMAGE_LOADER_METRICS_PORT')}`;
+          });
+        assert.equal(fromDropIns.length, count, host);
+        assert.deepEqual(fromDropIns, listed, host);
+        assert.ok(listed.every((target) => target.startsWith(`${address}:`)));
+      }
+
+      // systemd takes the drop-in for the shipped worker unit, and would say so if it did not.
+      if (available('systemd-analyze')) {
+        const dropIn = results.central1!.dropin1!;
+        assert.equal(await verifyWorkerDropIn(join(dir.path, 'root'), dropIn), '');
+        assert.notEqual(
+          await verifyWorkerDropIn(join(dir.path, 'broken'), dropIn.replace('[Service]', '[Servce]')),
+          '',
+        );
+      } else {
+        process.stdout.write('# the rendered drop-ins were not verified: systemd-analyze is not installed\n');
+      }
+
+      // The jobs, then what Prometheus's own checker says of them with the targets, the token and the rules
+      // where the playbook puts them.
+      const scrape = file('scrape.yml');
+      const jobs = (yamlValue(scrape) as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+      assert.deepEqual(
+        jobs.map((job) => job.job_name),
+        ['image-loader-dashboard', 'image-loader-worker', 'image-loader-web', 'image-loader-node'],
+      );
+      assert.deepEqual(jobs[0]!.authorization, {
+        type: 'Bearer',
+        credentials_file: join(prometheusDir, 'dashboard-metrics-token'),
+      });
+      if (!commandAvailable('promtool')) {
+        process.stdout.write(
+          '# skipping promtool check config: promtool is not installed (Debian package prometheus)\n',
+        );
+        return t.skip('promtool is not installed (Debian package prometheus)');
+      }
+      await mkdir(prometheusDir);
+      for (const name of ['dashboard', 'worker', 'web', 'node'])
+        await writeFile(join(prometheusDir, `${name}-targets.yml`), file(`${name}-targets.yml`));
+      await writeFile(join(prometheusDir, 'scrape.yml'), scrape);
+      await writeFile(
+        join(prometheusDir, 'dashboard-metrics-token'),
+        `${extraVars.image_loader_dashboard_metrics_token}\n`,
+      );
+      await copyFile(
+        join(REPO, 'helm-free-deploy', 'prometheus', 'image-loader-rules.yml'),
+        join(prometheusDir, 'image-loader-rules.yml'),
+      );
+      // The README's recipe for a Prometheus without scrape_config_files (Debian 12's 2.42): the rules
+      // file, and the jobs under scrape_configs.
+      const main = join(dir.path, 'prometheus.yml');
+      await writeFile(main, `rule_files: [${join(prometheusDir, 'image-loader-rules.yml')}]\n${scrape}`);
+      const checked = promtool(['check', 'config', main]);
+      assert.equal(checked.code, 0, checked.output);
+      assert.match(checked.output, /SUCCESS: 1 rule files found/);
+      assert.match(checked.output, /SUCCESS: \d+ rules found/);
+      assert.doesNotMatch(checked.output, /FAILED|WARNING/);
+      const alone = promtool(['check', 'config', join(prometheusDir, 'scrape.yml')]);
+      assert.equal(alone.code, 0, alone.output);
     } finally {
       await dir.remove();
     }

@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { artifactPath, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../support/browser.js';
-import { runCli, tempDir } from '../support/cli-process.js';
+import { artifactPath, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../../harness/browser.js';
+import { runCli } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
@@ -15,8 +13,11 @@ import {
   startCoordinator,
   startFleetProcess,
   startWorker,
-} from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
+} from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const skip = chromiumMissing();
 if (skip) process.stdout.write(`# skipping the browser tests: ${skip}\n`);

@@ -9,10 +9,12 @@ import { RoundLedger } from '../../core/fleet/round-ledger.js';
 import { fleetRoundSummary, historySummary, newRoundState } from '../../core/fleet/round-state.js';
 import { newRoundId } from '../../core/round/round-id.js';
 import type { UrlEntry } from '../../core/round/round-summary.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { type RawResponse, rawRequest } from '../support/http-get.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { type RawResponse, rawRequest } from '../../harness/http-get.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const skip = redisServerAvailable()
   ? false

@@ -5,11 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir, waitFor } from '../support/cli-process.js';
-import { rawRequest } from '../support/http-get.js';
-import { redisServerAvailable } from '../support/redis-server.js';
-import { bootSystemdContainer, type SystemdContainer, systemdContainerMissing } from '../support/systemd-container.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { redisServerAvailable } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import {
+  bootSystemdContainer,
+  type SystemdContainer,
+  systemdContainerMissing,
+} from '../../harness/systemd-container.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const DEBIAN = join(REPO, 'helm-free-deploy/debian');
@@ -521,7 +526,7 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
 
     it('configured as a central host, coordinator, two workers, web node and dashboard start; a round downloads every image and the web node serves each byte-exact', async () => {
       // The origin and Redis run as transient units of the container's systemd; the rest is what an operator does.
-      const origin = String.raw`import http from 'node:http'; import { makePng } from '${REPO}dist/test/origin/sample-images.js';
+      const origin = String.raw`import http from 'node:http'; import { makePng } from '${REPO}dist/harness/origin/sample-images.js';
         http.createServer((req, res) => { const name = /^\/(\w+)\.png$/.exec(req.url ?? '')?.[1];
           if (!name) { res.writeHead(404).end(); return; } res.writeHead(200, { 'content-type': 'image/png' }).end(makePng(name, 24)); }).listen(8000, '127.0.0.1');`;
       const setup = await container.sh(

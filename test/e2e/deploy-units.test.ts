@@ -7,9 +7,9 @@ import { coordinatorSettings } from '../../coordinator/coordinator-settings.js';
 import { dashboardSettings } from '../../coordinator/dashboard/dashboard-settings.js';
 import { parseDuration } from '../../core/config/parse-duration.js';
 import type { Setting } from '../../core/config/setting.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { webSettings } from '../../web/web-settings.js';
 import { workerSettings } from '../../worker/worker-settings.js';
-import { tempDir } from '../support/cli-process.js';
 
 const DEPLOY = new URL('../../../helm-free-deploy/', import.meta.url).pathname;
 const STORE = '/srv/image-loader/store';

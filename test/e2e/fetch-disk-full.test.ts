@@ -4,10 +4,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { tempFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { tempFiles } from '../../harness/store-files.js';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (to mount a small tmpfs as the store)';
 if (skip) process.stdout.write(`# skipping the disk-full test: ${skip}\n`);

@@ -3,10 +3,11 @@ import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { humanFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles } from '../../harness/store-files.js';
 
 // Paths an origin (or a list's author) could use to climb out of the store, overwrite its internals,
 // or make two URLs land on one file. Each is a different URL, so each must be a different file.

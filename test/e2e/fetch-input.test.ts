@@ -3,9 +3,10 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 describe('fetch: the URL list and the command line', () => {
   let origin: ImageOrigin;

@@ -3,10 +3,11 @@ import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng, sha256 } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { humanFiles, tempFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng, sha256 } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles, tempFiles } from '../../harness/store-files.js';
 
 describe('fetch: a round of good images', () => {
   let origin: ImageOrigin;
@@ -48,6 +49,7 @@ describe('fetch: a round of good images', () => {
       total: images.size,
       downloaded: images.size,
       unchanged: 0,
+      fresh: 0,
       failed: 0,
       invalidLines: 0,
       duplicates: 0,

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { startCli, tempDir, waitFor } from '../support/cli-process.js';
-import { rawRequest } from '../support/http-get.js';
+import { startCli } from '../../harness/cli-process.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 describe('fetch --serve: the one-machine setup, downloading and serving', () => {
   let origin: ImageOrigin;

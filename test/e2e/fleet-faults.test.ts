@@ -3,18 +3,20 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
 import {
   type FleetProcess,
   fleetEnv,
   roundCompleted,
   startCoordinator,
   startWorker,
-} from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
-import { humanFiles, tempFiles } from '../support/store-files.js';
+} from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles, tempFiles } from '../../harness/store-files.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const skip = redisServerAvailable()
   ? false

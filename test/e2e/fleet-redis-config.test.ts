@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { redisServerAvailable } from '../support/redis-server.js';
+import { runCli } from '../../harness/cli-process.js';
+import { redisServerAvailable } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const skip = redisServerAvailable()
   ? false

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import type { Heartbeat } from '../../core/store/heartbeat.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../support/redis-server.js';
-import { tempFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { tempFiles } from '../../harness/store-files.js';
 
 const skip = redisServerAvailable()
   ? false
@@ -88,6 +89,7 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
       total: images.size + 2,
       downloaded: images.size,
       unchanged: 0,
+      fresh: 0,
       failed: 2,
       invalidLines: 1,
       duplicates: 1,
@@ -138,6 +140,22 @@ describe('fleet: a coordinator and two workers on a real Redis', { skip }, () =>
     assert.equal(summary.bytesTransferred, 0);
     assert.equal(origin.stats.bodyBytes, bodyBytes, 'the origin sent no body');
     assert.equal(summary.entries.length, images.size + 2, 'status --json carries every entry of the last round');
+  });
+
+  it('status --json reads the last round exactly as the store has it: every entry, in list order', async () => {
+    const status = await runCli(['status', '--json'], { env: fleetEnv() });
+    const fromRedis = JSON.parse(status.stdout) as RoundSummary;
+    const fromStore = JSON.parse(
+      await readFile(join(store(), '.image-loader', 'last-round.json'), 'utf8'),
+    ) as RoundSummary;
+    assert.equal(fromRedis.roundId, fromStore.roundId);
+    assert.deepEqual(fromRedis.entries, fromStore.entries);
+    const lines = fromRedis.entries.map((entry) => entry.line);
+    assert.deepEqual(
+      lines,
+      [...lines].sort((a, b) => a - b),
+      'entries in list order, as written at the end of the round',
+    );
   });
 
   it('a changed image at the origin is replaced in the next round', async () => {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { type Behavior, type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { type CliResult, startCli, tempDir } from '../support/cli-process.js';
-import { trackPeakRss } from '../support/peak-rss.js';
-import { humanFiles, tempFiles } from '../support/store-files.js';
+import { type CliResult, startCli } from '../../harness/cli-process.js';
+import { type Behavior, type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { trackPeakRss } from '../../harness/process-usage.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles, tempFiles } from '../../harness/store-files.js';
 
 /** Measured ~111 MiB for the hostile round below (a one-URL round: ~100 MiB); a body held whole (10 MB excess, 20 MB cut-off, a 1 GiB bomb) would show. */
 const PEAK_RSS_LIMIT_MIB = 200;

@@ -3,9 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { makePng } from '../origin/sample-images.js';
-import { type CliResult, runCli, tempDir } from '../support/cli-process.js';
-import { type IsolatedNetwork, isolatedNetworkMissing, startIsolatedNetwork } from '../support/isolated-network.js';
+import { type CliResult, runCli } from '../../harness/cli-process.js';
+import { type IsolatedNetwork, isolatedNetworkMissing, startIsolatedNetwork } from '../../harness/isolated-network.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const skip = isolatedNetworkMissing();
 if (skip) process.stdout.write(`# skipping the SSRF and host name tests in an isolated network: ${skip}\n`);

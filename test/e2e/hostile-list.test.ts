@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LISTED_LIST_PROBLEMS } from '../../core/round/list-problem-cap.js';
 import type { RoundSummary, UrlEntry } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng, seededBytes } from '../origin/sample-images.js';
-import { type CliResult, startCli, tempDir } from '../support/cli-process.js';
-import { trackPeakRss } from '../support/peak-rss.js';
+import { type CliResult, startCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng, seededBytes } from '../../harness/origin/sample-images.js';
+import { trackPeakRss } from '../../harness/process-usage.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 /**
  * Peak resident set allowed to a `fetch` process reading a hostile list.

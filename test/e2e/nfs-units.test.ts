@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { tempDir } from '../support/cli-process.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 // The shipped files in nfs/: the web node's mount pair, the worker hosts' drop-in, the fstab
 // lines and the central host's export. Checked with the tools that will read them on a real host

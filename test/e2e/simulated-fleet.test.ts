@@ -4,13 +4,13 @@ import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { tempDir } from '../support/cli-process.js';
-import { ganeshaMissing, startGanesha } from '../support/ganesha-server.js';
-import { type GroupProcess, startGroupProcess } from '../support/group-process.js';
-import { type NamespaceHttpClient, startNamespaceHttpClient } from '../support/namespace-http-client.js';
-import { redisServerAvailable } from '../support/redis-server.js';
-import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../support/sim-network.js';
+import { ganeshaMissing, startGanesha } from '../../harness/ganesha-server.js';
+import { type GroupProcess, startGroupProcess } from '../../harness/group-process.js';
+import { type NamespaceHttpClient, startNamespaceHttpClient } from '../../harness/namespace-http-client.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { redisServerAvailable } from '../../harness/redis-server.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../../harness/sim-network.js';
 
 // The fleet of the deployment (helm-free-deploy/, nfs/) on one machine: a
 // network namespace per host on a private LAN of the test's own, the central
@@ -19,7 +19,7 @@ import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../support/si
 // libnfs reads the export in their place).
 
 const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
-const ORIGIN_MAIN = new URL('../support/namespace-origin-main.js', import.meta.url).pathname;
+const ORIGIN_MAIN = new URL('../../harness/origin/namespace-origin-main.js', import.meta.url).pathname;
 const SHIPPED_REDIS_CONF = new URL('../../../helm-free-deploy/redis/image-loader.conf', import.meta.url).pathname;
 const HOSTS = ['origin', 'central', 'web1', 'web2'] as const;
 type Host = (typeof HOSTS)[number];
@@ -232,6 +232,7 @@ describe('the simulated fleet: origin, central (Redis, coordinator, 2 workers, n
       total: IMAGES.size,
       downloaded: IMAGES.size,
       unchanged: 0,
+      fresh: 0,
       failed: 0,
       invalidLines: 0,
       duplicates: 0,

@@ -7,9 +7,10 @@ import { Downloader, type DownloadSettings } from '../../core/download/downloade
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { ImageStore } from '../../core/store/image-store.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const settings: DownloadSettings = {
   maxBytes: 1_000_000,

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { urlToPath } from '../../core/store/url-to-path.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { humanFiles, tempFiles } from '../support/store-files.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { humanFiles, tempFiles } from '../../harness/store-files.js';
 
 // Root ignores mode bits, so the commands run as nobody against folders root owns.
 const NOBODY = { uid: 65534, gid: 65534 };

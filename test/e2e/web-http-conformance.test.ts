@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encodeStorePath } from '../../web/request-path.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir } from '../support/cli-process.js';
 import {
   type BodyExpectation,
   CONFORMANCE_TABLE,
   type ConformanceRow,
   type Expected,
   type HeaderExpectation,
-} from '../support/http-conformance-table.js';
-import { rawRequest } from '../support/http-get.js';
-import { type NginxServer, nginxAvailable, startNginx } from '../support/nginx-server.js';
-import { fetchStore } from '../support/store-files.js';
-import { startWebNode, type WebNode } from '../support/web-node.js';
+} from '../../harness/http-conformance-table.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { type NginxServer, nginxAvailable, startNginx } from '../../harness/nginx-server.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { fetchStore } from '../../harness/store-files.js';
+import { startWebNode, type WebNode } from '../../harness/web-node.js';
+import { encodeStorePath } from '../../web/request-path.js';
 
 const DAY_MS = 86_400_000;
 

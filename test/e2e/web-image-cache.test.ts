@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { tempDir, waitFor } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { type RawResponse, rawRequest } from '../support/http-get.js';
-import { trackPeakRss } from '../support/peak-rss.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { type RawResponse, rawRequest } from '../../harness/http-get.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { trackPeakRss } from '../../harness/process-usage.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import serveIndex from 'serve-index';
 import type { RoundSummary } from '../../core/round/round-summary.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { type RawResponse, rawRequest } from '../../harness/http-get.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 import { renderGalleryPage } from '../../web/gallery-page.js';
 import { renderListingHtml } from '../../web/listing-html.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { type RawResponse, rawRequest } from '../support/http-get.js';
 
 /** The web node reuses a listing only once its folder's last change is this old (listing-cache.ts `racyMs`), plus a margin. */
 const SETTLED_MS = 1_100;

@@ -4,10 +4,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { rawRequest } from '../support/http-get.js';
+import { runCli } from '../../harness/cli-process.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
 

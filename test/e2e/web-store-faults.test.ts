@@ -5,15 +5,16 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
+import { rawRequest } from '../../harness/http-get.js';
+import type { LogLine } from '../../harness/log-line.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { fetchStore } from '../../harness/store-files.js';
+import { waitFor } from '../../harness/wait-for.js';
+import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../../harness/web-node.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../../web/error-responses.js';
 import { encodeStorePath } from '../../web/request-path.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir, waitFor } from '../support/cli-process.js';
-import type { LogLine } from '../support/fleet-processes.js';
-import { rawRequest } from '../support/http-get.js';
-import { fetchStore } from '../support/store-files.js';
-import { getHealth, type HealthAnswer, startWebNode, type WebNode } from '../support/web-node.js';
 
 /** nobody/nogroup: an unprivileged user, for whom (unlike root) a mode of 000 means "no". */
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };

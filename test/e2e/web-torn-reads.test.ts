@@ -5,10 +5,11 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { runCli, startCli, tempDir } from '../support/cli-process.js';
-import { startFleetProcess } from '../support/fleet-processes.js';
+import { runCli, startCli } from '../../harness/cli-process.js';
+import { startFleetProcess } from '../../harness/fleet-processes.js';
+import { startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 const IMAGES = 500;
 const CLIENTS = 64;

@@ -3,11 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir } from '../support/cli-process.js';
-import { fetchStore, humanFiles } from '../support/store-files.js';
-import { startWebNode, type WebNode } from '../support/web-node.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { fetchStore, humanFiles } from '../../harness/store-files.js';
+import { startWebNode, type WebNode } from '../../harness/web-node.js';
 
 const IMAGES = ['/h/img001.png', '/h/a/img002.png', '/h/a/b/img003.png', '/h/c d/img004.png'];
 const WGET_TIMEOUT_MS = 60_000;

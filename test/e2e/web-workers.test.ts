@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makePng } from '../origin/sample-images.js';
-import { tempDir, waitFor } from '../support/cli-process.js';
-import { startFleetProcess } from '../support/fleet-processes.js';
-import { rawRequest } from '../support/http-get.js';
+import { startFleetProcess } from '../../harness/fleet-processes.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 function alive(pid: number): boolean {
   try {

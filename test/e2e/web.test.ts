@@ -4,11 +4,13 @@ import { readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { type ImageOrigin, startImageOrigin } from '../origin/image-origin.js';
-import { makeJpegLike, makePng } from '../origin/sample-images.js';
-import { runCli, tempDir, waitFor } from '../support/cli-process.js';
-import { type FleetProcess, startFleetProcess } from '../support/fleet-processes.js';
-import { rawRequest } from '../support/http-get.js';
+import { runCli } from '../../harness/cli-process.js';
+import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
+import { rawRequest } from '../../harness/http-get.js';
+import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
+import { tempDir } from '../../harness/scratch-dir.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const SVG = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>',

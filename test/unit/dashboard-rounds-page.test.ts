@@ -96,9 +96,25 @@ describe('dashboard: round rows from an untrusted history', () => {
             ['IMG_ERR_INVALID_URL', 1],
           ],
           listError: 'IMG_ERR_LIST_UNREADABLE: HTTP 500',
+          storeBytes: undefined,
+          storeFiles: undefined,
+          pruned: undefined,
         },
       ],
     );
+  });
+
+  test("a round that pruned: the store's size and what went", () => {
+    const store = { liveFiles: 10, liveBytes: 5000, graceFiles: 2, graceBytes: 1000 };
+    const [row] = roundRows([summary({ store, prune: { removedFiles: 3, removedBytes: 1500, durationMs: 5 } })]);
+    assert.deepEqual([row!.storeBytes, row!.storeFiles, row!.pruned], [6000, 12, '3 files, 1500 bytes']);
+    const [held] = roundRows([
+      summary({
+        store,
+        prune: { removedFiles: 0, removedBytes: 0, durationMs: 5, held: { reason: 'over-max-delist' } },
+      }),
+    ]);
+    assert.equal(held!.pruned, 'held: over-max-delist');
   });
 
   // [name, stored summary, fields of the row that follow]
@@ -207,7 +223,7 @@ describe('dashboard: rounds page and chart', () => {
     const page = renderRoundsPage({ rows, inProgress: undefined, error: undefined, now: NOW });
     assert.match(
       page,
-      /<td><code>2026-11-27T11-55-00-000Z-abcd1234<\/code><\/td><td class="text">schedule<\/td><td class="text">2026-11-27T11:55:00.000Z<\/td><td>4.2 s<\/td><td>12<\/td><td>7<\/td><td>3<\/td><td class="failed-some">2<\/td><td>1<\/td><td>4<\/td><td>1.5 KiB<\/td><td class="text"><code>IMG_ERR_HTTP_STATUS<\/code> 1<br><code>IMG_ERR_INVALID_URL<\/code> 1<\/td>/,
+      /<td><code>2026-11-27T11-55-00-000Z-abcd1234<\/code><\/td><td class="text">schedule<\/td><td class="text">2026-11-27T11:55:00.000Z<\/td><td>4.2 s<\/td><td>12<\/td><td>7<\/td><td>3<\/td><td class="failed-some">2<\/td><td>1<\/td><td>4<\/td><td>1.5 KiB<\/td><td><\/td><td class="text"><\/td><td class="text"><code>IMG_ERR_HTTP_STATUS<\/code> 1<br><code>IMG_ERR_INVALID_URL<\/code> 1<\/td>/,
     );
     assert.match(page, /<td>2 min 05 s<\/td>/);
     assert.match(page, /<svg [^>]*viewBox="0 0 800 260"/);

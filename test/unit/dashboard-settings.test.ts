@@ -13,6 +13,8 @@ const DEFAULTS: DashboardConfig = {
   allowActions: false,
   user: undefined,
   passwordFile: undefined,
+  stopTimeoutMs: 30_000,
+  metricsTokenFile: undefined,
   password: undefined,
 };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { judgeListProbe, LIST_PROBE_BYTES } from '../../core/list/judge-list-probe.js';
-import { makePng, seededBytes } from '../origin/sample-images.js';
+import { makePng, seededBytes } from '../../harness/origin/sample-images.js';
 
 const LIST = 'https://a.example/1.jpg\n# a comment\nhttps://b.example/2.png\n';
 const bytes = (...values: number[]): Buffer => Buffer.from(values);

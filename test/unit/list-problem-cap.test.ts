@@ -71,6 +71,7 @@ describe('runRound: invalid lines and duplicates past the cap', () => {
       total: 7,
       downloaded: 2,
       unchanged: 0,
+      fresh: 0,
       failed: 5,
       invalidLines: 5,
       duplicates: 3,

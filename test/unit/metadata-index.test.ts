@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ImageStore } from '../../core/store/image-store.js';
 import { MetadataIndex } from '../../core/store/metadata-index.js';
 import type { UrlMetadata } from '../../core/store/url-metadata.js';
-import { tempDir } from '../support/cli-process.js';
+import { tempDir } from '../../harness/scratch-dir.js';
 
 function metadata(url: string, sha256 = 'a'.repeat(64)): UrlMetadata {
   return {

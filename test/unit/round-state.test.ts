@@ -115,6 +115,7 @@ describe('fleet round summaries', () => {
       total: 4,
       downloaded: 1,
       unchanged: 1,
+      fresh: 0,
       failed: 2,
       invalidLines: 1,
       duplicates: 1,

@@ -1,0 +1,34 @@
+import type { JsonLogger } from '../log/json-logger.js';
+import { startMetricsServer } from './metrics-server.js';
+import { ProcessMetrics, type ProcessMetricsOptions } from './process-metrics.js';
+
+/** A process's metrics and the server that exports them. */
+export interface RunningProcessMetrics extends ProcessMetrics {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `--metrics-port` when it is set: the registry, and its server on
+ * `--metrics-host`. Without the port: undefined, or with `exportedElsewhere` the
+ * registry alone (for a caller that exports it elsewhere). Throws
+ * IMG_ERR_INVALID_CONFIG when the port cannot be listened on.
+ */
+export async function startProcessMetrics(
+  config: { metricsPort: number | undefined; metricsHost: string },
+  options: ProcessMetricsOptions & { exportedElsewhere?: boolean },
+  log: JsonLogger | undefined,
+): Promise<RunningProcessMetrics | undefined> {
+  if (config.metricsPort === undefined) {
+    return options.exportedElsewhere === true
+      ? Object.assign(new ProcessMetrics(options), { close: async () => {} })
+      : undefined;
+  }
+  const metrics = new ProcessMetrics(options);
+  const server = await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
+  log?.info('metrics listening', {
+    url: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}/metrics`,
+    address: server.address,
+    port: server.port,
+  });
+  return Object.assign(metrics, { close: () => server.close() });
+}
