@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { STOP_SLACK_MS } from '../core/service/stop-watchdog.js';
+import { answerClusterMetrics } from './cluster-metrics.js';
 
 /**
  * Past --stop-timeout, how long the primary waits for its workers' last closes before it kills them: less than
@@ -14,10 +15,13 @@ const RESTART_PAUSE_MS = 1_000;
 /**
  * The primary of `image-loader web --workers N` (N > 1): starts N worker
  * processes (node:cluster) that each run the whole web node on the one
- * shared port, starts again one that exits on its own, and on `signal`
- * tells each to stop (workerStopSignal) and waits for them all, killing any still running
- * shortly after `stopTimeoutMs` (each worker closes its own connections at `stopTimeoutMs`). Each worker has its own image cache and access log
- * batches (whole lines, see batched-line-writer.ts) on the shared stdout.
+ * shared port, starts again one that exits on its own, and sums the workers'
+ * metrics for whichever worker answers a scrape (cluster-metrics.ts). On
+ * `signal` it tells each to stop (workerStopSignal) and waits for them all,
+ * killing any still running shortly after `stopTimeoutMs` (each worker
+ * closes its own connections at `stopTimeoutMs`). Each worker has its share
+ * of the image cache, and writes its access log in batches of whole lines
+ * (batched-line-writer.ts) on the shared stdout.
  */
 export async function runWebPrimary(
   workers: number,
@@ -25,6 +29,7 @@ export async function runWebPrimary(
   signal: AbortSignal,
   log: JsonLogger,
 ): Promise<void> {
+  answerClusterMetrics();
   const running = new Set<Worker>();
   const start = (): void => {
     const worker = cluster.fork();

@@ -37,7 +37,14 @@ export async function runWeb(config: WebConfig, io: ServiceIo): Promise<number> 
       log.info('web node stopped');
       return EXIT_OK;
     }
-    const server = await startWebServer({ ...config, log, accessLog });
+    const server = await startWebServer({
+      ...config,
+      // The memory bound is --cache-size for the whole node, whatever the number of processes.
+      cacheSize: cluster.isWorker ? Math.floor(config.cacheSize / config.workers) : config.cacheSize,
+      clustered: cluster.isWorker,
+      log,
+      accessLog,
+    });
     await untilAborted(stop);
     log.info('stopping', { stopTimeoutMs: config.stopTimeoutMs });
     await server.close(config.stopTimeoutMs);

@@ -6,6 +6,7 @@ import type { JsonLogger } from '../core/log/json-logger.js';
 import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { cachedImageListener } from './cached-image-listener.js';
+import { clusterMetricsText } from './cluster-metrics.js';
 import { ImageCache } from './image-cache.js';
 import { StoreProbe } from './store-probe.js';
 import { StoreUsageReader } from './store-usage-reader.js';
@@ -26,6 +27,8 @@ export interface WebServerOptions {
   log: JsonLogger;
   /** Where the access log lines go (a batching logger); `log` when absent. */
   accessLog?: JsonLogger;
+  /** A worker of `web --workers N`: /metrics answers the sum over all workers (cluster-metrics.ts). */
+  clustered?: boolean;
   /** Registries exported beside the web node's at /metrics (`fetch --serve`: its round and download metrics). */
   otherMetrics?: Registry[] | undefined;
 }
@@ -53,6 +56,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   probe.start();
   const usage = new StoreUsageReader(layout);
   const metrics = new WebMetrics(() => usage.read(), options.otherMetrics);
+  if (options.clustered) metrics.clusterText = clusterMetricsText(metrics.registry);
   const logRequest = accessLog(options.accessLog ?? options.log, (record) => {
     metrics.requests.inc({ method: record.method, status: String(record.status) });
     metrics.bytesSent.inc(record.bytes);

@@ -1,9 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { downloadSettings, integer } from '../core/config/download-settings.js';
 import { everySetting } from '../core/config/every-setting.js';
 import { parseDuration } from '../core/config/parse-duration.js';
 import { parseSize } from '../core/config/parse-size.js';
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
+
+/**
+ * `--workers auto`: one process per core, as nginx's `worker_processes auto` (the default is 1, as nginx's own;
+ * the package sets auto, as Debian's nginx.conf does), but at most four: one worker answers
+ * about 8,000 cached 50 KB images a second on this project's bench (bench/RESULTS.md), so four fill a 10 Gbit/s link,
+ * and each more costs its baseline memory (about 100 MiB).
+ */
+const MAX_AUTO_WORKERS = 4;
+const AUTO_WORKERS = Math.min(availableParallelism(), MAX_AUTO_WORKERS);
 
 /** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
 export const webAppSettings = {
@@ -20,7 +30,7 @@ export const webAppSettings = {
     env: 'IMAGE_LOADER_CACHE_SIZE',
     default: 256 * 1024 ** 2,
     expected: 'a size such as 268435456, 256MiB or 1GB, or 0 to turn the image cache off',
-    help: 'Bytes of small images kept in memory per web process, answered without reading the store (0: off).',
+    help: 'Bytes of small images kept in memory, answered without reading the store (0: off); web --workers N splits them evenly.',
     parse: parseSize,
   }),
   cacheRecheckMs: valueSetting<number>({
@@ -67,9 +77,9 @@ export const webSettings = {
     flag: 'workers',
     env: 'IMAGE_LOADER_WORKERS',
     default: 1,
-    expected: 'an integer from 1 to 64',
-    help: 'Processes serving the one port (node:cluster), each with its own image cache.',
-    parse: integer(1, 64),
+    expected: `auto (one per core, at most ${MAX_AUTO_WORKERS}), or an integer from 1 to 64`,
+    help: 'Processes serving the one port (node:cluster; auto: one per core, as the package sets); --cache-size is split evenly among them.',
+    parse: (text) => (text.trim() === 'auto' ? AUTO_WORKERS : integer(1, 64)(text)),
   }),
   ...webAppSettings,
   stopTimeoutMs: {

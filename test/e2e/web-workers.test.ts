@@ -65,4 +65,63 @@ describe('web --workers N: N processes on one port, one stop', () => {
     for (const pid of [workerPids[1]!, restarted]) assert.ok(!alive(pid), `worker ${pid} gone`);
     assert.equal(web.logs().filter((line) => line.msg === 'web node stopped').length, 3, 'each worker and the primary');
   });
+
+  it('/metrics sums over the workers, whichever worker answers; --cache-size is the bound of the whole node', async () => {
+    const web = startFleetProcess([
+      'web',
+      '--store',
+      join(dir.path, 'store'),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      '2',
+      '--cache-size',
+      '64KiB',
+    ]);
+    try {
+      const listening = () => web.logs().filter((line) => line.msg === 'web server listening');
+      await waitFor(() => listening().length === 2, 30_000, 'two workers listening');
+      const port = listening()[0]!.port as number;
+      const images = 30;
+      const servedBy = new Set<number>();
+      for (let n = 0; n < images; n++) {
+        // A new connection each time: the primary hands connections, not requests, to the workers in turn.
+        const response = await rawRequest(port, '/example.com/a.png', { headers: { Connection: 'close' } });
+        assert.equal(response.status, 200);
+      }
+      await waitFor(
+        () => {
+          for (const line of web.logs()) if (line.msg === 'request') servedBy.add(line.pid as number);
+          return web.logs().filter((line) => line.msg === 'request').length === images;
+        },
+        10_000,
+        'the access log lines of the image requests',
+      );
+      assert.equal(servedBy.size, 2, 'both workers answered image requests');
+      const value = (text: string, series: string): number => {
+        const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+        assert.ok(line, `${series} in /metrics`);
+        return Number(line.split(' ')[1]);
+      };
+      for (let scrape = 0; scrape < 6; scrape++) {
+        const response = await rawRequest(port, '/metrics', { headers: { Connection: 'close' } });
+        assert.equal(response.status, 200);
+        const text = response.body.toString('utf8');
+        // Every earlier scrape was a GET answered 200 too, by one worker or the other.
+        assert.equal(value(text, 'image_loader_web_requests_total{method="GET",status="200"}'), images + scrape);
+        const healthy = value(text, 'image_loader_store_healthy');
+        assert.ok(healthy === 0 || healthy === 1, `a gauge read from one source is not summed: ${healthy}`);
+        assert.ok(value(text, 'image_loader_web_image_cache_bytes') <= 64 * 1024);
+        assert.equal(
+          value(text, 'image_loader_web_image_cache_hits_total') +
+            value(text, 'image_loader_web_image_cache_misses_total'),
+          images,
+        );
+      }
+    } finally {
+      assert.equal(await web.stop(), 0);
+    }
+  });
 });
