@@ -5,7 +5,7 @@ import type { StaticServer } from '../harness/static-server.js';
 import { webArgs } from './fleet-commands.js';
 
 /** `image-loader web`, and the peers it is compared with under the same load. */
-export type LoadServerKind = 'image-loader' | 'nginx' | 'node-http';
+export type LoadServerKind = 'image-loader' | 'image-loader-auto' | 'nginx' | 'nginx-auto' | 'node-http';
 
 /** A static server on 127.0.0.1 serving a store's human tree, as the load scenario drives it. */
 export interface LoadServer extends StaticServer {
@@ -14,7 +14,9 @@ export interface LoadServer extends StaticServer {
 
 export const LOAD_SERVER_LABELS: Record<LoadServerKind, string> = {
   'image-loader': 'image-loader web',
+  'image-loader-auto': 'image-loader web --workers auto',
   nginx: 'nginx (1 worker process)',
+  'nginx-auto': 'nginx (worker_processes auto)',
   'node-http': 'node:http static server',
 };
 
@@ -24,8 +26,10 @@ const WEB_STOP_TIMEOUT_MS = 10_000;
 /** Starts one server on the store, its logs and files in `dir`, and waits until it answers. */
 export async function startLoadServer(kind: LoadServerKind, storeDir: string, dir: string): Promise<LoadServer> {
   switch (kind) {
-    case 'image-loader': {
-      const web = startFleetService(webArgs(storeDir), dir, 'web');
+    case 'image-loader':
+    case 'image-loader-auto': {
+      const extra = kind === 'image-loader' ? [] : ['--workers', 'auto'];
+      const web = startFleetService([...webArgs(storeDir), ...extra], dir, 'web');
       try {
         const listening = await web.waitForLog(
           (line) => line.msg === 'web server listening',
@@ -45,6 +49,8 @@ export async function startLoadServer(kind: LoadServerKind, storeDir: string, di
     }
     case 'nginx':
       return { kind, ...(await startNginx(storeDir, dir)) };
+    case 'nginx-auto':
+      return { kind, ...(await startNginx(storeDir, dir, 'auto')) };
     case 'node-http':
       return { kind, ...(await startNodeHttpServer(storeDir, dir)) };
   }

@@ -116,7 +116,7 @@ export async function runWebLoadScenario(scenario: WebLoadScenario, options: Ben
     }
 
     const servers = scenario.servers.filter((server) => {
-      if (server !== 'nginx' || nginxAvailable()) return true;
+      if (!server.startsWith('nginx') || nginxAvailable()) return true;
       result.skipped.push({ server, reason: 'nginx is not installed (on Debian: apt-get install -y nginx-light)' });
       options.log(`[${scenario.id}] nginx not installed, left out (apt-get install -y nginx-light)`);
       return false;

@@ -41,7 +41,7 @@ function webLoadTables(result: WebLoadResult, versions: { wrk: string; nginx: st
   lines.push(
     `${versions.wrk}, \`wrk -t${threads} -c${result.connections} -d${result.durationSecs}s --latency -s SCRIPT\` (its default 2 s timeout: a slower answer counts as a timeout error), on the same 2 cores as the server. Each mix's script cycles through a sequence drawn once (images each equally likely; listings of \`/\`, the host folder and its \`img/\` folder equally likely), each thread from its own offset: ${mixes.join('; ')}. ` +
       `Each run, for each mix, starts every server fresh on the same store, warms it up with an untimed ${Math.min(scenario.warmupSecs, result.durationSecs)} s wrk run, then times one. RSS: VmRSS (summed over nginx's master and worker) at the end of the warm-up ("start"), every ${scenario.rssSampleIntervalMs / 1000} s, and at the end of the load. Server CPU: user + system over the timed run. After the load every image is fetched once from the server and hashed. ` +
-      `Peers: ${versions.nginx === 'unknown' ? 'nginx not installed' : versions.nginx} (one worker process, sendfile, access log, autoindex), and a bare node:http server (harness/node-http-server-process.ts: stat + createReadStream, a readdir listing, an access log line per request). \`image-loader web\` logs a JSON line per request to its stdout, a file here.`,
+      `Peers: ${versions.nginx === 'unknown' ? 'nginx not installed' : versions.nginx} (one worker process, and \`worker_processes auto\`: one per core; sendfile, access log, autoindex), and a bare node:http server (harness/node-http-server-process.ts: stat + createReadStream, a readdir listing, an access log line per request). \`image-loader web\` logs a JSON line per request to its stdout, a file here.`,
   );
   for (const skipped of result.skipped)
     lines.push('', `Left out: ${LOAD_SERVER_LABELS[skipped.server]}: ${skipped.reason}.`);
@@ -62,26 +62,63 @@ function webLoadTables(result: WebLoadResult, versions: { wrk: string; nginx: st
 }
 
 function webLoadTargets(result: WebLoadResult): TargetOutcome[] {
-  return result.scenario.mixes.flatMap((mix) => {
-    const runs = result.runs.filter((run) => run.server === 'image-loader' && run.mix === mix.name);
-    const label = `"${mix.name}": 0 errors over ${result.durationSecs} s at ${result.connections} connections`;
-    const measured = runs.filter((run) => run.figures !== undefined);
-    if (measured.length === 0) return [{ label, measured: 'n/a (no run measured)', met: undefined }];
-    const errors = measured.map((run) => wrkErrorCount(run.figures!));
-    const load = `${measured.map((run) => run.figures!.requestsPerSec.toFixed(0)).join(' / ')} req/s, p99 ${measured.map((run) => run.figures!.latencyMs.p99.toFixed(1)).join(' / ')} ms`;
+  return [...result.scenario.mixes.flatMap((mix) => mixTargets(result, mix)), ...nginxShareTargets(result)];
+}
+
+/**
+ * Issue 13: on the images mix, image-loader web at half of nginx's requests/s or better, with a p99 latency at most
+ * 3x nginx's: each as packaged (`--workers auto` as web.env sets, `worker_processes auto` as Debian's nginx.conf),
+ * and each on its own default (one process, one worker process).
+ */
+function nginxShareTargets(result: WebLoadResult): TargetOutcome[] {
+  const runs = result.runs.filter((run) => run.mix === 'images' && run.figures !== undefined);
+  const figures = (server: LoadServerKind) => medianFigures(runs.filter((run) => run.server === server));
+  const pairs: [LoadServerKind, LoadServerKind][] = [
+    ['image-loader-auto', 'nginx-auto'],
+    ['image-loader', 'nginx'],
+  ];
+  return pairs.flatMap(([mine, theirs]) => {
+    const loader = figures(mine);
+    const nginx = figures(theirs);
+    if (loader.requestsPerSec === undefined || nginx.requestsPerSec === undefined) return [];
+    const share = loader.requestsPerSec / nginx.requestsPerSec;
+    const pair = `${LOAD_SERVER_LABELS[mine]} against ${LOAD_SERVER_LABELS[theirs]}`;
+    const p99 = loader.p99 !== undefined && nginx.p99 !== undefined ? loader.p99 / nginx.p99 : undefined;
     return [
       {
-        label,
-        measured: `${errors.join(' / ')} errors in ${measured.length} run(s); ${load}`,
-        met: errors.every((count) => count === 0) && measured.length === runs.length,
+        label: `"images", ${pair}: median requests/s at least 0.5x`,
+        measured: `${share.toFixed(2)}x (${loader.requestsPerSec.toFixed(0)} / ${nginx.requestsPerSec.toFixed(0)} req/s)`,
+        met: share >= 0.5,
       },
       {
-        label: `"${mix.name}": memory stable (RSS MiB at start / peak / end of the load)`,
-        measured: measured.map((run) => traceCell(run.rss)).join('; '),
-        met: undefined,
+        label: `"images", ${pair}: median p99 at most 3x`,
+        measured:
+          p99 === undefined ? 'n/a' : `${p99.toFixed(2)}x (${loader.p99!.toFixed(1)} / ${nginx.p99!.toFixed(1)} ms)`,
+        met: p99 === undefined ? undefined : p99 <= 3,
       },
     ];
   });
+}
+
+function mixTargets(result: WebLoadResult, mix: { name: string }): TargetOutcome[] {
+  const runs = result.runs.filter((run) => run.server === 'image-loader' && run.mix === mix.name);
+  const label = `"${mix.name}": 0 errors over ${result.durationSecs} s at ${result.connections} connections`;
+  const measured = runs.filter((run) => run.figures !== undefined);
+  if (measured.length === 0) return [{ label, measured: 'n/a (no run measured)', met: undefined }];
+  const errors = measured.map((run) => wrkErrorCount(run.figures!));
+  const load = `${measured.map((run) => run.figures!.requestsPerSec.toFixed(0)).join(' / ')} req/s, p99 ${measured.map((run) => run.figures!.latencyMs.p99.toFixed(1)).join(' / ')} ms`;
+  return [
+    {
+      label,
+      measured: `${errors.join(' / ')} errors in ${measured.length} run(s); ${load}`,
+      met: errors.every((count) => count === 0) && measured.length === runs.length,
+    },
+    {
+      label: `"${mix.name}": memory stable (RSS MiB at start / peak / end of the load)`,
+      measured: measured.map((run) => traceCell(run.rss)).join('; '),
+      met: undefined,
+    },
+  ];
 }
 
 function runRow(run: LoadRun): string {

@@ -99,6 +99,8 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
           host: config.serveHost,
           port: config.servePort,
           staleFactor: config.staleFactor,
+          cacheSize: config.cacheSize,
+          cacheRecheckMs: config.cacheRecheckMs,
           everyMs: config.everyMs ?? 300_000,
           log: new JsonLogger(io.stderr, { process: 'fetch-serve' }),
           otherMetrics: metrics === undefined ? [] : [metrics.registry],

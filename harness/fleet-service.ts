@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { killChild, trackChild } from './child-processes.js';
 import { IMAGE_LOADER_CLI } from './cli-process.js';
 import type { LogLine } from './log-line.js';
-import { type ProcessUsage, readProcessUsage } from './process-usage.js';
+import { type ProcessUsage, processTree, sumUsage } from './process-usage.js';
 
 /**
  * A long-running image-loader process (worker, coordinator, web node) as the bench
@@ -93,7 +93,7 @@ export function startFleetService(args: string[], logDir: string, label: string)
       readNewLines();
       return lines;
     },
-    usage: () => (child.pid === undefined || hasExited() ? undefined : readProcessUsage(child.pid)),
+    usage: () => (child.pid === undefined || hasExited() ? undefined : sumUsage(processTree(child.pid))),
     stop: async (timeoutMs) => {
       if (hasExited()) return child.exitCode;
       killChild(child, 'SIGTERM');

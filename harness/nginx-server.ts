@@ -24,12 +24,16 @@ export interface NginxServer extends StaticServer {
 /**
  * nginx serving a store's human tree on a free loopback port, configured as an operator putting nginx in front
  * of the store would: the peer of `image-loader web` in the bench's load scenarios and in the HTTP conformance
- * test. One worker process (the web node is one event loop), sendfile, an access log per request (the web node
+ * test. One worker process unless told otherwise (the web node is one event loop by default), sendfile, an access log per request (the web node
  * logs a JSON line per request), autoindex for the folders, the store's internals and dotfiles hidden (404), a
  * static /healthz, and `if_modified_since before` (RFC 9110's rule: nginx's default, `exact`, answers 304 only
  * for the very date it sent). In the foreground, in its own process group, every file of its own in `dir`.
  */
-export async function startNginx(storeDir: string, dir: string): Promise<NginxServer> {
+export async function startNginx(
+  storeDir: string,
+  dir: string,
+  workerProcesses: number | 'auto' = 1,
+): Promise<NginxServer> {
   const port = await freePort();
   const prefix = join(dir, 'nginx');
   mkdirSync(join(prefix, 'temp'), { recursive: true });
@@ -37,7 +41,7 @@ export async function startNginx(storeDir: string, dir: string): Promise<NginxSe
   const errorLog = join(prefix, 'error.log');
   writeFileSync(
     config,
-    `worker_processes 1;
+    `worker_processes ${workerProcesses};
 # Scratch folders are private to their owner (mkdtemp): nginx's workers must be that user to read the store.
 user ${process.getuid?.() === 0 ? 'root' : 'nobody'};
 pid ${join(prefix, 'nginx.pid')};

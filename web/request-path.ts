@@ -62,3 +62,23 @@ export function splitRequestTarget(target: string): RequestTarget {
   if (!path.startsWith('/')) return { ok: false, reason: 'the path must start with /' };
   return { ok: true, pathname: path, query };
 }
+
+/**
+ * The image cache's key for a request target, or undefined when it cannot
+ * name a file of the human tree: the same checks as the store route
+ * (splitRequestTarget, parseRequestPath), so a path refused or redirected
+ * there is never looked up, and every spelling of one path (`//`, percent
+ * escapes, a query) finds the one entry.
+ */
+export function cachedImageKeyOf(target: string): string | undefined {
+  const split = splitRequestTarget(target);
+  if (!split.ok) return undefined;
+  const parsed = parseRequestPath(split.pathname);
+  if (!parsed.ok || parsed.trailingSlash || parsed.segments.length === 0) return undefined;
+  return imageCacheKey(parsed.segments);
+}
+
+/** The image cache's key for a checked path: its decoded segments (none holds a `/`), joined by `/`. */
+export function imageCacheKey(segments: readonly string[]): string {
+  return segments.join('/');
+}

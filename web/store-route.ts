@@ -4,9 +4,10 @@ import type { NextFunction, Request, Response } from 'express';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 import { notFound, storeUnavailable } from './error-responses.js';
+import type { ImageCache } from './image-cache.js';
 import { serveImageFile } from './image-file-route.js';
 import type { FolderListings } from './listing-route.js';
-import { parseRequestPath, splitRequestTarget } from './request-path.js';
+import { imageCacheKey, parseRequestPath, splitRequestTarget } from './request-path.js';
 
 /**
  * Every path that is not a route of its own: a path into the human tree,
@@ -14,8 +15,15 @@ import { parseRequestPath, splitRequestTarget } from './request-path.js';
  * symlinks) before it is served: a file through serveImageFile, a folder
  * through its listings. A file asked for as a folder (`img.png/`) is a 404,
  * as nginx answers: one URL per image, and relative links that resolve.
+ * With `images`, a small image served is kept in that cache under its
+ * checked path, where cached-image-listener.ts finds it.
  */
-export function storeRoute(layout: StoreLayout, listings: FolderListings, log: JsonLogger) {
+export function storeRoute(
+  layout: StoreLayout,
+  listings: FolderListings,
+  log: JsonLogger,
+  images?: { cache: ImageCache; onMiss(): void },
+) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const arrival = listings.tick();
     const target = splitRequestTarget(req.originalUrl);
@@ -66,7 +74,12 @@ export function storeRoute(layout: StoreLayout, listings: FolderListings, log: J
         return;
       }
       if (!info.isFile() || parsed.trailingSlash) return notFound(res);
-      await serveImageFile(req, res, real);
+      await serveImageFile(
+        req,
+        res,
+        real,
+        images === undefined ? undefined : { ...images, key: imageCacheKey(parsed.segments) },
+      );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (res.headersSent) res.destroy();

@@ -1,6 +1,10 @@
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
+import { answerCachedImage } from './cached-image-response.js';
+import type { CachedImage, ImageCache } from './image-cache.js';
 import { decidePreconditions } from './precondition-policy.js';
 import { decideRange } from './range-policy.js';
 
@@ -9,6 +13,14 @@ export interface StoredFileHeaders {
   cacheControl: string;
   /** Extra headers (an SVG's sandbox policy). */
   extra?: Record<string, string>;
+}
+
+/** Where a file read whole may be kept (image-cache.ts), under which request path, and what to count. */
+export interface CacheFill {
+  cache: ImageCache;
+  key: string;
+  /** Called once for every answer that had to read the store. */
+  onMiss(): void;
 }
 
 /**
@@ -25,6 +37,7 @@ export async function sendStoredFile(
   res: Response,
   path: string,
   headers: StoredFileHeaders,
+  fill?: CacheFill,
 ): Promise<void> {
   const handle = await open(path, 'r');
   let streaming = false;
@@ -34,9 +47,18 @@ export async function sendStoredFile(
       res.status(404).type('text/plain').send('404 not found\n');
       return;
     }
-    // Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name),
-    // so inode, size and mtime name one exact content; NFS gives every web node the server's inode numbers.
-    const etag = `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+    const etag = storedFileEtag(info);
+    if (fill !== undefined) {
+      fill.onMiss();
+      // A GET of a small image reads it whole, from this same descriptor, and keeps it: the next request for its name
+      // is answered from memory (cached-image-listener.ts) once its name is seen to lead to this very inode.
+      if (req.method === 'GET' && fill.cache.accepts(info.size)) {
+        const image = await readWhole(handle, info, etag, headers);
+        fill.cache.set(fill.key, image);
+        answerCachedImage(req, res, image);
+        return;
+      }
+    }
     res.setHeader('Accept-Ranges', 'bytes');
     const conditional = decidePreconditions({
       ifMatch: req.get('if-match'),
@@ -93,6 +115,46 @@ export async function sendStoredFile(
   } finally {
     if (!streaming) await handle.close();
   }
+}
+
+/**
+ * Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name), so inode,
+ * size and mtime name one exact content; NFS gives every web node the server's inode numbers.
+ */
+export function storedFileEtag(info: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>): string {
+  return `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+}
+
+/** A whole file as a cached image: bytes and headers from one descriptor, so they describe one version. */
+async function readWhole(
+  handle: FileHandle,
+  info: Stats,
+  etag: string,
+  headers: StoredFileHeaders,
+): Promise<CachedImage> {
+  // Its own memory, not a slice of Buffer's shared pool: a kept 1 KB slice would pin the pool's 8 KB.
+  const body = Buffer.allocUnsafeSlow(info.size);
+  let filled = 0;
+  while (filled < info.size) {
+    const { bytesRead } = await handle.read(body, filled, info.size - filled, filled);
+    if (bytesRead === 0) throw new Error(`a stored file shrank while read: ${filled} of ${info.size} bytes`);
+    filled += bytesRead;
+  }
+  return {
+    ino: info.ino,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    body,
+    etag,
+    headers: {
+      ...(headers.contentType ? { 'Content-Type': headers.contentType } : {}),
+      ETag: etag,
+      'Last-Modified': info.mtime.toUTCString(),
+      'Cache-Control': headers.cacheControl,
+      ...headers.extra,
+    },
+    checkedAtMs: performance.now(),
+  };
 }
 
 /** A 412 or 416: no body, and nothing that lets a cache keep it. */

@@ -1,8 +1,9 @@
 import express, { type Express, type Request, type Response } from 'express';
-import { accessLog } from '../core/log/access-log.js';
+import type { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 import { notFound, plainErrorHandler, STORE_RETRY_AFTER_SECONDS } from './error-responses.js';
+import type { ImageCache } from './image-cache.js';
 import { FolderListings } from './listing-route.js';
 import type { StoreProbe } from './store-probe.js';
 import { storeRoute } from './store-route.js';
@@ -13,6 +14,10 @@ export interface WebAppParts {
   log: JsonLogger;
   metrics: WebMetrics;
   probe: StoreProbe;
+  /** The access log step (web-server.ts makes it, so the image cache's answers share it). */
+  logRequest: ReturnType<typeof accessLog>;
+  /** The image cache the store route fills, if it is on. */
+  imageCache: ImageCache | undefined;
 }
 
 /** /healthz answers within this, whatever the store's file system does. */
@@ -26,16 +31,11 @@ const HEALTH_WAIT_MS = 500;
  * (error-responses.ts); every request is one access log line.
  */
 export function createWebApp(parts: WebAppParts): Express {
-  const { layout, log, metrics, probe } = parts;
+  const { layout, log, metrics, probe, imageCache } = parts;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    accessLog(log, (record) => {
-      metrics.requests.inc({ method: record.method, status: String(record.status) });
-      metrics.bytesSent.inc(record.bytes);
-    }),
-  );
+  app.use(parts.logRequest);
   app.use(readOnly);
   app.get('/healthz', async (_req, res) => {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
@@ -48,7 +48,9 @@ export function createWebApp(parts: WebAppParts): Express {
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.text());
   });
-  app.use(storeRoute(layout, new FolderListings(layout.root, metrics), log));
+  const images =
+    imageCache === undefined ? undefined : { cache: imageCache, onMiss: () => metrics.imageCacheMisses.inc() };
+  app.use(storeRoute(layout, new FolderListings(layout.root, metrics), log, images));
   // serve-index passes on a folder that vanished between our look and its own (a store being replaced).
   app.use((_req: Request, res: Response) => notFound(res));
   app.use(plainErrorHandler(log));

@@ -2,9 +2,15 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../core/metrics/default-metrics.js';
 import type { RecordedStoreUsage } from './store-usage-reader.js';
 
-/** The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). */
+/**
+ * The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). Under
+ * `--workers N` the primary sums the workers' registries (cluster-metrics.ts): a gauge that every worker reads
+ * from the same source says how its values combine (`aggregator`); the others add up.
+ */
 export class WebMetrics {
   readonly registry = new Registry();
+  /** Where /metrics reads its text in a worker of `--workers N`: the sum over all workers. */
+  clusterText: (() => Promise<string>) | undefined;
   readonly requests = new Counter({
     name: 'image_loader_web_requests_total',
     help: 'HTTP requests answered, by method and status.',
@@ -20,6 +26,7 @@ export class WebMetrics {
     name: 'image_loader_store_age_seconds',
     help: "Age of the store's last heartbeat (or last round), as of the last health check.",
     registers: [this.registry],
+    aggregator: 'max',
   });
   readonly listingRenders = new Counter({
     name: 'image_loader_web_listing_renders_total',
@@ -32,10 +39,29 @@ export class WebMetrics {
     help: 'Bytes of rendered folder listings kept in memory.',
     registers: [this.registry],
   });
+  readonly imageCacheHits = new Counter({
+    name: 'image_loader_web_image_cache_hits_total',
+    help: 'Image requests answered from the in-memory image cache (the name revalidated, the store not read).',
+    registers: [this.registry],
+  });
+  readonly imageCacheMisses = new Counter({
+    name: 'image_loader_web_image_cache_misses_total',
+    help: 'Image requests answered by reading the store while the image cache is on (then kept when small enough).',
+    registers: [this.registry],
+  });
+  /** What image_loader_web_image_cache_bytes reports: the cache's own count, read at each scrape. */
+  imageCacheBytesNow: () => number = () => 0;
+  readonly imageCacheBytes: Gauge = new Gauge({
+    name: 'image_loader_web_image_cache_bytes',
+    help: 'Bytes the image cache holds (bodies plus a fixed overhead per entry), at most --cache-size.',
+    registers: [this.registry],
+    collect: (): void => this.imageCacheBytes.set(this.imageCacheBytesNow()),
+  });
   readonly storeHealthy = new Gauge({
     name: 'image_loader_store_healthy',
     help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.',
     registers: [this.registry],
+    aggregator: 'min',
   });
 
   /**
@@ -57,18 +83,21 @@ export class WebMetrics {
       name: 'image_loader_store_bytes',
       help: "Bytes of the store's live images (distinct files its human names link), as the last round recorded.",
       registers: [this.registry],
+      aggregator: 'max',
       collect: usage((recorded) => recorded.liveBytes),
     });
     new Gauge({
       name: 'image_loader_store_files',
       help: 'Human names in the store (stored images), as the last round recorded.',
       registers: [this.registry],
+      aggregator: 'max',
       collect: usage((recorded) => recorded.liveFiles),
     });
     new Gauge({
       name: 'image_loader_store_grace_bytes',
       help: 'Bytes of replaced versions kept for --keep-replaced, as the last round recorded.',
       registers: [this.registry],
+      aggregator: 'max',
       collect: usage((recorded) => recorded.graceBytes),
     });
     collectProcessMetrics(this.registry, 'image_loader_web_');
@@ -76,6 +105,7 @@ export class WebMetrics {
 
   /** The exposition text of this registry and the others. */
   async text(): Promise<string> {
+    if (this.clusterText !== undefined) return this.clusterText();
     const texts = await Promise.all([this.registry, ...this.others].map((registry) => registry.metrics()));
     return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
   }

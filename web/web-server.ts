@@ -1,9 +1,13 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { closeAll } from '../core/service/close-all.js';
 import { StoreLayout } from '../core/store/store-layout.js';
+import { cachedImageListener } from './cached-image-listener.js';
+import { clusterMetricsText } from './cluster-metrics.js';
+import { ImageCache } from './image-cache.js';
 import { StoreProbe } from './store-probe.js';
 import { StoreUsageReader } from './store-usage-reader.js';
 import { createWebApp } from './web-app.js';
@@ -16,7 +20,15 @@ export interface WebServerOptions {
   staleFactor: number;
   /** The round interval to assume when the store has no heartbeat. */
   everyMs: number;
+  /** Bytes of small images kept in memory (image-cache.ts); 0 turns the cache off. */
+  cacheSize: number;
+  /** How long a cached image is served without a stat of its name (cached-image-listener.ts). */
+  cacheRecheckMs: number;
   log: JsonLogger;
+  /** Where the access log lines go (a batching logger); `log` when absent. */
+  accessLog?: JsonLogger;
+  /** A worker of `web --workers N`: /metrics answers the sum over all workers (cluster-metrics.ts). */
+  clustered?: boolean;
   /** Registries exported beside the web node's at /metrics (`fetch --serve`: its round and download metrics). */
   otherMetrics?: Registry[] | undefined;
 }
@@ -43,15 +55,30 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   );
   probe.start();
   const usage = new StoreUsageReader(layout);
-  const app = createWebApp({
-    layout,
-    log: options.log,
-    metrics: new WebMetrics(() => usage.read(), options.otherMetrics),
-    probe,
+  const metrics = new WebMetrics(() => usage.read(), options.otherMetrics);
+  if (options.clustered) metrics.clusterText = clusterMetricsText(metrics.registry);
+  const logRequest = accessLog(options.accessLog ?? options.log, (record) => {
+    metrics.requests.inc({ method: record.method, status: String(record.status) });
+    metrics.bytesSent.inc(record.bytes);
   });
+  const imageCache = options.cacheSize > 0 ? new ImageCache(options.cacheSize) : undefined;
+  const app = createWebApp({ layout, log: options.log, metrics, probe, logRequest, imageCache });
+  let listener: RequestListener = app;
+  if (imageCache !== undefined) {
+    metrics.imageCacheBytesNow = () => imageCache.bytes;
+    listener = cachedImageListener({
+      cache: imageCache,
+      root: layout.root,
+      recheckMs: options.cacheRecheckMs,
+      app,
+      logRequest,
+      onHit: () => metrics.imageCacheHits.inc(),
+    });
+  }
   const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
+    const listening = createServer(listener);
     listening.once('error', reject);
+    listening.listen(options.port, options.host, () => resolve(listening));
   });
   // Keep-alive longer than common load balancers' idle timeouts, so they never reuse a connection we just closed.
   server.keepAliveTimeout = 65_000;
@@ -61,6 +88,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     close: async (graceMs = 0) => {
       probe.stop();
+      imageCache?.clear();
       server.closeIdleConnections();
       await closeAll(
         [

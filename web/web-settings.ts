@@ -1,7 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { downloadSettings, integer } from '../core/config/download-settings.js';
 import { everySetting } from '../core/config/every-setting.js';
+import { parseDuration } from '../core/config/parse-duration.js';
+import { parseSize } from '../core/config/parse-size.js';
 import { valueSetting } from '../core/config/setting.js';
 import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
+
+/**
+ * `--workers auto`: one process per core, as nginx's `worker_processes auto` (the default is 1, as nginx's own;
+ * the package sets auto, as Debian's nginx.conf does), but at most four: one worker answers
+ * about 8,000 cached 50 KB images a second on this project's bench (bench/RESULTS.md), so four fill a 10 Gbit/s link,
+ * and each more costs its baseline memory (about 100 MiB).
+ */
+const MAX_AUTO_WORKERS = 4;
+const AUTO_WORKERS = Math.min(availableParallelism(), MAX_AUTO_WORKERS);
 
 /** Settings of the web app, shared by `image-loader web` and `fetch --serve`. */
 export const webAppSettings = {
@@ -12,6 +24,25 @@ export const webAppSettings = {
     expected: 'an integer from 1 to 1000',
     help: '/healthz reports the store stale when its heartbeat is older than this many round intervals.',
     parse: integer(1, 1000),
+  }),
+  cacheSize: valueSetting<number>({
+    flag: 'cache-size',
+    env: 'IMAGE_LOADER_CACHE_SIZE',
+    default: 256 * 1024 ** 2,
+    expected: 'a size such as 268435456, 256MiB or 1GB, or 0 to turn the image cache off',
+    help: 'Bytes of small images kept in memory, answered without reading the store (0: off); web --workers N splits them evenly.',
+    parse: parseSize,
+  }),
+  cacheRecheckMs: valueSetting<number>({
+    flag: 'cache-recheck',
+    env: 'IMAGE_LOADER_CACHE_RECHECK',
+    default: 0,
+    expected: 'a duration from 0 to 1s, such as 0, 250ms or 1s',
+    help: 'How long a cached image is served without a stat of its name: how long a node may serve the previous version after a round replaced it (0: a stat before each answer).',
+    parse: (text) => {
+      const ms = parseDuration(text, 'ms');
+      return ms !== undefined && ms <= 1000 ? ms : undefined;
+    },
   }),
 };
 
@@ -41,6 +72,14 @@ export const webSettings = {
   everyMs: everySetting<number>({
     default: 300_000,
     help: 'Round interval to assume when the store has no heartbeat (a fetch store): /healthz staleness.',
+  }),
+  workers: valueSetting<number>({
+    flag: 'workers',
+    env: 'IMAGE_LOADER_WORKERS',
+    default: 1,
+    expected: `auto (one per core, at most ${MAX_AUTO_WORKERS}), or an integer from 1 to 64`,
+    help: 'Processes serving the one port (node:cluster; auto: one per core, as the package sets); --cache-size is split evenly among them.',
+    parse: (text) => (text.trim() === 'auto' ? AUTO_WORKERS : integer(1, 64)(text)),
   }),
   ...webAppSettings,
   stopTimeoutMs: {

@@ -68,13 +68,14 @@ export function accessLog(
   onRecord?: (record: AccessLogRecord) => void,
 ): (
   req: IncomingMessage & { originalUrl?: string },
-  res: ServerResponse & { locals: Record<string, unknown> },
+  // Absent on a bare node:http response (the web node's image cache answers before express).
+  res: ServerResponse & { locals?: Record<string, unknown> },
   next: () => void,
 ) => void {
   return (req, res, next) => {
     const startedAt = process.hrtime.bigint();
     res.once('close', () => {
-      const { user, storeError } = res.locals;
+      const { user, storeError } = res.locals ?? {};
       const record = accessLogRecord(req, res, startedAt, {
         ...(typeof user === 'string' ? { user } : {}),
         ...(typeof storeError === 'string' ? { error: storeError } : {}),

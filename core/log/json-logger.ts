@@ -3,6 +3,11 @@ export type LogFields = Record<string, unknown>;
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
+/** Where log lines go: a stream (stdout), or a BatchedLineWriter in front of one. */
+export interface LogSink {
+  write(text: string): unknown;
+}
+
 /**
  * Structured logs for the long-running processes: one JSON object a line on
  * stdout, which journald keeps as is and `jq` reads. Every line has `time`,
@@ -11,7 +16,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
  */
 export class JsonLogger {
   constructor(
-    private readonly stream: NodeJS.WritableStream,
+    private readonly stream: LogSink,
     private readonly fields: LogFields = {},
     private readonly clock: () => Date = () => new Date(),
   ) {}

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodeStorePath, parseRequestPath, type RequestTarget, splitRequestTarget } from '../../web/request-path.js';
+import {
+  cachedImageKeyOf,
+  encodeStorePath,
+  parseRequestPath,
+  type RequestTarget,
+  splitRequestTarget,
+} from '../../web/request-path.js';
 
 describe('parseRequestPath', () => {
   const cases: Array<[path: string, expected: string[] | 400 | 404, trailingSlash?: boolean]> = [
@@ -82,4 +88,24 @@ describe('splitRequestTarget', () => {
   ];
   for (const [target, expected] of cases)
     test(`${JSON.stringify(target)}`, () => assert.deepEqual(splitRequestTarget(target), expected));
+});
+
+describe('cachedImageKeyOf: one key for every spelling of an image path, none for what the store route refuses', () => {
+  const cases: Array<[target: string, key: string | undefined]> = [
+    ['/example.com/a/b.png', 'example.com/a/b.png'],
+    ['/example.com//a///b.png', 'example.com/a/b.png'],
+    ['/example.com/a/b.png?v=2', 'example.com/a/b.png'],
+    ['http://any.host/example.com/a/b.png', 'example.com/a/b.png'],
+    ['/example.com/caf%C3%A9.png', 'example.com/café.png'],
+    ['/', undefined],
+    ['/example.com/a/', undefined],
+    ['/example.com/a/b.png/', undefined],
+    ['/../etc/passwd', undefined],
+    ['/a%2fb', undefined],
+    ['/.image-loader/heartbeat.json', undefined],
+    ['/example.com/.hidden.png', undefined],
+    ['*', undefined],
+  ];
+  for (const [target, key] of cases)
+    test(`${target} -> ${String(key)}`, () => assert.equal(cachedImageKeyOf(target), key));
 });
