@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
@@ -13,6 +13,7 @@ import {
   startCoordinator,
   startWorker,
 } from '../../harness/fleet-processes.js';
+import { rawRequest } from '../../harness/http-get.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makeJpegLike } from '../../harness/origin/sample-images.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
@@ -88,17 +89,7 @@ describe('fleet: the coordinator prunes after each round while workers write and
     await roundCompleted(coordinator, 1);
     web = await startWebNode(store());
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    const get = (path: string): Promise<{ status: number; body: Buffer }> =>
-      new Promise((resolve, reject) => {
-        request({ host: '127.0.0.1', port: web!.port, path, agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        })
-          .on('error', reject)
-          .end();
-      });
+    const get = (path: string) => rawRequest(web!.port, path, { agent });
     const host = new URL(origin.url).host.replace(':', '^3A');
     // Readers of the images listed throughout: every answer a whole version of that image, never a 404 or a mix.
     const versions = Array.from(

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { runCli, startCli } from '../../harness/cli-process.js';
 import { startFleetProcess } from '../../harness/fleet-processes.js';
+import { rawRequest } from '../../harness/http-get.js';
 import { startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
 import { tempDir } from '../../harness/scratch-dir.js';
@@ -52,17 +53,7 @@ describe('readers never see a torn image', () => {
 
         web.process = startFleetProcess(['web', '--store', store, '--port', '0', '--host', '127.0.0.1', ...cacheFlags]);
         const port = (await web.process.waitForLog((line) => line.msg === 'web server listening')).port as number;
-        const get = (path: string): Promise<{ status: number; body: Buffer }> =>
-          new Promise((resolve, reject) => {
-            request({ host: '127.0.0.1', port, path, agent }, (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (chunk: Buffer) => chunks.push(chunk));
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-              res.on('error', reject);
-            })
-              .on('error', reject)
-              .end();
-          });
+        const get = (path: string) => rawRequest(port, path, { agent });
 
         for (const [i, path] of paths.entries()) origin.set(path, { kind: 'image', body: versions[i]![1] });
         const second = startCli(['fetch', list, '--store', store, '--allow-private', '--json', '--concurrency', '32']);

@@ -25,9 +25,8 @@ describe('web --workers N: N processes on one port, one stop', () => {
     await writeFile(join(dir.path, 'store', 'example.com', 'a.png'), makePng('workers', 16));
   });
   after(() => dir.remove());
-
-  it('two workers serve the port; one that dies is started again; SIGTERM stops them all and the primary exits 0', async () => {
-    const web = startFleetProcess([
+  const startWorkers = (...extra: string[]) =>
+    startFleetProcess([
       'web',
       '--store',
       join(dir.path, 'store'),
@@ -37,7 +36,11 @@ describe('web --workers N: N processes on one port, one stop', () => {
       '127.0.0.1',
       '--workers',
       '2',
+      ...extra,
     ]);
+
+  it('two workers serve the port; one that dies is started again; SIGTERM stops them all and the primary exits 0', async () => {
+    const web = startWorkers();
     const listening = () => web.logs().filter((line) => line.msg === 'web server listening');
     await waitFor(() => listening().length === 2, 30_000, 'two workers listening');
     const [first, second] = listening();
@@ -67,19 +70,7 @@ describe('web --workers N: N processes on one port, one stop', () => {
   });
 
   it('/metrics sums over the workers, whichever worker answers; --cache-size is the bound of the whole node', async () => {
-    const web = startFleetProcess([
-      'web',
-      '--store',
-      join(dir.path, 'store'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '2',
-      '--cache-size',
-      '64KiB',
-    ]);
+    const web = startWorkers('--cache-size', '64KiB');
     try {
       const listening = () => web.logs().filter((line) => line.msg === 'web server listening');
       await waitFor(() => listening().length === 2, 30_000, 'two workers listening');
