@@ -19,6 +19,24 @@ const BASE_HEADERS: OutgoingHttpHeaders = { 'X-Content-Type-Options': 'nosniff',
  */
 export function answerCachedImage(req: IncomingMessage, res: ServerResponse, image: CachedImage): void {
   const headers = req.headers;
+  if (
+    headers.range === undefined &&
+    headers['if-match'] === undefined &&
+    headers['if-none-match'] === undefined &&
+    headers['if-modified-since'] === undefined &&
+    headers['if-unmodified-since'] === undefined
+  ) {
+    // Most requests: no precondition, no range, so the whole image with headers built once per image.
+    image.wholeHeaders ??= Object.entries({
+      ...BASE_HEADERS,
+      ...image.headers,
+      'Content-Length': String(image.size),
+    }).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined);
+    for (const [name, value] of image.wholeHeaders) res.setHeader(name, value);
+    res.statusCode = 200;
+    res.end(req.method === 'HEAD' ? undefined : image.body);
+    return;
+  }
   const conditional = decidePreconditions({
     ifMatch: headers['if-match'],
     ifNoneMatch: headers['if-none-match'],

@@ -16,6 +16,8 @@ export interface CachedImage {
   headers: OutgoingHttpHeaders;
   /** When the name was last seen to lead to this version (performance.now()). */
   checkedAtMs: number;
+  /** Every header of a whole 200, built at its first such answer (cached-image-response.ts). */
+  wholeHeaders?: readonly (readonly [string, string | number | readonly string[]])[];
 }
 
 /** Bytes counted for an entry beyond its body (key, headers, bookkeeping), so many tiny files cannot exceed the cap. */
