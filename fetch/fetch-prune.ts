@@ -31,6 +31,7 @@ export async function pruneFetchRound(
         complete: true,
         listedUrls: listed,
         knownPath: (url) => index.get(url)?.path,
+        knowledge: { replacedBlobs: index.takeReplacedBlobs(), names: index.knownNames() },
       },
       io.signal,
     );
