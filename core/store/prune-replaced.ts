@@ -21,6 +21,8 @@ export interface RoundKnowledge {
   replacedBlobs: Iterable<string>;
   /** Every name the round's bookkeeping holds, listed or not. */
   names: readonly KnownName[];
+  /** The store held no name and no blob when the round started (storeHoldsNothing): it needs no walk yet. */
+  emptyAtStart: boolean;
 }
 
 /**

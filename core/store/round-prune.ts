@@ -89,7 +89,7 @@ async function pruneReplacedIfEnough(
 ): Promise<PruneReport | undefined> {
   const listTrusted = judgeRoundList(listing) === undefined;
   if (knowledge === undefined || !listTrusted) return undefined;
-  const record = await loadPruneRecord(store);
+  const stored = await loadPruneRecord(store);
   const absent = await loadDelistedRecord(store);
   let absenceChanged = false;
   for (const name of knowledge.names) {
@@ -102,12 +102,14 @@ async function pruneReplacedIfEnough(
   const scope = judgePruneScope({
     listTrusted,
     knowsReplaced: true,
-    fullWalkAtMs: record?.fullWalkAtMs,
+    fullWalkAtMs: stored?.fullWalkAtMs,
+    storeEmptyAtStart: knowledge.emptyAtStart,
     delistedDueAtMs: earliestDue(absent, settings.keepDelistedMs),
     nowMs: Date.now(),
     fullWalkEveryMs: FULL_WALK_EVERY_MS,
   });
-  if (scope.scope === 'full' || record === undefined) return undefined;
+  if (scope.scope === 'full') return undefined;
+  const record = stored ?? { fullWalkAtMs: listing.startedAtMs, pendingBlobs: [] };
   if (absenceChanged) await saveDelistedRecord(store, absent);
   return await pruneReplaced(store, { keepReplacedMs: settings.keepReplacedMs, signal }, knowledge, record);
 }

@@ -72,8 +72,8 @@ describe('fetch prunes the store after each complete round', () => {
       assert.equal(summary!.store?.liveFiles, 50);
       assert.equal(summary!.store?.liveBytes, 50 * IMAGE_BYTES);
       assert.equal(summary!.store?.graceFiles, 0);
-      // The first round has no prune record and walks the store; the others check only what they replaced.
-      assert.equal(summary!.prune?.scope, generation === 0 ? 'full' : 'replaced');
+      // No round walks: the first found the store empty (all it holds is in the index), the others check what they replaced.
+      assert.equal(summary!.prune?.scope, 'replaced');
       if (generation > 0) {
         assert.equal(summary!.prune?.removedFiles, 50, 'the 50 replaced versions went at the end of the round');
         assert.equal(summary!.prune?.removedBytes, 50 * IMAGE_BYTES);
@@ -196,7 +196,7 @@ describe('fetch prunes the store after each complete round', () => {
     const store = join(dir.path, 'scope');
     const pruneRecord = join(store, '.image-loader', 'prune-record.json');
     const urls = serve('scope', 10, 0);
-    assert.equal((await round(store, urls)).summary!.prune?.scope, 'full', 'no record yet');
+    assert.equal((await round(store, urls)).summary!.prune?.scope, 'replaced', 'a new store needs no walk');
     serve('scope', 10, 1);
     const graced = (await round(store, urls, '--keep-replaced', '2')).summary!;
     assert.deepEqual([graced.prune?.scope, graced.prune?.removedFiles, graced.store?.graceFiles], ['replaced', 0, 10]);
@@ -251,6 +251,7 @@ describe('fetch prunes the store after each complete round', () => {
       await rm(join(store, '.image-loader', file), { force: true });
     assert.equal((await blobFiles(store)).length, 30, 'the store as the version without pruning left it');
     const { summary } = await round(store, urls, '--keep-replaced', '0');
+    assert.equal(summary!.prune?.scope, 'full');
     assert.equal(summary!.counts.unchanged, 10);
     assert.equal(summary!.prune?.removedFiles, 20);
     assert.equal((await blobFiles(store)).length, 10);

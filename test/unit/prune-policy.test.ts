@@ -75,13 +75,31 @@ describe('delistedMayGo', () => {
 
 describe('judgePruneScope', () => {
   const HOUR = 60 * MIN;
-  type Facts = { trusted: boolean; knows: boolean; walkedAgoMs: number | undefined; dueInMs: number | undefined };
-  const base: Facts = { trusted: true, knows: true, walkedAgoMs: 10 * MIN, dueInMs: undefined };
+  type Facts = {
+    trusted: boolean;
+    knows: boolean;
+    walkedAgoMs: number | undefined;
+    empty: boolean;
+    dueInMs: number | undefined;
+  };
+  const base: Facts = { trusted: true, knows: true, walkedAgoMs: 10 * MIN, empty: false, dueInMs: undefined };
   const cases: Array<[what: string, facts: Partial<Facts>, expected: string]> = [
     ['fetch, walked 10 minutes ago, nothing delisted', {}, 'replaced'],
     ['a list not to be trusted: walked (and held)', { trusted: false }, 'full:list-untrusted'],
     ['the coordinator (no list of replaced blobs)', { knows: false }, 'full:no-replaced-list'],
     ['no record (an old store, a damaged record)', { walkedAgoMs: undefined }, 'full:no-record'],
+    ['no record, the store empty when the round started', { walkedAgoMs: undefined, empty: true }, 'replaced'],
+    [
+      'empty at start but the coordinator',
+      { walkedAgoMs: undefined, empty: true, knows: false },
+      'full:no-replaced-list',
+    ],
+    [
+      'empty at start, a delisting due (grace 0)',
+      { walkedAgoMs: undefined, empty: true, dueInMs: 0 },
+      'full:delisted-due',
+    ],
+    ['a record an hour old: empty-at-start does not matter', { walkedAgoMs: 60 * MIN, empty: true }, 'full:walk-due'],
     ['walked just under an hour ago', { walkedAgoMs: HOUR - 1 }, 'replaced'],
     ['walked an hour ago', { walkedAgoMs: HOUR }, 'full:walk-due'],
     ['the clock went back before the last walk', { walkedAgoMs: -MIN }, 'full:walk-due'],
@@ -97,6 +115,7 @@ describe('judgePruneScope', () => {
         listTrusted: facts.trusted,
         knowsReplaced: facts.knows,
         fullWalkAtMs: facts.walkedAgoMs === undefined ? undefined : NOW - facts.walkedAgoMs,
+        storeEmptyAtStart: facts.empty,
         delistedDueAtMs: facts.dueInMs === undefined ? undefined : NOW + facts.dueInMs,
         nowMs: NOW,
         fullWalkEveryMs: FULL_WALK_EVERY_MS,
