@@ -98,9 +98,8 @@ export const FULL_WALK_EVERY_MS = 60 * 60_000;
 /**
  * Whether a round may check only the blobs it replaced (and those kept for their grace) instead of walking the
  * store. Each doubt walks: no record (an old store is cleaned by its first round; a store that was empty when the
- * round started needs none), a walk due by time (or a clock
- * that went back), or a delisted name whose grace may have ended (only the walk removes names and judges
- * --max-delist). Walking is never less safe, only slower.
+ * round started needs none), a walk due by time (or a clock that went back), or a delisted name whose grace may
+ * have ended (only the walk removes names and judges --max-delist). Walking is never less safe, only slower.
  */
 export function judgePruneScope(facts: PruneScopeFacts): PruneScope {
   if (!facts.listTrusted) return { scope: 'full', reason: 'list-untrusted' };
