@@ -21,6 +21,7 @@ import { untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
+import { storeHoldsNothing } from '../core/store/walk-store.js';
 import { noteListedUrls, pruneFetchRound } from './fetch-prune.js';
 import { fetchSettings } from './fetch-settings.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -175,6 +176,8 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   });
   if (!config.quiet && config.list !== '-')
     void countListEntries(config.list).then((count) => reporter.expectEntries(count));
+  // A new store needs no walk after its first round: all it will hold is what this round's index knows.
+  const emptyAtStart = index.size === 0 && (await storeHoldsNothing(store.layout));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   const listed = new Set<string>();
   let summary: RoundSummary;
@@ -197,7 +200,7 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
-    summary = await pruneFetchRound(summary, listed, { config, io, store, index });
+    summary = await pruneFetchRound(summary, listed, { config, io, store, index, emptyAtStart });
     await saveIndex(index, io);
     await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
       // The images are stored; only the freshness record is missing. Say so, and let the next round try again.

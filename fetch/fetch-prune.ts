@@ -16,12 +16,14 @@ export async function pruneFetchRound(
   listed: ReadonlySet<string>,
   parts: {
     config: RoundPruneSettings & { quiet: boolean };
+    /** The store held no name and no blob when the round started (storeHoldsNothing). */
+    emptyAtStart: boolean;
     io: { stderr: NodeJS.WritableStream; signal: AbortSignal };
     store: ImageStore;
     index: MetadataIndex;
   },
 ): Promise<RoundSummary> {
-  const { config, io, store, index } = parts;
+  const { config, io, store, index, emptyAtStart } = parts;
   try {
     const { report, fields } = await pruneAfterRound(
       store,
@@ -31,6 +33,7 @@ export async function pruneFetchRound(
         complete: true,
         listedUrls: listed,
         knownPath: (url) => index.get(url)?.path,
+        knowledge: { replacedBlobs: index.takeReplacedBlobs(), names: index.knownNames(), emptyAtStart },
       },
       io.signal,
     );

@@ -70,6 +70,8 @@ export interface RoundSummary {
     removedFiles: number;
     removedBytes: number;
     durationMs: number;
+    /** `full`: the store was walked; `replaced`: only the blobs this round replaced and those in their grace were checked. */
+    scope?: 'full' | 'replaced';
     held?: { reason: string; message: string };
   };
   /** The store after this round's pruning: live images (human names, distinct bytes) and unreferenced blobs kept for their grace. */

@@ -1,6 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { IMAGE_TYPES } from '../image/image-types.js';
 import type { ImageStore } from './image-store.js';
+import type { KnownName } from './prune-replaced.js';
+import { blobName, isBlobName } from './store-layout.js';
 import { failedMetadata, parseUrlMetadata, type UrlMetadata } from './url-metadata.js';
 import type { UrlMetadataSource } from './url-metadata-source.js';
 
@@ -20,6 +23,8 @@ import type { UrlMetadataSource } from './url-metadata-source.js';
  */
 export class MetadataIndex implements UrlMetadataSource {
   private readonly entries = new Map<string, UrlMetadata>();
+  /** Blobs whose URL moved to other bytes since the last takeReplacedBlobs (pruning's candidates). */
+  private readonly replaced = new Set<string>();
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
 
@@ -53,7 +58,10 @@ export class MetadataIndex implements UrlMetadataSource {
 
   set(metadata: UrlMetadata): void {
     // A copy skipped as still fresh comes back as the very same object: nothing to write.
-    if (this.entries.get(metadata.url) === metadata) return;
+    const previous = this.entries.get(metadata.url);
+    if (previous === metadata) return;
+    const replaced = previous !== undefined && previous.sha256 !== metadata.sha256 ? blobOf(previous) : undefined;
+    if (replaced !== undefined) this.replaced.add(replaced);
     this.entries.set(metadata.url, metadata);
     this.dirty = true;
   }
@@ -62,6 +70,26 @@ export class MetadataIndex implements UrlMetadataSource {
   recordFailure(url: string, error: { code: string; message: string }): void {
     const previous = this.entries.get(url);
     if (previous) this.set(failedMetadata(previous, error, new Date()));
+  }
+
+  /**
+   * The blobs that URLs moved away from since the last call (each URL's previous bytes), and forgets them: what
+   * pruning after a round checks instead of walking the store. Bounded by the URLs changed in one round.
+   */
+  takeReplacedBlobs(): string[] {
+    const blobs = [...this.replaced];
+    this.replaced.clear();
+    return blobs;
+  }
+
+  /** Every URL's human name, its blob and its size, as this index knows them. */
+  knownNames(): KnownName[] {
+    const names: KnownName[] = [];
+    for (const entry of this.entries.values()) {
+      const blob = blobOf(entry);
+      if (blob !== undefined) names.push({ path: entry.path, blob, bytes: entry.bytes });
+    }
+    return names;
   }
 
   /** Forgets the URLs whose human names pruning removed; returns how many. */
@@ -88,6 +116,14 @@ export class MetadataIndex implements UrlMetadataSource {
     });
     return this.saving;
   }
+}
+
+/** The blob a URL's metadata names; undefined for a damaged entry (unknown type, not a SHA-256). */
+function blobOf(metadata: UrlMetadata): string | undefined {
+  const type = Object.hasOwn(IMAGE_TYPES, metadata.type) ? IMAGE_TYPES[metadata.type] : undefined;
+  if (type === undefined) return undefined;
+  const blob = blobName(metadata.sha256, type.extension);
+  return isBlobName(blob) ? blob : undefined;
 }
 
 function serialize(entries: Iterable<UrlMetadata>): string {

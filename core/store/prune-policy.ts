@@ -65,3 +65,50 @@ export function delistedMayGo(
 ): boolean {
   return nowMs - Math.max(name.absentSinceMs, name.ctimeMs) >= keepDelistedMs;
 }
+
+/** How a round prunes: the whole store walked, or only the blobs it replaced and those still in their grace. */
+export type PruneScope =
+  | { scope: 'full'; reason: 'list-untrusted' | 'no-replaced-list' | 'no-record' | 'walk-due' | 'delisted-due' }
+  | { scope: 'replaced' };
+
+/** What decides a round's prune scope. */
+export interface PruneScopeFacts {
+  /** judgeRoundList held the round back: the full walk reports the store and removes nothing. */
+  listTrusted: boolean;
+  /** The round's own bookkeeping names every blob it replaced (fetch's metadata index; not the coordinator). */
+  knowsReplaced: boolean;
+  /** The prune record's last full walk; undefined when there is no record (a store older than it, or damaged). */
+  fullWalkAtMs: number | undefined;
+  /** The store held no name and no blob when the round started: all it holds is what the round's bookkeeping knows. */
+  storeEmptyAtStart: boolean;
+  /** When the first absent name's --keep-delisted ends (earliest absence + grace); undefined when none is absent. */
+  delistedDueAtMs: number | undefined;
+  nowMs: number;
+  /** The longest a store goes without a full walk (FULL_WALK_EVERY_MS). */
+  fullWalkEveryMs: number;
+}
+
+/**
+ * The whole store is walked at least every hour: it finds what no round's bookkeeping names (blobs orphaned by a
+ * process killed between commit and prune, names deleted by hand, a lost prune record) and counts the store's
+ * files as they are. Twelve default rounds; a full walk of 10,000 URLs costs about half a second.
+ */
+export const FULL_WALK_EVERY_MS = 60 * 60_000;
+
+/**
+ * Whether a round may check only the blobs it replaced (and those kept for their grace) instead of walking the
+ * store. Each doubt walks: no record (an old store is cleaned by its first round; a store that was empty when the
+ * round started needs none), a walk due by time (or a clock that went back), or a delisted name whose grace may
+ * have ended (only the walk removes names and judges --max-delist). Walking is never less safe, only slower.
+ */
+export function judgePruneScope(facts: PruneScopeFacts): PruneScope {
+  if (!facts.listTrusted) return { scope: 'full', reason: 'list-untrusted' };
+  if (!facts.knowsReplaced) return { scope: 'full', reason: 'no-replaced-list' };
+  if (facts.fullWalkAtMs === undefined && !facts.storeEmptyAtStart) return { scope: 'full', reason: 'no-record' };
+  // An empty store at the round's start counts as walked then (the caller records it so).
+  const sinceWalkMs = facts.fullWalkAtMs === undefined ? 0 : facts.nowMs - facts.fullWalkAtMs;
+  if (sinceWalkMs < 0 || sinceWalkMs >= facts.fullWalkEveryMs) return { scope: 'full', reason: 'walk-due' };
+  if (facts.delistedDueAtMs !== undefined && facts.delistedDueAtMs <= facts.nowMs)
+    return { scope: 'full', reason: 'delisted-due' };
+  return { scope: 'replaced' };
+}

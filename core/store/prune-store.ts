@@ -1,9 +1,9 @@
-import { link, lstat, rename, rmdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rmdir, unlink } from 'node:fs/promises';
 import { loadDelistedRecord, saveDelistedRecord } from './delisted-record.js';
 import type { ImageStore } from './image-store.js';
 import { blobMayGo, delistedMayGo, judgeDelistCap, judgeRoundList, type PruneHold } from './prune-policy.js';
-import { tempFileName } from './temp-files.js';
+import { savePruneRecord } from './prune-record.js';
+import { BLOB_REMOVALS_AT_ONCE, eachLimited, removeBlob } from './remove-blob.js';
 import { type StoreFile, walkBlobs, walkHumanTree } from './walk-store.js';
 
 /** What a round that just ended knows about its list. */
@@ -44,6 +44,8 @@ export interface StoreUsage {
 
 export interface PruneReport {
   dryRun: boolean;
+  /** `full`: the whole store walked; `replaced`: only the blobs the round replaced and those in their grace. */
+  scope: 'full' | 'replaced';
   /** Set when nothing was removed on purpose, and why. */
   held?: PruneHold;
   /** Names unlinked (human names and blobs). */
@@ -111,40 +113,35 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
   // The names just unlinked set their blob's ctime to now: measure the blobs' grace from now, not from the start.
   const blobNowMs = options.nowMs ?? Date.now();
   const blobs = (await walkBlobs(store.layout)).filter((blob) => !liveInodes.has(blob.ino));
+  const pendingBlobs: string[] = [];
   await eachLimited(blobs, BLOB_REMOVALS_AT_ONCE, async (blob) => {
     // Dry: the names this run would unlink still count in the link count; unlinking them would make it now.
     const dropped = dryRun ? (unlinkedInodes.get(blob.ino) ?? 0) : 0;
     const seen = { nlink: blob.nlink - dropped, ctimeMs: dropped > 0 ? blobNowMs : blob.ctimeMs };
     const goes =
       held === undefined && options.signal?.aborted !== true && blobMayGo(seen, blobNowMs, options.keepReplacedMs);
-    if (goes && (dryRun || (await removeBlob(store, blob)))) {
+    if (goes && (dryRun || (await removeBlob(store, blob.absolute)))) {
       report.removedFiles++;
       report.removedBytes += blob.bytes;
       report.removed.push(`.image-loader/blobs/${blob.path}`);
     } else {
       usage.graceFiles++;
       usage.graceBytes += blob.bytes;
+      if (seen.nlink === 1) pendingBlobs.push(blob.path);
     }
   });
   if (!dryRun) await saveDelistedRecord(store, absent);
+  // A walk held back or stopped midway leaves the record as it was: the next round walks again.
+  if (!dryRun && held === undefined && options.signal?.aborted !== true)
+    await savePruneRecord(store, { fullWalkAtMs: nowMs, pendingBlobs });
   return {
     dryRun,
+    scope: 'full',
     ...(held === undefined ? {} : { held }),
     ...report,
     store: usage,
     durationMs: Date.now() - startedAt,
   };
-}
-
-/** Blob removals (three system calls each) in flight at once. */
-const BLOB_REMOVALS_AT_ONCE = 16;
-
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Records the names this complete round's list lacks (kept from the first round that lacked them), forgets the listed. */
@@ -163,31 +160,6 @@ async function unlinkIfPresent(path: string): Promise<boolean> {
       throw error;
     },
   );
-}
-
-/**
- * Takes a blob away in one rename, then looks again: a worker that linked it before the rename raised its link
- * count, and it is put back (if a worker re-created it meanwhile, that copy holds the same bytes). After the rename
- * no one can link it by name, so what is unlinked is provably unreferenced.
- */
-async function removeBlob(store: ImageStore, blob: StoreFile): Promise<boolean> {
-  const trash = join(store.layout.tmpDir, tempFileName());
-  try {
-    await rename(blob.absolute, trash);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-  const info = await lstat(trash);
-  if (info.nlink > 1) {
-    await link(trash, blob.absolute).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    await unlink(trash);
-    return false;
-  }
-  await unlink(trash);
-  return true;
 }
 
 /**

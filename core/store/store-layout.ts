@@ -11,6 +11,7 @@ import { join, resolve, sep } from 'node:path';
  *     .image-loader/last-round.json                 the last completed round's summary
  *     .image-loader/heartbeat.json                  fleet mode: when the coordinator last vouched for the store
  *     .image-loader/delisted.json                   human names absent from the list, since when (pruning)
+ *     .image-loader/prune-record.json               the last full prune walk, replaced blobs still in their grace
  */
 export class StoreLayout {
   readonly root: string;
@@ -21,6 +22,7 @@ export class StoreLayout {
   readonly lastRoundFile: string;
   readonly heartbeatFile: string;
   readonly delistedFile: string;
+  readonly pruneRecordFile: string;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -31,6 +33,7 @@ export class StoreLayout {
     this.lastRoundFile = join(this.internalDir, 'last-round.json');
     this.heartbeatFile = join(this.internalDir, 'heartbeat.json');
     this.delistedFile = join(this.internalDir, 'delisted.json');
+    this.pruneRecordFile = join(this.internalDir, 'prune-record.json');
   }
 
   /**
@@ -38,7 +41,7 @@ export class StoreLayout {
    * first run creates at most 256 folders; deeper sharding cost one mkdir per image in a first run.
    */
   blobPath(sha256: string, extension: string): string {
-    return join(this.blobsDir, sha256.slice(0, 2), `${sha256}.${extension}`);
+    return join(this.blobsDir, blobName(sha256, extension));
   }
 
   /** The absolute path of a human-tree name; throws if it would leave the store (it cannot, by urlToPath's rules: this is the last line of defence). */
@@ -49,4 +52,14 @@ export class StoreLayout {
     }
     return absolute;
   }
+}
+
+/** A blob's name relative to the blob folder (`ab/abcd….png`), as pruning reports and records it. */
+export function blobName(sha256: string, extension: string): string {
+  return `${sha256.slice(0, 2)}/${sha256}.${extension}`;
+}
+
+/** Whether `name` is a blob's name as blobName makes it: what pruning accepts from a record or an index. */
+export function isBlobName(name: string): boolean {
+  return /^[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]{1,8}$/.test(name) && name.slice(0, 2) === name.slice(3, 5);
 }

@@ -37,6 +37,19 @@ export async function walkHumanTree(layout: StoreLayout): Promise<{ files: Store
   return { files, dirs };
 }
 
+/**
+ * Whether the store holds no human name and no blob (not even an empty shard folder): a store this process just
+ * made. Two readdirs; anything else there, or an error, says no.
+ */
+export async function storeHoldsNothing(layout: StoreLayout): Promise<boolean> {
+  try {
+    const top = await readdir(layout.root);
+    return top.every((name) => name === '.image-loader') && (await readdir(layout.blobsDir)).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Every blob (`.image-loader/blobs/xx/<sha256>.<ext>`). */
 export async function walkBlobs(layout: StoreLayout): Promise<StoreFile[]> {
   const blobs: StoreFile[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { runCli } from '../../harness/cli-process.js';
@@ -72,6 +72,8 @@ describe('fetch prunes the store after each complete round', () => {
       assert.equal(summary!.store?.liveFiles, 50);
       assert.equal(summary!.store?.liveBytes, 50 * IMAGE_BYTES);
       assert.equal(summary!.store?.graceFiles, 0);
+      // No round walks: the first found the store empty (all it holds is in the index), the others check what they replaced.
+      assert.equal(summary!.prune?.scope, 'replaced');
       if (generation > 0) {
         assert.equal(summary!.prune?.removedFiles, 50, 'the 50 replaced versions went at the end of the round');
         assert.equal(summary!.prune?.removedBytes, 50 * IMAGE_BYTES);
@@ -190,6 +192,52 @@ describe('fetch prunes the store after each complete round', () => {
     assert.equal(first!.entries.length, 10);
   });
 
+  it('rounds check what they replaced and what is in its grace; the store is walked when a delisting is due, and hourly', async () => {
+    const store = join(dir.path, 'scope');
+    const pruneRecord = join(store, '.image-loader', 'prune-record.json');
+    const urls = serve('scope', 10, 0);
+    assert.equal((await round(store, urls)).summary!.prune?.scope, 'replaced', 'a new store needs no walk');
+    serve('scope', 10, 1);
+    const graced = (await round(store, urls, '--keep-replaced', '2')).summary!;
+    assert.deepEqual([graced.prune?.scope, graced.prune?.removedFiles, graced.store?.graceFiles], ['replaced', 0, 10]);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const later = (await round(store, urls, '--keep-replaced', '2')).summary!;
+    assert.equal(later.counts.unchanged, 10, 'nothing replaced this round');
+    assert.deepEqual([later.prune?.scope, later.prune?.removedFiles, later.store?.graceFiles], ['replaced', 10, 0]);
+    assert.equal((await blobFiles(store)).length, 10, 'the versions kept for their grace went in a later round');
+
+    // A blob no round's bookkeeping names (a process killed between commit and prune): only a full walk finds it.
+    const orphan = join(store, '.image-loader', 'blobs', 'ff', `ff${'0'.repeat(62)}.jpg`);
+    await mkdir(dirname(orphan), { recursive: true });
+    await writeFile(orphan, makeJpegLike(IMAGE_BYTES, 'orphan'));
+    const flags = ['--keep-replaced', '0', '--keep-delisted', '2'];
+    const shrunk = (await round(store, urls.slice(0, 8), ...flags)).summary!;
+    assert.deepEqual([shrunk.prune?.scope, shrunk.prune?.removedFiles], ['replaced', 0]);
+    assert.equal(shrunk.store?.liveFiles, 10, 'the two delisted names stay for their grace');
+    assert.ok(await stat(orphan), 'the orphan waits for a full walk');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const due = (await round(store, urls.slice(0, 8), ...flags)).summary!;
+    assert.deepEqual(
+      [due.prune?.scope, due.prune?.removedFiles],
+      ['full', 2 + 2 + 1],
+      'two names, their blobs, the orphan',
+    );
+    assert.equal(due.store?.liveFiles, 8);
+    await assertListedExact(store, due);
+
+    await writeFile(orphan, makeJpegLike(IMAGE_BYTES, 'orphan'));
+    assert.equal((await round(store, urls.slice(0, 8), ...flags)).summary!.prune?.scope, 'replaced');
+    const record = JSON.parse(await readFile(pruneRecord, 'utf8')) as { fullWalkAtMs: number };
+    await writeFile(pruneRecord, JSON.stringify({ ...record, fullWalkAtMs: Date.now() - 61 * 60_000 }));
+    const hourly = (await round(store, urls.slice(0, 8), ...flags)).summary!;
+    assert.deepEqual(
+      [hourly.prune?.scope, hourly.prune?.removedFiles],
+      ['full', 1],
+      'the hourly walk finds the orphan',
+    );
+    assert.equal((await blobFiles(store)).length, 8);
+  });
+
   it('an old store with dead blobs (written without pruning) is cleaned by the first round', async () => {
     const store = join(dir.path, 'old');
     const keepAll = ['--keep-replaced', 'forever', '--keep-delisted', 'forever'];
@@ -198,8 +246,12 @@ describe('fetch prunes the store after each complete round', () => {
       urls = serve('old', 10, generation);
       await round(store, urls, ...keepAll);
     }
+    // The version without pruning wrote neither record: without them the first round walks the whole store.
+    for (const file of ['prune-record.json', 'delisted.json'])
+      await rm(join(store, '.image-loader', file), { force: true });
     assert.equal((await blobFiles(store)).length, 30, 'the store as the version without pruning left it');
     const { summary } = await round(store, urls, '--keep-replaced', '0');
+    assert.equal(summary!.prune?.scope, 'full');
     assert.equal(summary!.counts.unchanged, 10);
     assert.equal(summary!.prune?.removedFiles, 20);
     assert.equal((await blobFiles(store)).length, 10);

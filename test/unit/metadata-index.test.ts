@@ -42,6 +42,31 @@ describe('MetadataIndex', () => {
     assert.equal(reloaded.get('https://example.com/1.png')?.sha256, 'b'.repeat(64), 'the latest value wins');
   });
 
+  it('names the blobs URLs moved away from, once, and every name with its blob', async () => {
+    const { store } = await ImageStore.open(join(dir.path, 'replaced'));
+    const { index } = await MetadataIndex.load(store);
+    const first = metadata('https://example.com/1.png');
+    index.set(first);
+    index.set(metadata('https://example.com/2.png', 'c'.repeat(64)));
+    assert.deepEqual(index.takeReplacedBlobs(), [], 'a first version replaces nothing');
+    index.set(first);
+    index.set({ ...first, etag: '"f"' });
+    assert.deepEqual(index.takeReplacedBlobs(), [], 'the same bytes revalidated replace nothing');
+    index.set(metadata('https://example.com/1.png', 'b'.repeat(64)));
+    assert.deepEqual(index.takeReplacedBlobs(), [`aa/${'a'.repeat(64)}.png`]);
+    assert.deepEqual(index.takeReplacedBlobs(), [], 'taken once');
+    assert.deepEqual(
+      index.knownNames().map((name) => name.blob),
+      [`bb/${'b'.repeat(64)}.png`, `cc/${'c'.repeat(64)}.png`],
+    );
+    // A damaged entry (not a SHA-256, an unknown type) names no blob: pruning never looks outside the blob folder.
+    index.set({ ...metadata('https://example.com/3.png'), sha256: '../../../etc/passwd' });
+    index.set({ ...metadata('https://example.com/4.png'), type: 'exe' as UrlMetadata['type'] });
+    index.set(metadata('https://example.com/3.png', 'd'.repeat(64)));
+    assert.deepEqual(index.takeReplacedBlobs(), []);
+    assert.equal(index.knownNames().length, 3);
+  });
+
   it('skips damaged lines (a torn write) and keeps the rest', async () => {
     const { store } = await ImageStore.open(join(dir.path, 'b'));
     const good = JSON.stringify(metadata('https://example.com/ok.png'));

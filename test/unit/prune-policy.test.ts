@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blobMayGo, delistedMayGo, judgeDelistCap, judgeRoundList } from '../../core/store/prune-policy.js';
+import {
+  blobMayGo,
+  delistedMayGo,
+  FULL_WALK_EVERY_MS,
+  judgeDelistCap,
+  judgePruneScope,
+  judgeRoundList,
+} from '../../core/store/prune-policy.js';
 import { FOREVER, pruneSettings } from '../../core/store/prune-settings.js';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
@@ -64,6 +71,58 @@ describe('delistedMayGo', () => {
     test(what, () =>
       assert.equal(delistedMayGo({ absentSinceMs: NOW - absentForMs, ctimeMs: NOW - changedAgoMs }, NOW, keepMs), goes),
     );
+});
+
+describe('judgePruneScope', () => {
+  const HOUR = 60 * MIN;
+  type Facts = {
+    trusted: boolean;
+    knows: boolean;
+    walkedAgoMs: number | undefined;
+    empty: boolean;
+    dueInMs: number | undefined;
+  };
+  const base: Facts = { trusted: true, knows: true, walkedAgoMs: 10 * MIN, empty: false, dueInMs: undefined };
+  const cases: Array<[what: string, facts: Partial<Facts>, expected: string]> = [
+    ['fetch, walked 10 minutes ago, nothing delisted', {}, 'replaced'],
+    ['a list not to be trusted: walked (and held)', { trusted: false }, 'full:list-untrusted'],
+    ['the coordinator (no list of replaced blobs)', { knows: false }, 'full:no-replaced-list'],
+    ['no record (an old store, a damaged record)', { walkedAgoMs: undefined }, 'full:no-record'],
+    ['no record, the store empty when the round started', { walkedAgoMs: undefined, empty: true }, 'replaced'],
+    [
+      'empty at start but the coordinator',
+      { walkedAgoMs: undefined, empty: true, knows: false },
+      'full:no-replaced-list',
+    ],
+    [
+      'empty at start, a delisting due (grace 0)',
+      { walkedAgoMs: undefined, empty: true, dueInMs: 0 },
+      'full:delisted-due',
+    ],
+    ['a record an hour old: empty-at-start does not matter', { walkedAgoMs: 60 * MIN, empty: true }, 'full:walk-due'],
+    ['walked just under an hour ago', { walkedAgoMs: HOUR - 1 }, 'replaced'],
+    ['walked an hour ago', { walkedAgoMs: HOUR }, 'full:walk-due'],
+    ['the clock went back before the last walk', { walkedAgoMs: -MIN }, 'full:walk-due'],
+    ['a delisted name whose grace ends later', { dueInMs: MIN }, 'replaced'],
+    ['a delisted name whose grace ends now', { dueInMs: 0 }, 'full:delisted-due'],
+    ['a delisted name kept forever', { dueInMs: Number.POSITIVE_INFINITY }, 'replaced'],
+    ['untrusted wins over everything', { trusted: false, knows: false, walkedAgoMs: undefined }, 'full:list-untrusted'],
+  ];
+  for (const [what, partial, expected] of cases)
+    test(what, () => {
+      const facts = { ...base, ...partial };
+      const scope = judgePruneScope({
+        listTrusted: facts.trusted,
+        knowsReplaced: facts.knows,
+        fullWalkAtMs: facts.walkedAgoMs === undefined ? undefined : NOW - facts.walkedAgoMs,
+        storeEmptyAtStart: facts.empty,
+        delistedDueAtMs: facts.dueInMs === undefined ? undefined : NOW + facts.dueInMs,
+        nowMs: NOW,
+        fullWalkEveryMs: FULL_WALK_EVERY_MS,
+      });
+      assert.equal(scope.scope === 'full' ? `full:${scope.reason}` : scope.scope, expected);
+    });
+  test('the store is walked at least every hour', () => assert.equal(FULL_WALK_EVERY_MS, HOUR));
 });
 
 describe('prune settings', () => {
