@@ -4,6 +4,7 @@ import { Agent, buildConnector } from 'undici';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { isPrivateAddress } from './address-policy.js';
+import { keepHttpParserBaseline } from './http-parser-tier.js';
 
 export interface HttpClientOptions {
   /** Open connections per origin (scheme, host, port), reused with keep-alive. @defaultValue 8 */
@@ -29,6 +30,7 @@ export interface HttpClientOptions {
  * since each hop connects through here).
  */
 export function createHttpAgent(options: HttpClientOptions): Agent {
+  keepHttpParserBaseline();
   const isBlocked = options.isBlockedAddress ?? isPrivateAddress;
   const baseConnect = buildConnector({
     timeout: options.connectTimeoutMs,

@@ -17,7 +17,7 @@ after(() => scratch.remove());
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 describe('FileSink', () => {
-  test('writes every byte in order, small chunks and batches past 256 KiB alike', async () => {
+  test('writes every byte in order, small chunks and batches past 128 KiB alike', async () => {
     const chunks = Array.from({ length: 40 }, (_, index) => Buffer.alloc(1000 + index * 997, index));
     const path = join(dir, 'whole.part');
     const sink = await FileSink.create(path);
