@@ -5,7 +5,7 @@ import type { StaticServer } from '../harness/static-server.js';
 import { webArgs } from './fleet-commands.js';
 
 /** `image-loader web`, and the peers it is compared with under the same load. */
-export type LoadServerKind = 'image-loader' | 'image-loader-auto' | 'nginx' | 'nginx-auto' | 'node-http';
+export type LoadServerKind = 'image-loader' | 'image-loader-packaged' | 'nginx' | 'nginx-auto' | 'node-http';
 
 /** A static server on 127.0.0.1 serving a store's human tree, as the load scenario drives it. */
 export interface LoadServer extends StaticServer {
@@ -14,7 +14,7 @@ export interface LoadServer extends StaticServer {
 
 export const LOAD_SERVER_LABELS: Record<LoadServerKind, string> = {
   'image-loader': 'image-loader web',
-  'image-loader-auto': 'image-loader web --workers auto',
+  'image-loader-packaged': 'image-loader web as packaged (--workers auto --cache-recheck 1s)',
   nginx: 'nginx (1 worker process)',
   'nginx-auto': 'nginx (worker_processes auto)',
   'node-http': 'node:http static server',
@@ -27,8 +27,9 @@ const WEB_STOP_TIMEOUT_MS = 10_000;
 export async function startLoadServer(kind: LoadServerKind, storeDir: string, dir: string): Promise<LoadServer> {
   switch (kind) {
     case 'image-loader':
-    case 'image-loader-auto': {
-      const extra = kind === 'image-loader' ? [] : ['--workers', 'auto'];
+    case 'image-loader-packaged': {
+      // As the package's web.env sets them.
+      const extra = kind === 'image-loader' ? [] : ['--workers', 'auto', '--cache-recheck', '1s'];
       const web = startFleetService([...webArgs(storeDir), ...extra], dir, 'web');
       try {
         const listening = await web.waitForLog(

@@ -268,7 +268,7 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     threads: 2,
     warmupSecs: 5,
-    servers: ['image-loader', 'image-loader-auto', 'nginx', 'nginx-auto', 'node-http'],
+    servers: ['image-loader', 'image-loader-packaged', 'nginx', 'nginx-auto', 'node-http'],
     rssSampleIntervalMs: 1000,
   },
   {

@@ -67,14 +67,14 @@ function webLoadTargets(result: WebLoadResult): TargetOutcome[] {
 
 /**
  * Issue 13: on the images mix, image-loader web at half of nginx's requests/s or better, with a p99 latency at most
- * 3x nginx's: each as packaged (`--workers auto` as web.env sets, `worker_processes auto` as Debian's nginx.conf),
+ * 3x nginx's: each as packaged (`--workers auto --cache-recheck 1s` as web.env sets, `worker_processes auto` as Debian's nginx.conf),
  * and each on its own default (one process, one worker process).
  */
 function nginxShareTargets(result: WebLoadResult): TargetOutcome[] {
   const runs = result.runs.filter((run) => run.mix === 'images' && run.figures !== undefined);
   const figures = (server: LoadServerKind) => medianFigures(runs.filter((run) => run.server === server));
   const pairs: [LoadServerKind, LoadServerKind][] = [
-    ['image-loader-auto', 'nginx-auto'],
+    ['image-loader-packaged', 'nginx-auto'],
     ['image-loader', 'nginx'],
   ];
   return pairs.flatMap(([mine, theirs]) => {
