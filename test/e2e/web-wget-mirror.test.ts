@@ -7,6 +7,7 @@ import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-o
 import { makePng } from '../../harness/origin/sample-images.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { fetchStore, humanFiles } from '../../harness/store-files.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { startWebNode, type WebNode } from '../../harness/web-node.js';
 
 const IMAGES = ['/h/img001.png', '/h/a/img002.png', '/h/a/b/img003.png', '/h/c d/img004.png'];
@@ -77,11 +78,19 @@ describe('a real client: wget -m mirrors the web node, and a re-run re-checks ev
         .slice(from)
         .filter((line) => line.msg === 'request' && String(line.path).endsWith('.png'));
 
+    // The access log reaches the node's stdout after the answers (written in batches, then through a pipe):
+    // each run's lines are waited for, so that none of one run is counted in the other.
+    const logged = (from: number, count: number) =>
+      waitFor(() => imageRequests(from).length >= count, 10_000, `${count} image request lines in the log`);
     const first = await mirror(node.port, folder);
     assert.equal(first.code, 0, first.log.slice(-3000));
+    await logged(0, images.length);
     const afterFirst = node.process.logs().length;
     const second = await mirror(node.port, folder);
     assert.equal(second.code, 0, second.log.slice(-3000));
+    await logged(afterFirst, images.length);
+    // A request more than one per image would arrive with or after these: give it the same time to show.
+    await new Promise((resolve) => setTimeout(resolve, 200));
 
     const rechecks = imageRequests(afterFirst);
     assert.deepEqual(
