@@ -70,12 +70,12 @@ export class ImageCache {
 
   set(key: string, entry: CachedImage): void {
     this.delete(key);
-    if (!this.accepts(entry.body.length)) return;
-    const cost = entry.body.length + ENTRY_OVERHEAD_BYTES;
+    const cost = entryCost(key, entry);
+    if (!this.accepts(entry.body.length) || cost > this.maxBytes) return;
     for (const [oldest, old] of this.entries) {
       if (this.heldBytes + cost <= this.maxBytes) break;
       this.entries.delete(oldest);
-      this.heldBytes -= old.body.length + ENTRY_OVERHEAD_BYTES;
+      this.heldBytes -= entryCost(oldest, old);
     }
     this.entries.set(key, entry);
     this.heldBytes += cost;
@@ -85,11 +85,16 @@ export class ImageCache {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
     this.entries.delete(key);
-    this.heldBytes -= entry.body.length + ENTRY_OVERHEAD_BYTES;
+    this.heldBytes -= entryCost(key, entry);
   }
 
   clear(): void {
     this.entries.clear();
     this.heldBytes = 0;
   }
+}
+
+/** Bytes an entry counts for: its body, its key (a long path on a tiny image), and ENTRY_OVERHEAD_BYTES. */
+export function entryCost(key: string, entry: CachedImage): number {
+  return entry.body.length + key.length * 2 + ENTRY_OVERHEAD_BYTES;
 }

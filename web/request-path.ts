@@ -63,6 +63,9 @@ export function splitRequestTarget(target: string): RequestTarget {
   return { ok: true, pathname: path, query };
 }
 
+/** The web app's own paths, which a cached answer must never shadow. */
+const APP_ROUTES = new Set(['healthz', 'metrics']);
+
 /**
  * The image cache's key for a request target, or undefined when it cannot
  * name a file of the human tree: the same checks as the store route
@@ -75,6 +78,9 @@ export function cachedImageKeyOf(target: string): string | undefined {
   if (!split.ok) return undefined;
   const parsed = parseRequestPath(split.pathname);
   if (!parsed.ok || parsed.trailingSlash || parsed.segments.length === 0) return undefined;
+  // The app's own routes (express matches them case-insensitively) are never answered from the cache, even if a
+  // file of that name at the store's root was kept when asked for as `//metrics`.
+  if (parsed.segments.length === 1 && APP_ROUTES.has(parsed.segments[0]!.toLowerCase())) return undefined;
   return imageCacheKey(parsed.segments);
 }
 

@@ -39,6 +39,8 @@ export async function sendStoredFile(
   headers: StoredFileHeaders,
   fill?: CacheFill,
 ): Promise<void> {
+  // The version the descriptor holds was the name's no later than this: when a kept copy was last known current.
+  const openedAtMs = performance.now();
   const handle = await open(path, 'r');
   let streaming = false;
   try {
@@ -53,7 +55,7 @@ export async function sendStoredFile(
       // A GET of a small image reads it whole, from this same descriptor, and keeps it: the next request for its name
       // is answered from memory (cached-image-listener.ts) once its name is seen to lead to this very inode.
       if (req.method === 'GET' && fill.cache.accepts(info.size)) {
-        const image = await readWhole(handle, info, etag, headers);
+        const image = await readWhole(handle, info, etag, headers, openedAtMs);
         fill.cache.set(fill.key, image);
         answerCachedImage(req, res, image);
         return;
@@ -131,6 +133,7 @@ async function readWhole(
   info: Stats,
   etag: string,
   headers: StoredFileHeaders,
+  openedAtMs: number,
 ): Promise<CachedImage> {
   // Its own memory, not a slice of Buffer's shared pool: a kept 1 KB slice would pin the pool's 8 KB.
   const body = Buffer.allocUnsafeSlow(info.size);
@@ -153,7 +156,7 @@ async function readWhole(
       'Cache-Control': headers.cacheControl,
       ...headers.extra,
     },
-    checkedAtMs: performance.now(),
+    checkedAtMs: openedAtMs,
   };
 }
 

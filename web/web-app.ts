@@ -37,6 +37,7 @@ export function createWebApp(parts: WebAppParts): Express {
   app.set('etag', false);
   app.use(parts.logRequest);
   app.use(readOnly);
+  metrics.storeVerdict = () => probe.verdict(HEALTH_WAIT_MS);
   app.get('/healthz', async (_req, res) => {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
     metrics.storeHealthy.set(verdict.healthy ? 1 : 0);

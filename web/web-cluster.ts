@@ -34,6 +34,10 @@ export async function runWebPrimary(
   const start = (): void => {
     const worker = cluster.fork();
     running.add(worker);
+    // A send to a worker whose channel just closed fails here, not as an uncaught error: its exit follows.
+    worker.on('error', (error) =>
+      log.warn('web worker channel error', { workerPid: worker.process.pid, error: error.message }),
+    );
     worker.once('exit', (code, signalName) => {
       running.delete(worker);
       if (signal.aborted) return;
@@ -55,7 +59,7 @@ export async function runWebPrimary(
         if (worker.isDead()) return resolve();
         worker.once('exit', () => resolve());
         // A message, not SIGTERM: systemd may have signalled the worker already, and a second SIGTERM means "exit now".
-        worker.send(STOP_MESSAGE);
+        if (worker.isConnected()) worker.send(STOP_MESSAGE);
       }),
   );
   const timer = new AbortController();

@@ -22,11 +22,20 @@ export class WebMetrics {
     help: 'Response body bytes sent.',
     registers: [this.registry],
   });
-  readonly storeAge = new Gauge({
+  /**
+   * The store's health as this process's probe sees it, read at each scrape: every process (each worker of
+   * `--workers N`) probes on its own, so the gauges never wait for a `/healthz` request to reach it.
+   */
+  storeVerdict: (() => Promise<{ healthy: boolean; storeAgeMs?: number | undefined }>) | undefined;
+  readonly storeAge: Gauge = new Gauge({
     name: 'image_loader_store_age_seconds',
     help: "Age of the store's last heartbeat (or last round), as of the last health check.",
     registers: [this.registry],
     aggregator: 'max',
+    collect: async (): Promise<void> => {
+      const verdict = await this.storeVerdict?.();
+      if (verdict?.storeAgeMs !== undefined) this.storeAge.set(verdict.storeAgeMs / 1000);
+    },
   });
   readonly listingRenders = new Counter({
     name: 'image_loader_web_listing_renders_total',
@@ -57,11 +66,15 @@ export class WebMetrics {
     registers: [this.registry],
     collect: (): void => this.imageCacheBytes.set(this.imageCacheBytesNow()),
   });
-  readonly storeHealthy = new Gauge({
+  readonly storeHealthy: Gauge = new Gauge({
     name: 'image_loader_store_healthy',
     help: '1 when the store is readable and fresh, 0 otherwise, as of the last health check.',
     registers: [this.registry],
     aggregator: 'min',
+    collect: async (): Promise<void> => {
+      const verdict = await this.storeVerdict?.();
+      if (verdict !== undefined) this.storeHealthy.set(verdict.healthy ? 1 : 0);
+    },
   });
 
   /**

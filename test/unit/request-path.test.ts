@@ -103,6 +103,9 @@ describe('cachedImageKeyOf: one key for every spelling of an image path, none fo
     ['/../etc/passwd', undefined],
     ['/a%2fb', undefined],
     ['/.image-loader/heartbeat.json', undefined],
+    ['//metrics', undefined],
+    ['/HealthZ', undefined],
+    ['/example.com/metrics', 'example.com/metrics'],
     ['/example.com/.hidden.png', undefined],
     ['*', undefined],
   ];
