@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { JsonLogger } from '../core/log/json-logger.js';
+import { settlesWithin } from '../core/service/close-all.js';
 import { parseHeartbeat } from '../core/store/heartbeat.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 import { type HealthVerdict, judgeHealth, type StoreObservation } from './health-state.js';
@@ -63,10 +64,7 @@ export class StoreProbe {
   /** The verdict now; waits up to `waitMs` for a fresh look when the last one is older than `REUSE_LOOK_MS`. */
   async verdict(waitMs: number): Promise<HealthVerdict> {
     if (this.observation === undefined || Date.now() - this.observation.at > REUSE_LOOK_MS) {
-      const look = this.probe();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([look, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
+      await settlesWithin(this.probe(), waitMs);
     }
     return this.judge();
   }

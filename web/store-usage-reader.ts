@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { settlesWithin } from '../core/service/close-all.js';
 import type { StoreLayout } from '../core/store/store-layout.js';
 
 /** The store's size as the last round recorded it (the summary's `store`). */
@@ -24,14 +25,15 @@ export class StoreUsageReader {
 
   constructor(private readonly layout: StoreLayout) {}
 
-  async read(): Promise<RecordedStoreUsage | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, READ_TIMEOUT_MS);
+  private reading: Promise<RecordedStoreUsage | undefined> | undefined;
+
+  /** Reads made while one is in flight (the store gauges of one scrape) share its look at the file. */
+  read(): Promise<RecordedStoreUsage | undefined> {
+    this.reading ??= settlesWithin(this.refresh(), READ_TIMEOUT_MS).then(() => {
+      this.reading = undefined;
+      return this.last;
     });
-    await Promise.race([this.refresh().catch(() => {}), timeout]);
-    clearTimeout(timer);
-    return this.last;
+    return this.reading;
   }
 
   private async refresh(): Promise<void> {

@@ -3,10 +3,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import { answerCachedImage } from './cached-image-response.js';
+import { answerBare, answerCachedImage } from './cached-image-response.js';
+import { decideFileAnswer } from './file-answer-policy.js';
 import type { CachedImage, ImageCache } from './image-cache.js';
-import { decidePreconditions } from './precondition-policy.js';
-import { decideRange } from './range-policy.js';
 
 export interface StoredFileHeaders {
   contentType: string | undefined;
@@ -62,30 +61,9 @@ export async function sendStoredFile(
       }
     }
     res.setHeader('Accept-Ranges', 'bytes');
-    const conditional = decidePreconditions({
-      ifMatch: req.get('if-match'),
-      ifNoneMatch: req.get('if-none-match'),
-      ifModifiedSince: req.get('if-modified-since'),
-      ifUnmodifiedSince: req.get('if-unmodified-since'),
-      cacheControl: req.get('cache-control'),
-      etag,
-      mtimeMs: info.mtimeMs,
-    });
-    if (conditional.kind === 'precondition-failed') {
-      bareAnswer(res, 412);
-      return;
-    }
-    const range = decideRange({
-      size: info.size,
-      range: req.headers.range,
-      ifRange: req.get('if-range'),
-      etag,
-      mtimeMs: info.mtimeMs,
-    });
-    if (conditional.kind !== 'not-modified' && range.kind === 'unsatisfiable') {
-      // No image headers: a 416 must not be stored or taken as the image (RFC 9110 §15.5.17 asks for this field).
-      res.setHeader('Content-Range', `bytes */${info.size}`);
-      bareAnswer(res, 416);
+    const answer = decideFileAnswer(req.headers, { etag, mtimeMs: info.mtimeMs, size: info.size });
+    if (answer.status === 412 || answer.status === 416) {
+      answerBare(res, answer.status, info.size);
       return;
     }
     // The validators and caching a 200 would carry: a 304 sends them too (RFC 9110 §15.4.5), so a cache refreshes
@@ -93,7 +71,7 @@ export async function sendStoredFile(
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', info.mtime.toUTCString());
     res.setHeader('Cache-Control', headers.cacheControl);
-    if (conditional.kind === 'not-modified') {
+    if (answer.status === 304) {
       res.status(304).end();
       return;
     }
@@ -101,8 +79,8 @@ export async function sendStoredFile(
     for (const [name, value] of Object.entries(headers.extra ?? {})) res.setHeader(name, value);
     let start = 0;
     let end = info.size - 1;
-    if (range.kind === 'partial') {
-      ({ start, end } = range);
+    if (answer.status === 206) {
+      ({ start, end } = answer);
       res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
     }
     res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
@@ -123,7 +101,7 @@ export async function sendStoredFile(
  * Strong: a stored file is never modified in place (a new version is a new inode renamed onto the name), so inode,
  * size and mtime name one exact content; NFS gives every web node the server's inode numbers.
  */
-export function storedFileEtag(info: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>): string {
+function storedFileEtag(info: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>): string {
   return `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
 }
 
@@ -158,9 +136,4 @@ async function readWhole(
     },
     checkedAtMs: openedAtMs,
   };
-}
-
-/** A 412 or 416: no body, and nothing that lets a cache keep it. */
-function bareAnswer(res: Response, status: 412 | 416): void {
-  res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Content-Length', '0').end();
 }

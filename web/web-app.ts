@@ -40,8 +40,6 @@ export function createWebApp(parts: WebAppParts): Express {
   metrics.storeVerdict = () => probe.verdict(HEALTH_WAIT_MS);
   app.get('/healthz', async (_req, res) => {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
-    metrics.storeHealthy.set(verdict.healthy ? 1 : 0);
-    if (verdict.storeAgeMs !== undefined) metrics.storeAge.set(verdict.storeAgeMs / 1000);
     res.status(verdict.healthy ? 200 : 503).setHeader('Cache-Control', 'no-store');
     if (!verdict.healthy) res.setHeader('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     res.json({ status: verdict.healthy ? 'ok' : 'unhealthy', ...verdict });

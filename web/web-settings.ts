@@ -8,9 +8,9 @@ import { stopTimeoutSetting } from '../core/config/stop-timeout-setting.js';
 
 /**
  * `--workers auto`: one process per core, as nginx's `worker_processes auto` (the default is 1, as nginx's own;
- * the package sets auto, as Debian's nginx.conf does), but at most four: one worker answers
- * about 8,000 cached 50 KB images a second on this project's bench (bench/RESULTS.md), so four fill a 10 Gbit/s link,
- * and each more costs its baseline memory (about 100 MiB).
+ * the package sets auto, as Debian's nginx.conf does), but at most four: one process answered 12,700 cached images
+ * of 5-200 KiB a second, 660 MiB/s, while sharing two cores with its load generator (bench/RESULTS.md, scenario 10),
+ * so four fill a 10 Gbit/s link, and each more costs its baseline memory (about 100 MiB).
  */
 const MAX_AUTO_WORKERS = 4;
 const AUTO_WORKERS = Math.min(availableParallelism(), MAX_AUTO_WORKERS);
