@@ -1,9 +1,9 @@
+import { median } from './median.js';
 import { row, seconds } from './report-cells.js';
 import type { EnqueueResult, EnqueueRun } from './run-enqueue-scenario.js';
 import { type FleetResult, type FleetRunResult, type FleetVariant, variantLabel } from './run-fleet-scenario.js';
 import type { MemoryResult } from './run-memory-scenario.js';
 import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
-import { median } from './tool-summary.js';
 
 const MIB = 1024 ** 2;
 

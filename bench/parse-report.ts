@@ -1,7 +1,7 @@
+import { median } from './median.js';
 import { mibOfKib, row, seconds } from './report-cells.js';
 import type { ParseResult } from './run-parse-scenario.js';
 import type { ScenarioReport } from './scenario-report.js';
-import { median } from './tool-summary.js';
 
 const MIB = 1024 ** 2;
 

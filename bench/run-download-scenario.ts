@@ -79,7 +79,7 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
 }
 
 /** The scenario's tools for one round of runs: reversed every other round when the scenario alternates them. */
-export function toolsInOrder(scenario: DownloadScenario, run: number): ToolName[] {
+function toolsInOrder(scenario: DownloadScenario, run: number): ToolName[] {
   return scenario.alternate === true && run % 2 === 0 ? [...scenario.tools].reverse() : [...scenario.tools];
 }
 

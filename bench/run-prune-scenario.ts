@@ -5,6 +5,8 @@ import { runCli } from '../harness/cli-process.js';
 import { startImageOrigin } from '../harness/origin/image-origin.js';
 import { makeJpegLike } from '../harness/origin/sample-images.js';
 import { distinctInodeBytes } from '../harness/store-usage.js';
+import type { BenchOptions } from './bench-options.js';
+import { median } from './median.js';
 
 /** Issue 12: a list whose images all change every round, `fetch --keep-replaced 0` round after round. */
 export interface PruneScenario {
@@ -44,8 +46,7 @@ export interface PruneResult {
  */
 export async function runPruneScenario(
   scenario: PruneScenario,
-  // The fields of BenchOptions it uses, spelled out: importing that module would close an import cycle through scenarios.ts.
-  options: { concurrency: number; runTimeoutMs: number; scratchRoot: string; log(message: string): void },
+  options: Pick<BenchOptions, 'concurrency' | 'runTimeoutMs' | 'scratchRoot' | 'log'>,
 ): Promise<PruneResult> {
   const origin = await startImageOrigin();
   const dir = await mkdtemp(join(options.scratchRoot, 'prune-'));
@@ -93,7 +94,6 @@ export async function runPruneScenario(
     await origin.close();
     await rm(dir, { recursive: true, force: true });
   }
-  shares.sort((a, b) => a - b);
-  const medianPruneShare = shares.length === 0 ? undefined : shares[Math.floor(shares.length / 2)];
+  const medianPruneShare = shares.length === 0 ? undefined : median(shares);
   return { kind: 'prune', scenario, samples, medianPruneShare, failure };
 }

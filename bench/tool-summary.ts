@@ -1,4 +1,5 @@
 import type { OriginCounters } from '../harness/origin/origin-client.js';
+import { median } from './median.js';
 import type { ToolName } from './peers.js';
 import type { DownloadResult, RunResult } from './run-download-scenario.js';
 
@@ -35,13 +36,6 @@ export function summarizeTool(result: DownloadResult, tool: ToolName): ToolSumma
     statuses: medianRun?.verification?.statuses,
     failed: runs.filter((run) => run.failure !== undefined),
   };
-}
-
-/** The median of numbers (mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The run whose wall time is the (lower) median. */

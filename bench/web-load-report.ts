@@ -1,9 +1,9 @@
 import { describeSizes } from '../harness/origin/image-set.js';
 import { LOAD_SERVER_LABELS, type LoadServerKind } from './load-servers.js';
+import { median } from './median.js';
 import { row, seconds, traceCell, trajectory } from './report-cells.js';
 import type { LoadRun, WebLoadResult } from './run-web-load-scenario.js';
 import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
-import { median } from './tool-summary.js';
 import { wrkErrorCount } from './wrk-output.js';
 
 const MIB = 1024 ** 2;

@@ -1,8 +1,8 @@
 import { describeSizes } from '../harness/origin/image-set.js';
+import { median } from './median.js';
 import { maxOf, mibOfKib, row, seconds, trajectory } from './report-cells.js';
 import type { WorkerRssResult } from './run-worker-rss-scenario.js';
 import type { ScenarioReport, TargetOutcome } from './scenario-report.js';
-import { median } from './tool-summary.js';
 
 /** The worker-rss scenario (issue 6): one worker's resident set over a round, beside fetch's. */
 export const workerRssReport: ScenarioReport<WorkerRssResult> = {

@@ -11,7 +11,7 @@ import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../core/fleet/fleet-ke
 import { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import { redactRedisUrl } from '../core/fleet/fleet-settings.js';
 import { PruneLock } from '../core/fleet/prune-lock.js';
-import { checkRedisSetup, connectRedis, redisClosable } from '../core/fleet/redis-connection.js';
+import { checkRedisSetup, connectRedis, queueClosable, redisClosable } from '../core/fleet/redis-connection.js';
 import { RoundLedger } from '../core/fleet/round-ledger.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { startProcessMetrics } from '../core/metrics/start-process-metrics.js';
@@ -75,8 +75,7 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
     await unlessStopped(io.signal, checkRedisSetup(redis, log));
     await unlessStopped(io.signal, ensureRoundSchedule(redis, rounds, keys, config.everyMs, log));
   } catch (error) {
-    await closeAll(queues, CLOSE_GRACE_MS, log);
-    await closeAll(metricsServer, CLOSE_GRACE_MS, log);
+    await closeAll([...queues, ...metricsServer], CLOSE_GRACE_MS, log);
     await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
     if (!(error instanceof StopRequestedError)) throw error;
     log.info('coordinator stopped before it started');
@@ -134,14 +133,11 @@ export async function runCoordinator(config: CoordinatorConfig, io: ServiceIo): 
     config.stopTimeoutMs,
     log,
   );
-  await closeAll(queues, CLOSE_GRACE_MS, log);
+  // The metrics server waits on nothing: it closes in the queues' step, and Redis, which they use, after them.
+  await closeAll([...queues, ...metricsServer], CLOSE_GRACE_MS, log);
   await closeAll([redisClosable('redis', redis)], CLOSE_GRACE_MS, log);
-  await closeAll(metricsServer, CLOSE_GRACE_MS, log);
   log.info('coordinator stopped');
   return EXIT_OK;
 }
 
 /** A queue as a Closable: its close waits for Redis, so past the deadline its connection is dropped instead. */
-function queueClosable(name: string, queue: Queue): Closable {
-  return { name, close: () => queue.close(), force: () => void queue.disconnect().catch(() => {}) };
-}

@@ -69,8 +69,7 @@ export async function runFetch(config: FetchConfig, io: CommandIo): Promise<numb
     {
       downloads: true,
       rounds: true,
-      exportedElsewhere: config.servePort !== undefined,
-      storeSizeElsewhere: config.servePort !== undefined,
+      besideWebApp: config.servePort !== undefined,
     },
     new JsonLogger(io.stderr, { process: 'fetch' }),
   );

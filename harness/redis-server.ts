@@ -142,7 +142,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
 }
 
 /** Whether a Redis answers PING on 127.0.0.1:`port`. */
-export function pingRedis(port: number): Promise<boolean> {
+function pingRedis(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean): void => {

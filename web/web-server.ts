@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { accessLog } from '../core/log/access-log.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
-import { closeAll } from '../core/service/close-all.js';
+import { closeAll, httpServerClosable } from '../core/service/close-all.js';
+import { listen } from '../core/service/listen.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { cachedImageListener } from './cached-image-listener.js';
 import { clusterMetricsText } from './cluster-metrics.js';
@@ -75,11 +76,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       onHit: () => metrics.imageCacheHits.inc(),
     });
   }
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = createServer(listener);
-    listening.once('error', reject);
-    listening.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = createServer(listener);
+  await listen(server, options.host, options.port);
   // Keep-alive longer than common load balancers' idle timeouts, so they never reuse a connection we just closed.
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
@@ -89,18 +87,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     close: async (graceMs = 0) => {
       probe.stop();
       imageCache?.clear();
-      server.closeIdleConnections();
-      await closeAll(
-        [
-          {
-            name: 'http server',
-            close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-            force: () => server.closeAllConnections(),
-          },
-        ],
-        graceMs,
-        options.log,
-      );
+      await closeAll([httpServerClosable(server)], graceMs, options.log);
     },
   };
 }

@@ -1,19 +1,20 @@
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { readSecretFile } from '../../core/config/read-secret-file.js';
 import { packageVersion } from '../../core/config/version.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { EXIT_OK } from '../../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 import { DOWNLOADS_QUEUE, FleetKeys, ROUNDS_QUEUE } from '../../core/fleet/fleet-keys.js';
 import { redactRedisUrl } from '../../core/fleet/fleet-settings.js';
-import { connectRedis, redisClosable } from '../../core/fleet/redis-connection.js';
+import { connectRedis, queueClosable, redisClosable } from '../../core/fleet/redis-connection.js';
 import { RoundLedger } from '../../core/fleet/round-ledger.js';
 import { JsonLogger } from '../../core/log/json-logger.js';
-import { closeAll } from '../../core/service/close-all.js';
+import { closeAll, httpServerClosable } from '../../core/service/close-all.js';
+import { listen } from '../../core/service/listen.js';
 import { type ServiceIo, untilAborted } from '../../core/service/service-io.js';
 import { armStopWatchdog } from '../../core/service/stop-watchdog.js';
 import type { Credentials } from './basic-auth.js';
@@ -61,7 +62,7 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   try {
-    await listen(server, config.port, config.host);
+    await listen(server, config.host, config.port);
   } catch (error) {
     await closeQueuesAndRedis(queues, redis, log);
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -96,18 +97,7 @@ export async function runDashboard(config: DashboardConfig, io: ServiceIo): Prom
   await untilAborted(io.signal);
   log.info('stopping', { stopTimeoutMs: config.stopTimeoutMs });
   // A request still running (bull-board's API waiting on Redis) gets until the stop timeout, then its connection is closed.
-  server.closeIdleConnections();
-  await closeAll(
-    [
-      {
-        name: 'http server',
-        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        force: () => server.closeAllConnections(),
-      },
-    ],
-    config.stopTimeoutMs,
-    log,
-  );
+  await closeAll([httpServerClosable(server)], config.stopTimeoutMs, log);
   await closeQueuesAndRedis(queues, redis, log);
   log.info('dashboard stopped');
   return EXIT_OK;
@@ -117,39 +107,16 @@ async function loadCredentials(config: DashboardConfig): Promise<Credentials | u
   if (config.user === undefined) return undefined;
   if (config.password !== undefined) return { user: config.user, password: config.password };
   const path = config.passwordFile!;
-  let password: string;
-  try {
-    password = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new ImageLoaderError(
-      ErrorCode.InvalidConfig,
-      `cannot read the dashboard password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const password = await readSecretFile(path, `the dashboard password file ${path}`);
   if (password === '')
     throw new ImageLoaderError(ErrorCode.InvalidConfig, `the dashboard password file ${path} is empty`);
   return { user: config.user, password };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 /** Every step runs, and none waits for a Redis that is down. */
 async function closeQueuesAndRedis(queues: Queue[], redis: Redis, log: JsonLogger): Promise<void> {
   await closeAll(
-    queues.map((queue) => ({
-      name: `${queue.name} queue`,
-      close: () => queue.close(),
-      force: () => void queue.disconnect().catch(() => {}),
-    })),
+    queues.map((queue) => queueClosable(`${queue.name} queue`, queue)),
     CLOSE_GRACE_MS,
     log,
   );

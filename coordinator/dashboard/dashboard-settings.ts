@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { integer } from '../../core/config/download-settings.js';
 import { parseCommandArgs } from '../../core/config/parse-command-args.js';
+import { parseListenAddress } from '../../core/config/parse-listen-address.js';
 import { type SettingValues, switchSetting, valueSetting } from '../../core/config/setting.js';
 import { stopTimeoutSetting } from '../../core/config/stop-timeout-setting.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
@@ -37,7 +37,7 @@ export const dashboardSettings = {
     default: '127.0.0.1',
     expected: 'an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (or localhost)',
     help: 'Address to listen on; one that is not loopback needs credentials.',
-    parse: parseHost,
+    parse: parseListenAddress,
   }),
   allowActions: switchSetting({
     flag: 'allow-actions',
@@ -110,13 +110,6 @@ export function parseDashboardArgs(args: string[], env: NodeJS.ProcessEnv): Dash
     );
   }
   return config;
-}
-
-function parseHost(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed.toLowerCase() === 'localhost') return '127.0.0.1';
-  const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
-  return isIP(bare) === 0 ? undefined : bare;
 }
 
 function invalid(message: string): ImageLoaderError {

@@ -7,7 +7,6 @@ import { roundResult } from '../../core/metrics/round-outcomes.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 
 /** Rounds of the history read per scrape: all that Redis keeps. */
-const HISTORY_ROUNDS = 100;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 export interface FleetMetricsSources {
@@ -93,7 +92,7 @@ export class FleetMetrics {
   private async newHistory(): Promise<RoundSummary[] | undefined> {
     const lastId = await this.sources.ledger.lastRoundId();
     if (lastId === this.lastReadRound) return undefined;
-    const history = await this.sources.ledger.history(HISTORY_ROUNDS);
+    const history = await this.sources.ledger.history();
     this.lastReadRound = lastId;
     return history;
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readSecretFile } from '../../core/config/read-secret-file.js';
 import { ErrorCode } from '../../core/errors/error-codes.js';
 import { ImageLoaderError } from '../../core/errors/image-loader-error.js';
 
@@ -13,16 +13,7 @@ const MIN_TOKEN_LENGTH = 16;
  */
 export async function readMetricsToken(path: string | undefined): Promise<string | undefined> {
   if (path === undefined) return undefined;
-  let token: string;
-  try {
-    token = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new ImageLoaderError(
-      ErrorCode.InvalidConfig,
-      `cannot read the metrics token file ${path} (--metrics-token-file): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const token = await readSecretFile(path, `the metrics token file ${path} (--metrics-token-file)`);
   if (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
     throw new ImageLoaderError(
       ErrorCode.InvalidConfig,

@@ -6,7 +6,6 @@ import { type RoundRow, roundRows } from './round-rows.js';
 import { ROUNDS_PAGE_CSP, renderRoundsPage } from './rounds-page.js';
 
 /** Rounds the page shows: the whole history Redis keeps. */
-const HISTORY_ROUNDS = 100;
 
 export interface RoundsRouteOptions {
   ledger: RoundLedger;
@@ -54,7 +53,7 @@ export function roundsRoute(options: RoundsRouteOptions): RequestHandler {
 }
 
 async function readRounds(ledger: RoundLedger): Promise<{ rows: RoundRow[]; inProgress: RoundProgress | undefined }> {
-  const [history, inProgress] = await Promise.all([ledger.history(HISTORY_ROUNDS), readRoundProgress(ledger)]);
+  const [history, inProgress] = await Promise.all([ledger.history(), readRoundProgress(ledger)]);
   return { rows: roundRows(history), inProgress };
 }
 

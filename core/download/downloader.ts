@@ -24,10 +24,10 @@ export interface DownloadSettings {
 }
 
 /** Redirects a download follows unless told otherwise: enough for CDNs and URL shorteners, too few for a loop. */
-export const DEFAULT_MAX_REDIRECTS = 5;
+const DEFAULT_MAX_REDIRECTS = 5;
 
 /** The User-Agent every download sends unless told otherwise: names this program and its version to origin operators. */
-export function defaultUserAgent(): string {
+function defaultUserAgent(): string {
   return `image-loader/${packageVersion()}`;
 }
 

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { readSecretFile } from '../config/read-secret-file.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { JsonLogger } from '../log/json-logger.js';
@@ -31,7 +32,9 @@ export async function connectRedis(
   log?: JsonLogger,
 ): Promise<Redis> {
   const password =
-    target.redisPasswordFile === undefined ? undefined : await readPasswordFile(target.redisPasswordFile);
+    target.redisPasswordFile === undefined
+      ? undefined
+      : await readSecretFile(target.redisPasswordFile, `the Redis password file ${target.redisPasswordFile}`);
   const where = redactRedisUrl(target.redis);
   const redis = new Redis(target.redis, {
     ...(password === undefined ? {} : { password }),
@@ -80,18 +83,6 @@ export async function connectRedis(
   return redis;
 }
 
-async function readPasswordFile(path: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new ImageLoaderError(
-      ErrorCode.InvalidConfig,
-      `cannot read the Redis password file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
 /**
  * Warns about Redis settings that lose jobs: an eviction policy other than
  * noeviction drops queue keys under memory pressure, and without AOF a
@@ -123,6 +114,11 @@ export async function checkRedisSetup(redis: Redis, log: JsonLogger): Promise<vo
 }
 
 /** A connection as a Closable: QUIT when Redis is up (replies still due arrive first), dropped at once when it is not. */
+/** A BullMQ queue as a Closable: closed, or at the deadline its connection dropped. */
+export function queueClosable(name: string, queue: Queue): Closable {
+  return { name, close: () => queue.close(), force: () => void queue.disconnect().catch(() => {}) };
+}
+
 export function redisClosable(name: string, redis: Redis): Closable {
   return {
     name,

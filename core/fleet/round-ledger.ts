@@ -34,6 +34,7 @@ export interface EnqueuedBatch {
 const ROUND_KEY_SUFFIXES = ['', ':pending', ':entries', ':entries-ordered', ':duplicates', ':failures', ':omitted'];
 /** Entries written back in one RPUSH when a round's entries are put in list order. */
 const ORDERED_CHUNK = 1000;
+/** Rounds kept in the history list (the dashboard's chart and round table show them all). */
 const HISTORY_LENGTH = 100;
 
 // Starts a round only if none is in progress: the current-round key is the lock that keeps rounds from overlapping.
@@ -294,8 +295,8 @@ export class RoundLedger {
     return entries.length >= summary.entries.length ? { ...summary, entries } : summary;
   }
 
-  /** The newest `count` rounds of the history, newest first. */
-  async history(count: number): Promise<RoundSummary[]> {
+  /** The newest `count` completed rounds, newest first; by default every round kept. */
+  async history(count = HISTORY_LENGTH): Promise<RoundSummary[]> {
     const texts = await this.redis.lrange(this.keys.history, 0, count - 1);
     return texts.map((text) => JSON.parse(text) as RoundSummary);
   }

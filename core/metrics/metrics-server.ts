@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
+import { listen } from '../service/listen.js';
 
 export interface MetricsServer {
   /** The address and port listened on (the port is useful with 0). */
@@ -56,14 +57,4 @@ export async function startMetricsServer(registry: Registry, host: string, port:
         server.closeAllConnections();
       }),
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

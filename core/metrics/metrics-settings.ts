@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { integer } from '../config/download-settings.js';
+import { parseListenAddress } from '../config/parse-listen-address.js';
 import { valueSetting } from '../config/setting.js';
 
 /** `--metrics-port` and `--metrics-host`: where a worker or `fetch` serves its Prometheus metrics (off by default). */
@@ -22,10 +22,3 @@ export const metricsSettings = {
     parse: parseListenAddress,
   }),
 };
-
-function parseListenAddress(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed.toLowerCase() === 'localhost') return '127.0.0.1';
-  const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
-  return isIP(bare) === 0 ? undefined : bare;
-}

@@ -10,10 +10,10 @@ export interface ProcessMetricsOptions {
   /** It runs its rounds itself (fetch; the fleet's rounds are the dashboard's to report). */
   rounds: boolean;
   /**
-   * The rounds' store size is exported by another registry on the same endpoint (`fetch --serve`: the web app's),
-   * so this one leaves it out: one name, one HELP line.
+   * Also exported beside the web app's registry on its port (`fetch --serve`): made even without --metrics-port,
+   * and the rounds' store size left to the web app's registry (one name, one HELP line on that endpoint).
    */
-  storeSizeElsewhere?: boolean;
+  besideWebApp?: boolean;
 }
 
 /**
@@ -29,7 +29,7 @@ export class ProcessMetrics {
   constructor(options: ProcessMetricsOptions) {
     this.downloads = options.downloads ? new DownloadMetrics(this.registry) : undefined;
     this.rounds = options.rounds
-      ? new RoundMetrics(this.registry, { storeSize: options.storeSizeElsewhere !== true })
+      ? new RoundMetrics(this.registry, { storeSize: options.besideWebApp !== true })
       : undefined;
     collectProcessMetrics(this.registry);
   }

@@ -9,17 +9,17 @@ export interface RunningProcessMetrics extends ProcessMetrics {
 
 /**
  * Starts `--metrics-port` when it is set: the registry, and its server on
- * `--metrics-host`. Without the port: undefined, or with `exportedElsewhere` the
- * registry alone (for a caller that exports it elsewhere). Throws
+ * `--metrics-host`. Without the port: undefined, or with `besideWebApp` the
+ * registry alone (the web app exports it). Throws
  * IMG_ERR_INVALID_CONFIG when the port cannot be listened on.
  */
 export async function startProcessMetrics(
   config: { metricsPort: number | undefined; metricsHost: string },
-  options: ProcessMetricsOptions & { exportedElsewhere?: boolean },
+  options: ProcessMetricsOptions,
   log: JsonLogger | undefined,
 ): Promise<RunningProcessMetrics | undefined> {
   if (config.metricsPort === undefined) {
-    return options.exportedElsewhere === true
+    return options.besideWebApp === true
       ? Object.assign(new ProcessMetrics(options), { close: async () => {} })
       : undefined;
   }

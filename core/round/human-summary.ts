@@ -41,7 +41,7 @@ export function formatHumanSummary(summary: RoundSummary, storeRoot?: string): s
 }
 
 /** The store's size and what pruning did, when the round pruned. */
-export function storeLines(summary: Pick<RoundSummary, 'prune' | 'store'>): string[] {
+function storeLines(summary: Pick<RoundSummary, 'prune' | 'store'>): string[] {
   const lines: string[] = [];
   if (summary.store)
     lines.push(

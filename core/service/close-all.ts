@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { JsonLogger } from '../log/json-logger.js';
 
 /** One resource a stopping process releases. */
@@ -71,4 +72,19 @@ export async function settlesWithin(work: Promise<unknown>, timeoutMs: number): 
   ]);
   clearTimeout(timer);
   return done;
+}
+
+/**
+ * An HTTP server as a Closable: idle keep-alive connections closed at once, requests in progress let finish, and
+ * what is still open at the deadline cut.
+ */
+export function httpServerClosable(server: Server): Closable {
+  return {
+    name: 'http server',
+    close: () => {
+      server.closeIdleConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    force: () => server.closeAllConnections(),
+  };
 }

@@ -1,11 +1,12 @@
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eachLimited } from './each-limited.js';
 import type { ImageStore } from './image-store.js';
 import { blobMayGo } from './prune-policy.js';
 import { type PruneRecord, savePruneRecord } from './prune-record.js';
 import type { PruneReport, StoreUsage } from './prune-store.js';
-import { BLOB_REMOVALS_AT_ONCE, eachLimited, removeBlob } from './remove-blob.js';
+import { BLOB_REMOVALS_AT_ONCE, removeBlob } from './remove-blob.js';
 import { isBlobName } from './store-layout.js';
+import { statFile } from './walk-store.js';
 
 /** A human name as the round's own bookkeeping knows it (fetch's metadata index). */
 export interface KnownName {
@@ -51,22 +52,19 @@ export async function pruneReplaced(
   const pendingBlobs: string[] = [];
   await eachLimited([...candidates], BLOB_REMOVALS_AT_ONCE, async (blob) => {
     const absolute = join(store.layout.blobsDir, blob);
-    const info = await lstat(absolute).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const info = await statFile(absolute, blob);
     // Gone, or linked by a name again: whoever replaces that name lists it again, and the full walk finds the rest.
     if (info === undefined || info.nlink !== 1) return;
     const goes = options.signal?.aborted !== true && blobMayGo(info, Date.now(), options.keepReplacedMs);
     if (goes && (await removeBlob(store, absolute))) {
       report.removedFiles++;
-      report.removedBytes += info.size;
+      report.removedBytes += info.bytes;
       report.removed.push(`.image-loader/blobs/${blob}`);
       return;
     }
     pendingBlobs.push(blob);
     usage.graceFiles++;
-    usage.graceBytes += info.size;
+    usage.graceBytes += info.bytes;
   });
   await savePruneRecord(store, { fullWalkAtMs: record.fullWalkAtMs, pendingBlobs });
   return {

@@ -1,9 +1,10 @@
 import { rmdir, unlink } from 'node:fs/promises';
 import { loadDelistedRecord, saveDelistedRecord } from './delisted-record.js';
+import { eachLimited } from './each-limited.js';
 import type { ImageStore } from './image-store.js';
 import { blobMayGo, delistedMayGo, judgeDelistCap, judgeRoundList, type PruneHold } from './prune-policy.js';
 import { savePruneRecord } from './prune-record.js';
-import { BLOB_REMOVALS_AT_ONCE, eachLimited, removeBlob } from './remove-blob.js';
+import { BLOB_REMOVALS_AT_ONCE, removeBlob } from './remove-blob.js';
 import { type StoreFile, walkBlobs, walkHumanTree } from './walk-store.js';
 
 /** What a round that just ended knows about its list. */
@@ -72,7 +73,7 @@ export async function pruneStore(store: ImageStore, options: PruneOptions): Prom
   const nowMs = options.nowMs ?? startedAt;
   const dryRun = options.dryRun === true;
   const { round } = options;
-  const { files } = await walkHumanTree(store.layout);
+  const files = await walkHumanTree(store.layout);
   const absent = await loadDelistedRecord(store);
   let held = round === undefined ? undefined : judgeRoundList(round);
   if (round !== undefined && held === undefined) refreshAbsence(absent, files, round);

@@ -6,19 +6,6 @@ import { tempFileName } from './temp-files.js';
 /** Blob removals (three system calls each) in flight at once. */
 export const BLOB_REMOVALS_AT_ONCE = 16;
 
-/** Runs `task` on every item, at most `limit` at once. */
-export async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 /**
  * Takes a blob away in one rename, then looks again: a worker that linked it before the rename raised its link
  * count, and it is put back (if a worker re-created it meanwhile, that copy holds the same bytes). After the rename

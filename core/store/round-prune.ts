@@ -30,7 +30,7 @@ export interface RoundPruneFields {
  * The human names a list's URLs have: the stored one where known, else every name the URL could have
  * (one per image type), so a listed URL whose metadata was lost keeps its image all the same.
  */
-export function listedPathsOf(urls: Iterable<string>, knownPath: (url: string) => string | undefined): Set<string> {
+function listedPathsOf(urls: Iterable<string>, knownPath: (url: string) => string | undefined): Set<string> {
   const paths = new Set<string>();
   for (const url of urls) {
     const known = knownPath(url);
@@ -120,7 +120,7 @@ function earliestDue(absent: ReadonlyMap<string, number>, keepDelistedMs: number
   return earliest === undefined ? undefined : earliest + keepDelistedMs;
 }
 
-export function pruneFields(report: PruneReport): RoundPruneFields {
+function pruneFields(report: PruneReport): RoundPruneFields {
   return {
     prune: {
       removedFiles: report.removedFiles,

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eachLimited } from './each-limited.js';
 import type { StoreLayout } from './store-layout.js';
 
 /** One file of the store as pruning sees it. */
@@ -16,25 +17,23 @@ export interface StoreFile {
 }
 
 /**
- * Every human name (regular files under the root, `.image-loader/` excepted), with the folders seen, children
- * before parents. Files and folders that vanish while walking are skipped: workers write meanwhile.
+ * Every human name (regular files under the root, `.image-loader/` excepted). Files and folders that vanish while
+ * walking are skipped: workers write meanwhile.
  */
-export async function walkHumanTree(layout: StoreLayout): Promise<{ files: StoreFile[]; dirs: string[] }> {
+export async function walkHumanTree(layout: StoreLayout): Promise<StoreFile[]> {
   const files: StoreFile[] = [];
-  const dirs: string[] = [];
   const visit = async (dir: string, relative: string): Promise<void> => {
     const entries = await readDirOrNothing(dir);
     const named = (name: string): string => (relative === '' ? name : `${relative}/${name}`);
     for (const entry of entries) {
       if (!entry.isDirectory() || (relative === '' && entry.name === '.image-loader')) continue;
       await visit(join(dir, entry.name), named(entry.name));
-      dirs.push(named(entry.name));
     }
     const regular = entries.filter((entry) => entry.isFile());
     files.push(...(await statAll(regular.map((entry) => [join(dir, entry.name), named(entry.name)]))));
   };
   await visit(layout.root, '');
-  return { files, dirs };
+  return files;
 }
 
 /**
@@ -68,15 +67,10 @@ const STATS_AT_ONCE = 16;
 /** Stats `[absolute, path]` pairs, STATS_AT_ONCE at a time, in their order; vanished files are left out. */
 async function statAll(items: Array<[absolute: string, path: string]>): Promise<StoreFile[]> {
   const found: Array<StoreFile | undefined> = new Array(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      const [absolute, path] = items[index]!;
-      found[index] = await statFile(absolute, path);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, items.length) }, lane));
+  await eachLimited(Array.from(items.keys()), STATS_AT_ONCE, async (index) => {
+    const [absolute, path] = items[index]!;
+    found[index] = await statFile(absolute, path);
+  });
   return found.filter((file): file is StoreFile => file !== undefined);
 }
 
@@ -87,7 +81,8 @@ async function readDirOrNothing(dir: string): Promise<Dirent[]> {
   });
 }
 
-async function statFile(absolute: string, path: string): Promise<StoreFile | undefined> {
+/** One file's lstat as a StoreFile; undefined when it is gone or not a regular file. */
+export async function statFile(absolute: string, path: string): Promise<StoreFile | undefined> {
   const info = await lstat(absolute).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, startCli } from '../../harness/cli-process.js';
+import { type CliProcess, runCli, startCli } from '../../harness/cli-process.js';
 import { rawRequest } from '../../harness/http-get.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
@@ -14,6 +14,15 @@ import { startWebNode } from '../../harness/web-node.js';
 
 const PROMTOOL = commandAvailable('promtool');
 const SKIP_REASON = 'promtool is not installed (Debian package prometheus)';
+
+/** The port `fetch` logged on stderr in its `msg` line; 0 until that line is there. */
+function loggedPort(fetch: CliProcess, msg: string): number {
+  const line = fetch
+    .output()
+    .stderr.split('\n')
+    .find((text) => text.includes(`"${msg}"`));
+  return line === undefined ? 0 : (JSON.parse(line) as { port: number }).port;
+}
 
 describe('alert rules and metric endpoints, checked by promtool', () => {
   let origin: ImageOrigin;
@@ -54,11 +63,7 @@ describe('alert rules and metric endpoints, checked by promtool', () => {
       let port = 0;
       await waitFor(
         () => {
-          const line = fetch
-            .output()
-            .stderr.split('\n')
-            .find((text) => text.includes('"metrics listening"'));
-          if (line !== undefined) port = (JSON.parse(line) as { port: number }).port;
+          port = loggedPort(fetch, 'metrics listening');
           return port > 0 && fetch.output().stdout.includes('failed');
         },
         20_000,
@@ -88,23 +93,26 @@ describe('alert rules and metric endpoints, checked by promtool', () => {
     const list = join(dir.path, 'serve-list.txt');
     await writeFile(list, `${origin.url}/a.png\n`);
     const fetch = startCli(
-      ['fetch', list, '--store', join(dir.path, 'store'), '--allow-private', '--every', '1h'].concat([
+      [
+        'fetch',
+        list,
+        '--store',
+        join(dir.path, 'store'),
+        '--allow-private',
+        '--every',
+        '1h',
         '--serve',
         '0',
         '--serve-host',
         '127.0.0.1',
-      ]),
+      ],
       { timeoutMs: 30_000 },
     );
     try {
       let port = 0;
       await waitFor(
         () => {
-          const line = fetch
-            .output()
-            .stderr.split('\n')
-            .find((text) => text.includes('"web server listening"'));
-          if (line !== undefined) port = (JSON.parse(line) as { port: number }).port;
+          port = loggedPort(fetch, 'web server listening');
           return port > 0 && /unchanged/.test(fetch.output().stdout);
         },
         20_000,
