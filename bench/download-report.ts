@@ -20,7 +20,7 @@ export const downloadReport: ScenarioReport<DownloadResult> = {
       '',
       floorNote(result, args.concurrency),
       ...undiciNote(result),
-      '"/ curl", "/ aria2c", "/ undici floor": the row\'s median wall time over that tool\'s, for image-loader and the undici floor.',
+      '"/ curl", "/ aria2c", "/ undici floor": the row\'s median wall time over that tool\'s, for image-loader and the undici rows.',
       '"requests", "body MiB served", "304s" and "max in flight" are the origin\'s counters during the median run (control requests excluded). "max in flight" is what the origin saw at once: about the concurrency when latency > 0; at 0 ms the single-threaded origin answers each request before it reads the next, and it can read one more than the concurrency when a keep-alive request arrives before the previous response\'s completion event.',
     ];
   },
