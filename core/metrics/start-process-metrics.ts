@@ -12,8 +12,8 @@ export interface RunningProcessMetrics extends ProcessMetrics {
  * registry alone (the web app exports it). Throws
  * IMG_ERR_INVALID_CONFIG when the port cannot be listened on.
  *
- * The registry and its server are imported here, when asked for: prom-client and what it loads cost a process
- * ~50 ms of start-up, which a `fetch` with no metrics need not pay.
+ * The registry and its server are imported here, when asked for: prom-client and what it loads take ~45 ms to
+ * import (require() alone), which a `fetch` with no metrics need not pay.
  */
 export async function startProcessMetrics(
   config: { metricsPort: number | undefined; metricsHost: string },
