@@ -24,6 +24,7 @@ import {
   verifyPlainDir,
   verifySingleFile,
 } from './verify.js';
+import { warmOrigin } from './warm-origin.js';
 
 /** One timed run of one tool. */
 export interface RunResult {
@@ -52,9 +53,9 @@ const FLOOR_FILE = 'floor.jpg';
 const STDERR_TAIL_CHARS = 300;
 
 /**
- * Runs one download scenario: its own origin process, then `runs` rounds of
- * every tool (each in a fresh directory, verified file by file, then
- * removed), then the origin is stopped.
+ * Runs one download scenario: its own origin process, warmed by one untimed pass over its files, then `runs`
+ * rounds of every tool (each in a fresh directory, verified file by file, then removed), then the origin is
+ * stopped.
  */
 export async function runDownloadScenario(scenario: DownloadScenario, options: BenchOptions): Promise<DownloadResult> {
   const { count, latencyMs, floorBytes } = scenario.origin;
@@ -74,6 +75,8 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
       lists: await writeListFiles(urls, dir),
       dir,
     };
+    options.log(`[${scenario.id}] warming the origin: every file once (untimed)`);
+    await warmOrigin(floorBytes ? [...urls, `${origin.url}${FLOOR_PATH}`] : urls, options.concurrency);
     for (let run = 1; run <= options.runs; run++) {
       for (const tool of toolsInOrder(scenario, run)) runs.push(await runTool(context, tool, run));
     }
