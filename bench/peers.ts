@@ -7,11 +7,18 @@ import type { Command } from './measure.js';
  * The command lines of every tool the bench compares, in one place, so the
  * same list and the same concurrency reach each of them.
  */
-export type ToolName = 'image-loader' | 'image-loader-metrics' | 'curl' | 'aria2c' | 'curl-floor';
+export type ToolName =
+  | 'image-loader'
+  | 'image-loader-metrics'
+  | 'curl'
+  | 'aria2c'
+  | 'curl-floor'
+  | 'undici-floor'
+  | 'undici-discard';
 
 /** The list in each tool's input format, written once per scenario. */
 export interface ListFiles {
-  /** One URL a line: image-loader and aria2c. */
+  /** One URL a line: image-loader, aria2c and the undici floor. */
   listFile: string;
   /** `url = "..."` lines: curl (10,000 arguments would be too many for one command line). */
   curlConfigFile: string;
@@ -89,6 +96,33 @@ export function aria2cCommand(lists: ListFiles, outputDir: string, concurrency: 
   ];
   if (conditional) args.unshift('--conditional-get=true');
   return { command: 'aria2c', args };
+}
+
+/** The compiled undici floor script (bench/undici-floor.ts). */
+const UNDICI_FLOOR_SCRIPT = new URL('./undici-floor.js', import.meta.url).pathname;
+
+/**
+ * undici 7 alone (bench/undici-floor.ts), in its own Node process like image-loader: `concurrency` downloads in
+ * flight over `perHost` connections, each body to a temp file renamed into `outputDir`, or with `discard` dropped.
+ */
+export function undiciFloorCommand(
+  lists: ListFiles,
+  outputDir: string,
+  concurrency: number,
+  perHost: number,
+  discard: boolean,
+): Command {
+  return {
+    command: process.execPath,
+    args: [
+      UNDICI_FLOOR_SCRIPT,
+      lists.listFile,
+      outputDir,
+      String(concurrency),
+      String(perHost),
+      ...(discard ? ['--discard'] : []),
+    ],
+  };
 }
 
 /** The loopback-plus-disk floor: one file of the scenario's total bytes in one request. */

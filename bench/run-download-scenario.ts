@@ -12,11 +12,19 @@ import {
   imageLoaderCommand,
   type ListFiles,
   type ToolName,
+  undiciFloorCommand,
   writeListFiles,
 } from './peers.js';
 import { startScenarioOrigin } from './scenario-origin.js';
 import type { DownloadScenario } from './scenarios.js';
-import { type Verification, verifyImageLoaderStore, verifyPlainDir, verifySingleFile } from './verify.js';
+import {
+  type Verification,
+  verifyDiscardSummary,
+  verifyImageLoaderStore,
+  verifyPlainDir,
+  verifySingleFile,
+} from './verify.js';
+import { warmOrigin } from './warm-origin.js';
 
 /** One timed run of one tool. */
 export interface RunResult {
@@ -45,9 +53,9 @@ const FLOOR_FILE = 'floor.jpg';
 const STDERR_TAIL_CHARS = 300;
 
 /**
- * Runs one download scenario: its own origin process, then `runs` rounds of
- * every tool (each in a fresh directory, verified file by file, then
- * removed), then the origin is stopped.
+ * Runs one download scenario: its own origin process, warmed by one untimed pass over its files, then `runs`
+ * rounds of every tool (each in a fresh directory, verified file by file, then removed), then the origin is
+ * stopped.
  */
 export async function runDownloadScenario(scenario: DownloadScenario, options: BenchOptions): Promise<DownloadResult> {
   const { count, latencyMs, floorBytes } = scenario.origin;
@@ -67,6 +75,8 @@ export async function runDownloadScenario(scenario: DownloadScenario, options: B
       lists: await writeListFiles(urls, dir),
       dir,
     };
+    options.log(`[${scenario.id}] warming the origin: every file once (untimed)`);
+    await warmOrigin(floorBytes ? [...urls, `${origin.url}${FLOOR_PATH}`] : urls, options.concurrency);
     for (let run = 1; run <= options.runs; run++) {
       for (const tool of toolsInOrder(scenario, run)) runs.push(await runTool(context, tool, run));
     }
@@ -110,7 +120,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
       );
       const failure = await failureOf(
         prime,
-        await verifyOutput(context, tool, output, prime.stdoutFile),
+        await verifyOutput(context, tool, output, prime.stdoutFile, undefined),
         options.runTimeoutMs,
       );
       if (failure !== undefined)
@@ -129,7 +139,7 @@ async function runTool(context: RunContext, tool: ToolName, run: number): Promis
     await origin.reset();
     const timed = await measure(commandFor(context, tool, output, scenario.rerun), dir, label, options.runTimeoutMs);
     const counters = await origin.counters();
-    const verification = await verifyOutput(context, tool, output, timed.stdoutFile);
+    const verification = await verifyOutput(context, tool, output, timed.stdoutFile, counters);
     const failure = await failureOf(timed, verification, options.runTimeoutMs);
     return report(context, prefix, {
       tool,
@@ -158,6 +168,9 @@ function commandFor(context: RunContext, tool: ToolName, output: string, conditi
       return aria2cCommand(lists, output, options.concurrency, conditional);
     case 'curl-floor':
       return curlFloorCommand(`${origin.url}${FLOOR_PATH}`, join(output, FLOOR_FILE));
+    case 'undici-floor':
+    case 'undici-discard':
+      return undiciFloorCommand(lists, output, options.concurrency, options.perHost, tool === 'undici-discard');
   }
 }
 
@@ -166,6 +179,7 @@ async function verifyOutput(
   tool: ToolName,
   output: string,
   stdoutFile: string,
+  counters: OriginCounters | undefined,
 ): Promise<Verification> {
   switch (tool) {
     case 'image-loader':
@@ -173,9 +187,12 @@ async function verifyOutput(
       return verifyImageLoaderStore(output, stdoutFile, context.urls, context.expected);
     case 'curl':
     case 'aria2c':
+    case 'undici-floor':
       return verifyPlainDir(output, context.expected);
     case 'curl-floor':
       return verifySingleFile(join(output, FLOOR_FILE), context.floorSha!);
+    case 'undici-discard':
+      return verifyDiscardSummary(stdoutFile, context.urls.length, counters);
   }
 }
 

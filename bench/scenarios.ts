@@ -160,7 +160,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'small',
     title: '1. 2,000 images x 50 KiB, 50 ms latency',
     origin: SMALL,
-    tools: ['image-loader', 'curl', 'aria2c'],
+    tools: ['image-loader', 'curl', 'aria2c', 'undici-floor', 'undici-discard'],
     rerun: false,
     latencyFloor: true,
     targets: [
@@ -173,7 +173,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'large',
     title: '2. 200 images x 5 MiB, 20 ms latency',
     origin: { count: 200, bytes: 5 * MIB, latencyMs: 20, floorBytes: 200 * 5 * MIB },
-    tools: ['image-loader', 'curl', 'aria2c', 'curl-floor'],
+    tools: ['image-loader', 'curl', 'aria2c', 'curl-floor', 'undici-floor', 'undici-discard'],
     rerun: false,
     latencyFloor: false,
     targets: [
@@ -192,7 +192,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'many',
     title: '3. 10,000 images x 10 KiB, 0 ms latency',
     origin: { count: 10_000, bytes: 10 * KIB, latencyMs: 0 },
-    tools: ['image-loader', 'curl', 'aria2c'],
+    tools: ['image-loader', 'curl', 'aria2c', 'undici-floor', 'undici-discard'],
     rerun: false,
     latencyFloor: false,
     targets: [{ metric: 'wall-vs-tool', tool: 'curl', max: 1, label: 'no slower than curl' }],

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import { imageFileName } from '../harness/origin/image-set.js';
+import type { OriginCounters } from '../harness/origin/origin-client.js';
 
 /** What checking a tool's output found. */
 export interface Verification {
@@ -69,6 +70,29 @@ export async function verifyImageLoaderStore(
 /** One file of a known size and content (the floor). */
 export async function verifySingleFile(file: string, sha256: string): Promise<Verification> {
   return verifyFiles([{ file, sha256, what: file }]);
+}
+
+/**
+ * The undici floor with `--discard` keeps no file: its summary must count every URL, and as many body bytes as
+ * the origin served during the run (`counters`, undefined when they could not be read).
+ */
+export async function verifyDiscardSummary(
+  summaryFile: string,
+  urls: number,
+  counters: OriginCounters | undefined,
+): Promise<Verification> {
+  let summary: { urls?: unknown; bytes?: unknown };
+  try {
+    summary = JSON.parse(await readFile(summaryFile, 'utf8')) as typeof summary;
+  } catch (error) {
+    return { ok: false, verified: 0, problems: [`no summary: ${(error as Error).message}`] };
+  }
+  const problems: string[] = [];
+  if (summary.urls !== urls) problems.push(`summary counts ${String(summary.urls)} URLs, expected ${urls}`);
+  if (counters === undefined) problems.push("the origin's counters are unknown");
+  else if (summary.bytes !== counters.bodyBytes)
+    problems.push(`received ${String(summary.bytes)} body bytes, the origin served ${counters.bodyBytes}`);
+  return { ok: problems.length === 0, verified: problems.length === 0 ? urls : 0, problems };
 }
 
 /** Every image as a server sends it: GET `baseUrl + path` must answer 200 with exactly the bytes of `sha256`. */

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'fetch': {
-        // Loaded on demand: undici and the download core cost ~120 ms of start-up that --version and --help need not pay.
+        // Loaded on demand: undici and the download core cost ~70 ms of start-up that --version and --help need not pay.
         const { parseFetchArgs, runFetch } = await import('../fetch/fetch-command.js');
         return await runFetch(parseFetchArgs(args, process.env), io);
       }

@@ -11,6 +11,7 @@ import { freshUntil } from './freshness.js';
 import { readChunks } from './read-chunks.js';
 import { parseRetryAfter } from './retry-delay.js';
 import { noteBodyBytes } from './socket-buffer-release.js';
+import { request } from './undici-parts.js';
 
 export interface FetchImageOptions {
   /** The shared undici Agent (see createHttpAgent). */
@@ -128,7 +129,7 @@ async function fetchFollowingRedirects(
   let current = url;
   for (let redirects = 0; ; redirects++) {
     const target = new URL(current);
-    const response = await options.dispatcher.request({
+    const response = await request(options.dispatcher, {
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'GET',

@@ -1,10 +1,11 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type Socket } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { isPrivateAddress } from './address-policy.js';
 import { keepHttpParserBaseline } from './http-parser-tier.js';
+import { Agent, buildConnector } from './undici-parts.js';
 
 export interface HttpClientOptions {
   /** Open connections per origin (scheme, host, port), reused with keep-alive. @defaultValue 8 */
@@ -29,14 +30,14 @@ export interface HttpClientOptions {
  * actual peer address (which also covers literal IPs and every redirect hop,
  * since each hop connects through here).
  */
-export function createHttpAgent(options: HttpClientOptions): Agent {
+export function createHttpAgent(options: HttpClientOptions): InstanceType<typeof Agent> {
   keepHttpParserBaseline();
   const isBlocked = options.isBlockedAddress ?? isPrivateAddress;
   const baseConnect = buildConnector({
     timeout: options.connectTimeoutMs,
     ...(options.blockPrivateAddresses ? { lookup: publicOnlyLookup(isBlocked) } : {}),
   });
-  const connect: buildConnector.connector = options.blockPrivateAddresses
+  const connect: BuildConnector.connector = options.blockPrivateAddresses
     ? (connectOptions, callback) => {
         const literal = connectOptions.hostname.replace(/^\[|\]$/g, '');
         if (isIP(literal) !== 0 && isBlocked(literal)) {
