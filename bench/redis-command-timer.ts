@@ -10,7 +10,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
  * loop's delay. It changes nothing of the code under test, so it is how
  * bench/RESULTS.md says where a fleet round's time goes:
  *
- *     BENCH_REDIS_TIMES_DIR=/tmp/t node --import ./dist/bench/redis-command-timer.js dist/cli/main.js worker ...
+ *     BENCH_REDIS_TIMES_DIR=/tmp/t node --import ./dist/bench/redis-command-timer.js dist/cli/image-loader.cjs worker ...
  *
  * Scripts are told apart by their number of keys and the last segment of
  * their first key (BullMQ's and the fleet's are all EVALSHA). Patching at

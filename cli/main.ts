@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { setMaxListeners } from 'node:events';
 import { packageVersion } from '../core/config/version.js';
 import { EXIT_USAGE } from '../core/errors/exit-codes.js';

@@ -43,8 +43,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nThe images are in ${store} (one folder per host; .image-loader/ holds blobs, metadata and last-round.json).\n` +
         'To fetch real images: put one URL a line in a file and run\n' +
-        '  node dist/cli/main.js fetch my-list.txt --store ./images            (once)\n' +
-        '  node dist/cli/main.js fetch my-list.txt --store ./images --every 5m (every five minutes)\n',
+        '  node dist/cli/image-loader.cjs fetch my-list.txt --store ./images            (once)\n' +
+        '  node dist/cli/image-loader.cjs fetch my-list.txt --store ./images --every 5m (every five minutes)\n',
     );
   } finally {
     await origin.close();

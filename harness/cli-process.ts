@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
-/** The compiled `image-loader` entry point (dist/cli/main.js). */
-export const IMAGE_LOADER_CLI = new URL('../cli/main.js', import.meta.url).pathname;
+/** The compiled `image-loader` entry point (dist/cli/image-loader.cjs, which loads dist/cli/main.js). */
+export const IMAGE_LOADER_CLI = new URL('../cli/image-loader.cjs', import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;

@@ -31,7 +31,7 @@ const POLL_MS = 20;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 500;
 
-/** Spawns `node dist/cli/main.js ARGS` with its log in `logDir/label.stdout`; only the flags configure it (no IMAGE_LOADER_* from the bench's environment). */
+/** Spawns `node dist/cli/image-loader.cjs ARGS` with its log in `logDir/label.stdout`; only the flags configure it (no IMAGE_LOADER_* from the bench's environment). */
 export function startFleetService(args: string[], logDir: string, label: string): FleetService {
   const stdoutFile = join(logDir, `${label}.stdout`);
   const stderrFile = join(logDir, `${label}.stderr`);

@@ -127,7 +127,7 @@ mkdir -p "$(dirname "$man")"
   echo ".SH DESCRIPTION"
   echo ".nf"
   for command in '' fetch coordinator worker web round status dashboard; do
-    if [ -n "$command" ]; then node "$app/dist/cli/main.js" "$command" --help; else node "$app/dist/cli/main.js" --help || true; fi
+    if [ -n "$command" ]; then node "$app/dist/cli/image-loader.cjs" "$command" --help; else node "$app/dist/cli/image-loader.cjs" --help || true; fi
     echo
   done | sed -e 's/\\/\\e/g' -e 's/^\([.'"'"']\)/\\\&\1/' -e 's/-/\\-/g'
   echo ".fi"

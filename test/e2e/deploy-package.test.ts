@@ -290,6 +290,7 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
     const expected = [
       '/usr/bin/image-loader',
       '/usr/lib/image-loader/package.json',
+      '/usr/lib/image-loader/dist/cli/image-loader.cjs',
       '/usr/lib/image-loader/dist/cli/main.js',
       '/usr/lib/image-loader/dist/worker/worker-command.js',
       '/usr/lib/image-loader/dist/web/web-command.js',

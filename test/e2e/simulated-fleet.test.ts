@@ -18,7 +18,7 @@ import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../../harness
 // through a read-only bind mount (this kernel has no NFS client; nfs-cat from
 // libnfs reads the export in their place).
 
-const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../cli/image-loader.cjs', import.meta.url).pathname;
 const ORIGIN_MAIN = new URL('../../harness/origin/namespace-origin-main.js', import.meta.url).pathname;
 const SHIPPED_REDIS_CONF = new URL('../../../helm-free-deploy/redis/image-loader.conf', import.meta.url).pathname;
 const HOSTS = ['origin', 'central', 'web1', 'web2'] as const;

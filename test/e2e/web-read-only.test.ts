@@ -11,7 +11,7 @@ import { makePng } from '../../harness/origin/sample-images.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { waitFor } from '../../harness/wait-for.js';
 
-const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../cli/image-loader.cjs', import.meta.url).pathname;
 
 function readOnlyBindMountsWork(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (for unshare --mount and a read-only bind mount)';

@@ -18,7 +18,7 @@ import { encodeStorePath } from '../../web/request-path.js';
 
 /** nobody/nogroup: an unprivileged user, for whom (unlike root) a mode of 000 means "no". */
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };
-const CLI = new URL('../../cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../cli/image-loader.cjs', import.meta.url).pathname;
 
 function whyNoUnprivilegedRun(): string | false {
   if (process.getuid?.() !== 0)
