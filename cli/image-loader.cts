@@ -7,10 +7,15 @@
 import { availableParallelism } from 'node:os';
 import { threadPoolSize } from './thread-pool-size.cjs';
 
+// libuv reads an empty value as 0, that is 1 thread: empty means unset here, and for libuv too.
+if (process.env.UV_THREADPOOL_SIZE === '') delete process.env.UV_THREADPOOL_SIZE;
 const size = threadPoolSize({
   command: process.argv[2],
   cores: availableParallelism(),
   configured: process.env.UV_THREADPOOL_SIZE,
 });
 if (size !== undefined) process.env.UV_THREADPOOL_SIZE = String(size);
-void import('./main.js');
+import('./main.js').catch((error: unknown) => {
+  process.stderr.write(`image-loader: cannot load the program: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exitCode = 70;
+});

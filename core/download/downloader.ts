@@ -1,9 +1,9 @@
-import type { Agent } from 'undici';
 import { packageVersion } from '../config/version.js';
 import type { ImageStore } from '../store/image-store.js';
 import { confirmedMetadata, type UrlMetadata } from '../store/url-metadata.js';
 import { type FetchImageOptions, fetchImage } from './fetch-image.js';
 import { createHttpAgent } from './http-client.js';
+import type { HttpAgent } from './undici-parts.js';
 
 export interface DownloadSettings {
   maxBytes: number;
@@ -59,7 +59,7 @@ export interface StoredImage {
  * Throws ImageLoaderError.
  */
 export class Downloader {
-  private readonly agent: Agent;
+  private readonly agent: HttpAgent;
   private readonly fetchOptions: Omit<FetchImageOptions, 'signal'>;
 
   constructor(

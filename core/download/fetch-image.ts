@@ -11,11 +11,11 @@ import { freshUntil } from './freshness.js';
 import { readChunks } from './read-chunks.js';
 import { parseRetryAfter } from './retry-delay.js';
 import { noteBodyBytes } from './socket-buffer-release.js';
-import { request } from './undici-parts.js';
+import { type HttpAgent, request } from './undici-parts.js';
 
 export interface FetchImageOptions {
   /** The shared undici Agent (see createHttpAgent). */
-  dispatcher: Dispatcher;
+  dispatcher: HttpAgent;
   /** Largest body accepted, in bytes. */
   maxBytes: number;
   /** Total deadline for the whole download, redirects included. */

@@ -5,7 +5,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { ImageLoaderError } from '../errors/image-loader-error.js';
 import { isPrivateAddress } from './address-policy.js';
 import { keepHttpParserBaseline } from './http-parser-tier.js';
-import { Agent, buildConnector } from './undici-parts.js';
+import { Agent, buildConnector, type HttpAgent } from './undici-parts.js';
 
 export interface HttpClientOptions {
   /** Open connections per origin (scheme, host, port), reused with keep-alive. @defaultValue 8 */
@@ -30,7 +30,7 @@ export interface HttpClientOptions {
  * actual peer address (which also covers literal IPs and every redirect hop,
  * since each hop connects through here).
  */
-export function createHttpAgent(options: HttpClientOptions): InstanceType<typeof Agent> {
+export function createHttpAgent(options: HttpClientOptions): HttpAgent {
   keepHttpParserBaseline();
   const isBlocked = options.isBlockedAddress ?? isPrivateAddress;
   const baseConnect = buildConnector({

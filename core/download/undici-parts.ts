@@ -21,13 +21,19 @@ export const buildConnector = require('undici/lib/core/connect.js') as typeof un
 
 /** The index copies this onto Dispatcher.prototype as `request`; it needs only the dispatcher's `dispatch`. */
 const requestThrough = require('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
+  this: Pick<Dispatcher, 'dispatch'>,
   options: Dispatcher.RequestOptions<null>,
 ) => Promise<Dispatcher.ResponseData<null>>;
 
+/**
+ * An Agent as loaded here: without the index, it has `dispatch` and its life cycle but not the methods the index
+ * adds (`request`, `stream`, `pipeline`, `connect`, `upgrade`), so the type leaves them out: call request() below.
+ */
+export type HttpAgent = Omit<UndiciAgent, 'request' | 'stream' | 'pipeline' | 'connect' | 'upgrade'>;
+
 /** `dispatcher.request(options)`, also for an Agent loaded without the index (which adds `request` to it). */
 export function request(
-  dispatcher: Dispatcher,
+  dispatcher: HttpAgent,
   options: Dispatcher.RequestOptions<null>,
 ): Promise<Dispatcher.ResponseData<null>> {
   return requestThrough.call(dispatcher, options);

@@ -19,7 +19,7 @@ import { tempDir } from '../../harness/scratch-dir.js';
 // ansible itself can say without them (syntax, inventory), what the tasks are made of, and every
 // template rendered for each host of the example inventory, then read by the tools that will
 // read it on a real host.
-const CLI = join(REPO, 'dist', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'image-loader.cjs');
 const STORE_UNIT = 'srv-image\\x2dloader-store';
 
 function available(command: string): boolean {

@@ -329,7 +329,7 @@ describe('web under hostile requests: huge Range headers, oversized headers, tho
     ).catch(() => {});
     const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
     t.diagnostic(
-      `5,000 keep-alive requests (16 connections) in ${keepAliveMs} ms; ${cuts.complete} complete + ${cuts.cut} cut-off short connections in ${shortMs} ms; 2,500 more keep-alive requests in ${againMs} ms`,
+      `5,000 keep-alive requests (16 connections) in ${keepAliveMs} ms; 1,000 short connections in ${shortMs} ms; 2,500 more keep-alive requests in ${againMs} ms; then the short and keep-alive phases again (all short connections: ${cuts.complete} complete, ${cuts.cut} cut off)`,
     );
     t.diagnostic(
       `open fds: ${before.fds} before, ${afterKeepAlive.fds} / ${afterShort.fds} / ${warm.fds} / ${after.fds} after each phase; RSS: ${mb(before.rssKb)} before, ${mb(afterKeepAlive.rssKb)} / ${mb(afterShort.rssKb)} / ${mb(warm.rssKb)} / ${mb(after.rssKb)} after each phase`,

@@ -12,6 +12,7 @@ describe('threadPoolSize', () => {
     ["the operator's UV_THREADPOOL_SIZE wins", 'fetch', 2, '8', undefined],
     ['an empty UV_THREADPOOL_SIZE counts as unset', 'fetch', 2, '', 2],
     ['a worker (its store is usually on NFS)', 'worker', 2, undefined, undefined],
+    ['a worker, UV_THREADPOOL_SIZE empty', 'worker', 2, '', undefined],
     ['web', 'web', 2, undefined, undefined],
     ['coordinator', 'coordinator', 2, undefined, undefined],
     ['no command', undefined, 2, undefined, undefined],
