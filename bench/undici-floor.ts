@@ -27,8 +27,8 @@ const streamThrough = createRequire(import.meta.url)('undici/lib/api/api-stream.
  * renamed to NAME, the URL's last path segment as `curl -O` names it. Nothing else: no hash, no sniffing, no
  * metadata, no store layout, no address checks, no redirects, no retries. With `--discard` the bodies are counted
  * and dropped: the client alone. The Agent's options and the HTTP parser's tier are image-loader's, so the two
- * differ in their pipelines, not in how undici is set up or loaded. Prints `{"urls":N,"bytes":B}`; exits 1 on the first
- * failure.
+ * differ in their pipelines, not in how undici is set up or loaded (the pool keeps libuv's 4 threads: Node's
+ * default). Prints `{"urls":N}`, with `--discard` `{"urls":N,"bytes":B}`; exits 1 on the first failure.
  */
 async function main(argv: string[]): Promise<void> {
   const [listFile, outputDir, concurrencyText, connectionsText, ...flags] = argv;
