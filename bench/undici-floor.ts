@@ -1,18 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { keepHttpParserBaseline } from '../core/download/http-parser-tier.js';
-import { Agent } from '../core/download/undici-parts.js';
-
-/** undici's `stream()`, from its own file like image-loader's parts: the index would add ~65 ms of start-up. */
-const streamThrough = createRequire(import.meta.url)('undici/lib/api/api-stream.js') as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions<null>,
-  factory: Dispatcher.StreamFactory<null>,
-) => Promise<Dispatcher.StreamData<null>>;
+import { downloadSettings } from '../core/config/download-settings.js';
+import { createHttpAgent } from '../core/download/http-client.js';
+import { stream } from '../core/download/undici-parts.js';
+import { eachLimited } from '../core/store/each-limited.js';
 
 /**
  * The bench's undici floor (issue 15 §2): the least a Node process does to download a list with undici 7, the
@@ -27,7 +20,8 @@ const streamThrough = createRequire(import.meta.url)('undici/lib/api/api-stream.
  * renamed to NAME, the URL's last path segment as `curl -O` names it. Nothing else: no hash, no sniffing, no
  * metadata, no store layout, no address checks, no redirects, no retries. With `--discard` the bodies are counted
  * and dropped: the client alone. The Agent's options and the HTTP parser's tier are image-loader's, so the two
- * differ in their pipelines, not in how undici is set up or loaded (the pool keeps libuv's 4 threads: Node's
+ * differ in their pipelines, not in how undici is set up or loaded (createHttpAgent and undici-parts, as `fetch
+ * --allow-private` with the default timeouts; the pool keeps libuv's 4 threads: Node's
  * default). Prints `{"urls":N}`, with `--discard` `{"urls":N,"bytes":B}`; exits 1 on the first failure.
  */
 async function main(argv: string[]): Promise<void> {
@@ -49,15 +43,20 @@ async function main(argv: string[]): Promise<void> {
   }
   const discard = flags.includes('--discard');
   const urls = (await readFile(listFile, 'utf8')).split('\n').filter((line) => line !== '');
-  keepHttpParserBaseline();
-  const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 4_000 });
-  let next = 0;
+  // fetch's own Agent, as `fetch --allow-private` (the bench's flag) makes it with the default timeouts.
+  const agent = createHttpAgent({
+    perHost: connections,
+    connectTimeoutMs: downloadSettings.connectTimeoutMs.default,
+    headersTimeoutMs: downloadSettings.idleTimeoutMs.default,
+    idleTimeoutMs: downloadSettings.idleTimeoutMs.default,
+    blockPrivateAddresses: false,
+  });
   let bytes = 0;
   const download = async (url: string): Promise<void> => {
     const target = new URL(url);
     const name = basename(target.pathname);
     const temp = join(outputDir, `${name}.part`);
-    await streamThrough.call(
+    await stream(
       agent,
       { origin: target.origin, path: target.pathname + target.search, method: 'GET' },
       ({ statusCode }) => {
@@ -67,11 +66,8 @@ async function main(argv: string[]): Promise<void> {
     );
     if (!discard) await rename(temp, join(outputDir, name));
   };
-  const worker = async (): Promise<void> => {
-    while (next < urls.length) await download(urls[next++]!);
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
+    await eachLimited(urls, concurrency, download);
   } finally {
     await agent.close();
   }

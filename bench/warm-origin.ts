@@ -1,3 +1,5 @@
+import { eachLimited } from '../core/store/each-limited.js';
+
 const RESPONSE_TIMEOUT_MS = 60_000;
 
 /**
@@ -9,17 +11,12 @@ const RESPONSE_TIMEOUT_MS = 60_000;
  * Rejects on the first answer other than 200.
  */
 export async function warmOrigin(urls: readonly string[], concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < urls.length) {
-      const url = urls[next++]!;
-      const response = await fetch(url, { signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS) });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new Error(`warming the origin: ${url} answered HTTP ${response.status}`);
-      }
-      if (response.body !== null) for await (const _chunk of response.body);
+  await eachLimited(urls, concurrency, async (url) => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS) });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new Error(`warming the origin: ${url} answered HTTP ${response.status}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
+    if (response.body !== null) for await (const _chunk of response.body);
+  });
 }

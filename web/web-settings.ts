@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { downloadSettings, integer } from '../core/config/download-settings.js';
 import { everySetting } from '../core/config/every-setting.js';
+import { formatSize } from '../core/config/format-size.js';
 import { parseDuration } from '../core/config/parse-duration.js';
 import { parseSize } from '../core/config/parse-size.js';
 import { valueSetting } from '../core/config/setting.js';
@@ -31,6 +32,7 @@ export const webAppSettings = {
     default: 256 * 1024 ** 2,
     expected: 'a size such as 268435456, 256MiB or 1GB, or 0 to turn the image cache off',
     help: 'Bytes of small images kept in memory, answered without reading the store (0: off); web --workers N splits them evenly.',
+    format: formatSize,
     parse: parseSize,
   }),
   cacheRecheckMs: valueSetting<number>({

@@ -25,6 +25,13 @@ const requestThrough = require('undici/lib/api/api-request.js') as (
   options: Dispatcher.RequestOptions<null>,
 ) => Promise<Dispatcher.ResponseData<null>>;
 
+/** The index copies this onto Dispatcher.prototype as `stream`; the bench's undici floor uses it. */
+const streamThrough = require('undici/lib/api/api-stream.js') as (
+  this: Pick<Dispatcher, 'dispatch'>,
+  options: Dispatcher.RequestOptions<null>,
+  factory: Dispatcher.StreamFactory<null>,
+) => Promise<Dispatcher.StreamData<null>>;
+
 /**
  * An Agent as loaded here: without the index, it has `dispatch` and its life cycle but not the methods the index
  * adds (`request`, `stream`, `pipeline`, `connect`, `upgrade`), so the type leaves them out: call request() below.
@@ -37,4 +44,13 @@ export function request(
   options: Dispatcher.RequestOptions<null>,
 ): Promise<Dispatcher.ResponseData<null>> {
   return requestThrough.call(dispatcher, options);
+}
+
+/** `dispatcher.stream(options, factory)`, for an Agent loaded without the index. */
+export function stream(
+  dispatcher: HttpAgent,
+  options: Dispatcher.RequestOptions<null>,
+  factory: Dispatcher.StreamFactory<null>,
+): Promise<Dispatcher.StreamData<null>> {
+  return streamThrough.call(dispatcher, options, factory);
 }

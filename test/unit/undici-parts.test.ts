@@ -61,6 +61,7 @@ describe('undici parts (start-up without undici index)', () => {
     // The index copies api-request onto Dispatcher.prototype; request() calls that same function.
     const requestFile = createRequire(import.meta.url)('undici/lib/api/api-request.js');
     assert.equal(requestFile, undici.Dispatcher.prototype.request);
+    assert.equal(createRequire(import.meta.url)('undici/lib/api/api-stream.js'), undici.Dispatcher.prototype.stream);
   });
 
   test("a request through the parts works in a process that never loads undici's index", async () => {
