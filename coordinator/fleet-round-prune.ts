@@ -1,28 +1,10 @@
-import { ErrorCode } from '../core/errors/error-codes.js';
 import type { FleetMetadata } from '../core/fleet/fleet-metadata.js';
 import type { PruneLock } from '../core/fleet/prune-lock.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
-import type { RoundSummary, UrlEntry } from '../core/round/round-summary.js';
+import { isInvalidLineEntry } from '../core/round/invalid-line-entry.js';
+import type { RoundSummary } from '../core/round/round-summary.js';
 import type { ImageStore } from '../core/store/image-store.js';
 import { pruneAfterRound, type RoundPruneSettings, withPruneFields } from '../core/store/round-prune.js';
-
-/** Codes of invalid list lines: such an entry's `url` is the raw line, not a listed URL. */
-const LIST_LINE_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.InvalidUrl,
-  ErrorCode.UnsupportedScheme,
-  ErrorCode.CredentialsInUrl,
-  ErrorCode.LineTooLong,
-  ErrorCode.InvalidEncoding,
-]);
-
-/** Whether a round entry stands for a listed URL (not an invalid line of the list). */
-export function isListedUrlEntry(entry: UrlEntry): boolean {
-  return !(
-    entry.status === 'failed' &&
-    LIST_LINE_CODES.has(entry.error?.code ?? '') &&
-    entry.error?.message.startsWith('line ')
-  );
-}
 
 /**
  * The coordinator's pruning after a round: once per round (in the round's finish, which one coordinator runs),
@@ -49,10 +31,12 @@ export class FleetRoundPrune {
       return withPruneFields(summary, { prune: { removedFiles: 0, removedBytes: 0, durationMs: 0, held } });
     }
     try {
-      const listed = summary.entries.filter(isListedUrlEntry);
+      const listed = summary.entries.filter((entry) => !isInvalidLineEntry(entry));
+      // A listed URL that failed this round has no path in its entry: its stored name comes from its metadata.
+      const unstored = await metadata.getMany(listed.filter((entry) => entry.path === undefined).map((e) => e.url));
       const known = new Map<string, string>();
       for (const entry of listed) {
-        const path = entry.path ?? (await metadata.get(entry.url))?.path;
+        const path = entry.path ?? unstored.get(entry.url)?.path;
         if (path !== undefined) known.set(entry.url, path);
       }
       const { report, fields } = await pruneAfterRound(store, settings, {

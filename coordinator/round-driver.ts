@@ -12,6 +12,7 @@ import { openListSource } from '../core/list/open-list-source.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import type { JsonLogger } from '../core/log/json-logger.js';
 import { completeRound } from '../core/round/complete-round.js';
+import { invalidLineEntry } from '../core/round/invalid-line-entry.js';
 import { ListProblemCap } from '../core/round/list-problem-cap.js';
 import { newRoundId } from '../core/round/round-id.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
@@ -181,12 +182,7 @@ export class RoundDriver {
               batch.omitted.invalidLinesByCode[item.code] = (batch.omitted.invalidLinesByCode[item.code] ?? 0) + 1;
             else batch.omitted.duplicates++;
           } else if (item.kind === 'invalid') {
-            batch.invalid.push({
-              url: item.raw,
-              line: item.line,
-              status: 'failed',
-              error: { code: item.code, message: `line ${item.line}: ${item.reason}` },
-            });
+            batch.invalid.push(invalidLineEntry(item));
           } else batch.duplicates.push({ url: item.url, line: item.line, firstLine: item.firstLine });
           batch.throughLine = item.line;
           // Omitted lines count too: the resume point must move past them, or a takeover would count them twice.

@@ -66,17 +66,13 @@ export async function sendStoredFile(
       answerBare(res, answer.status, info.size);
       return;
     }
-    // The validators and caching a 200 would carry: a 304 sends them too (RFC 9110 §15.4.5), so a cache refreshes
-    // what it kept; the representation's own metadata (its type) only comes with the representation.
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', info.mtime.toUTCString());
-    res.setHeader('Cache-Control', headers.cacheControl);
+    const { validators, representation } = versionHeaders(info, etag, headers);
+    for (const [name, value] of Object.entries(validators)) res.setHeader(name, value);
     if (answer.status === 304) {
       res.status(304).end();
       return;
     }
-    if (headers.contentType) res.setHeader('Content-Type', headers.contentType);
-    for (const [name, value] of Object.entries(headers.extra ?? {})) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(representation)) res.setHeader(name, value);
     let start = 0;
     let end = info.size - 1;
     if (answer.status === 206) {
@@ -105,6 +101,22 @@ function storedFileEtag(info: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>): string {
   return `"${info.ino.toString(36)}-${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
 }
 
+/**
+ * The headers of one stored version, from the file or from memory. The validators and caching go on a 304 too
+ * (RFC 9110 §15.4.5), so a cache refreshes what it kept; the representation's own metadata (its type, an SVG's
+ * sandbox policy) only comes with the representation.
+ */
+function versionHeaders(
+  info: Pick<Stats, 'mtime'>,
+  etag: string,
+  headers: StoredFileHeaders,
+): { validators: Record<string, string>; representation: Record<string, string> } {
+  return {
+    validators: { ETag: etag, 'Last-Modified': info.mtime.toUTCString(), 'Cache-Control': headers.cacheControl },
+    representation: { ...(headers.contentType ? { 'Content-Type': headers.contentType } : {}), ...headers.extra },
+  };
+}
+
 /** A whole file as a cached image: bytes and headers from one descriptor, so they describe one version. */
 async function readWhole(
   handle: FileHandle,
@@ -113,6 +125,7 @@ async function readWhole(
   headers: StoredFileHeaders,
   openedAtMs: number,
 ): Promise<CachedImage> {
+  const { validators, representation } = versionHeaders(info, etag, headers);
   // Its own memory, not a slice of Buffer's shared pool: a kept 1 KB slice would pin the pool's 8 KB.
   const body = Buffer.allocUnsafeSlow(info.size);
   let filled = 0;
@@ -127,13 +140,7 @@ async function readWhole(
     mtimeMs: info.mtimeMs,
     body,
     etag,
-    headers: {
-      ...(headers.contentType ? { 'Content-Type': headers.contentType } : {}),
-      ETag: etag,
-      'Last-Modified': info.mtime.toUTCString(),
-      'Cache-Control': headers.cacheControl,
-      ...headers.extra,
-    },
+    headers: { ...representation, ...validators },
     checkedAtMs: openedAtMs,
   };
 }

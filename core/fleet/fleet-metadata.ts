@@ -17,10 +17,21 @@ export class FleetMetadata implements UrlMetadataSource {
   ) {}
 
   async get(url: string): Promise<UrlMetadata | undefined> {
-    const text = await this.redis.hget(this.keys.metadata, jobIdForUrl(url));
-    const metadata = text === null ? undefined : parseUrlMetadata(text);
-    // The id is a hash of the URL: check it is this URL's, however unlikely a collision is.
-    return metadata?.url === url ? metadata : undefined;
+    return metadataOf(url, await this.redis.hget(this.keys.metadata, jobIdForUrl(url)));
+  }
+
+  /** The metadata of many URLs (those known), by URL: one HMGET per GET_MANY_BATCH of them, not a round trip each. */
+  async getMany(urls: readonly string[]): Promise<Map<string, UrlMetadata>> {
+    const found = new Map<string, UrlMetadata>();
+    for (let start = 0; start < urls.length; start += GET_MANY_BATCH) {
+      const batch = urls.slice(start, start + GET_MANY_BATCH);
+      const texts = await this.redis.hmget(this.keys.metadata, ...batch.map(jobIdForUrl));
+      batch.forEach((url, i) => {
+        const metadata = metadataOf(url, texts[i] ?? null);
+        if (metadata !== undefined) found.set(url, metadata);
+      });
+    }
+    return found;
   }
 
   async set(metadata: UrlMetadata): Promise<void> {
@@ -50,4 +61,13 @@ export class FleetMetadata implements UrlMetadataSource {
     } while (cursor !== '0');
     return removed;
   }
+}
+
+/** URLs per HMGET of getMany: a round's failed URLs may be its whole list, and Redis answers one command at a time. */
+const GET_MANY_BATCH = 1000;
+
+function metadataOf(url: string, text: string | null): UrlMetadata | undefined {
+  const metadata = text === null ? undefined : parseUrlMetadata(text);
+  // The id is a hash of the URL: check it is this URL's, however unlikely a collision is.
+  return metadata?.url === url ? metadata : undefined;
 }

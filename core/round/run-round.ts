@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { retryDelayMs } from '../download/retry-delay.js';
 import type { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ListEntry } from '../list/read-url-list.js';
+import { invalidLineEntry } from './invalid-line-entry.js';
 import { ListProblemCap } from './list-problem-cap.js';
 import { newRoundId } from './round-id.js';
 import { type DuplicateEntry, type RoundSummary, summarizeRound, type UrlEntry } from './round-summary.js';
@@ -106,16 +107,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundSummary> 
       invalidLines++;
       const listed = cap.admitInvalid(item.code);
       emit({ type: 'invalid-line', line: item.line, raw: item.raw, code: item.code, reason: item.reason, listed });
-      settle(
-        {
-          url: item.raw,
-          line: item.line,
-          status: 'failed',
-          error: { code: item.code, message: `line ${item.line}: ${item.reason}` },
-        },
-        0,
-        listed,
-      );
+      settle(invalidLineEntry(item), 0, listed);
       continue;
     }
     if (item.kind === 'duplicate') {

@@ -149,4 +149,33 @@ describe('fleet: the coordinator prunes after each round while workers write and
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.equal((JSON.parse(pruned.stdout) as { removedFiles: number }).removedFiles, 0);
   });
+
+  it('a listed URL that fails keeps its image; invalid lines are no listed URLs, and a list of only them removes nothing', async () => {
+    // `round --wait` exits 1: URLs failed.
+    const round = async (): Promise<RoundSummary> => {
+      const result = await runCli(['round', '--wait'], { env });
+      assert.equal(result.code, 1, result.stderr);
+      return JSON.parse((await runCli(['status', '--json'], { env })).stdout) as RoundSummary;
+    };
+    const kept = Array.from({ length: KEPT }, (_, i) => `${origin.url}/fleet/${i}.jpg`);
+    const lastVersion = served.get('/fleet/5.jpg')!;
+    served.delete('/fleet/5.jpg');
+    await writeFile(list(), `not a url\n${kept.join('\n')}\nftp://example.com/a.jpg\n`);
+    const failing = await round();
+    assert.equal(failing.counts.invalidLines, 2);
+    assert.equal(failing.counts.failed, 3, JSON.stringify(failing.failuresByCode));
+    assert.equal(failing.prune?.held, undefined);
+    assert.equal(failing.store?.liveFiles, KEPT);
+    assert.equal((await humanFiles(store())).length, KEPT);
+    const host = new URL(origin.url).host.replace(':', '^3A');
+    const five = await rawRequest(web!.port, `/${encodeURIComponent(`${host}^.http`)}/fleet/5.jpg`);
+    assert.equal(five.status, 200);
+    assert.equal(sha(five.body), sha(lastVersion));
+
+    // Were the invalid lines counted as listed URLs, this round would delist all 20 (--keep-delisted 0).
+    await writeFile(list(), 'not a url\nftp://example.com/a.jpg\n');
+    const invalidOnly = await round();
+    assert.equal(invalidOnly.prune?.held?.reason, 'no-valid-url');
+    assert.equal((await humanFiles(store())).length, KEPT);
+  });
 });
