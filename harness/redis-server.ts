@@ -47,8 +47,10 @@ const STOP_TIMEOUT_MS = 10_000;
 const CLI_TIMEOUT_MS = 30_000;
 const CLI_MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 
-export function redisServerAvailable(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/** A suite's `skip` without redis-server: the reason to print, never a silent pass; false when it is there. */
+export function redisServerMissing(): string | false {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) return false;
+  return 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
 }
 
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {

@@ -16,7 +16,7 @@ import {
 } from '../../harness/fleet-processes.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 
 const skip = chromiumMissing();
@@ -96,7 +96,7 @@ describe('in a real browser (headless Chromium)', { skip }, () => {
   });
 
   it('the dashboard, with credentials: bull-board shows the queues, the rounds page the history and its chart', {
-    skip: redisServerAvailable() ? false : 'redis-server is not installed',
+    skip: redisServerMissing(),
   }, async () => {
     redis = await startRedisServer({ dir: dir.path });
     const env = fleetEnv(redis.url, 'browser');

@@ -12,13 +12,11 @@ import type { UrlEntry } from '../../core/round/round-summary.js';
 import { runCli } from '../../harness/cli-process.js';
 import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
 import { type RawResponse, rawRequest } from '../../harness/http-get.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { waitFor } from '../../harness/wait-for.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 const PREFIX = 'dash-e2e';
 const HOSTILE_CODE = '<img src=x onerror=alert(1)>';
 

@@ -1,44 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { runCli } from '../../harness/cli-process.js';
-import {
-  type FleetProcess,
-  fleetEnv,
-  roundCompleted,
-  startCoordinator,
-  startWorker,
-} from '../../harness/fleet-processes.js';
-import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
+import { fleetEnv, roundCompleted, startCoordinator, startWorker } from '../../harness/fleet-processes.js';
+import { fleetSuite } from '../../harness/fleet-suite.js';
 import { makePng } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
-import { tempDir } from '../../harness/scratch-dir.js';
+import { redisServerMissing } from '../../harness/redis-server.js';
 import { humanFiles, tempFiles } from '../../harness/store-files.js';
 import { waitFor } from '../../harness/wait-for.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 
 describe('fleet under faults: killed workers, a Redis restart, a graceful stop', { skip }, () => {
-  let redis: RedisServer;
-  let origin: ImageOrigin;
-  let dir: { path: string; remove(): Promise<void> };
-  const running: FleetProcess[] = [];
-
-  before(async () => {
-    dir = await tempDir();
-    redis = await startRedisServer({ dir: dir.path, appendonly: true });
-    origin = await startImageOrigin({ latencyMs: 150 });
-  });
-  after(async () => {
-    await Promise.all(running.map((process) => process.stop()));
-    await origin?.close();
-    await redis?.stop();
-    await dir?.remove();
-  });
+  const suite = fleetSuite({ origin: { latencyMs: 150 }, end: 'stop' });
+  const { track } = suite;
 
   /** A list of `count` distinct images under /`name`/, served by the origin; returns the list file and the bodies. */
   const makeList = async (name: string, count: number): Promise<{ list: string; images: Map<string, Buffer> }> => {
@@ -46,15 +23,11 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     for (let i = 0; i < count; i++) {
       const body = makePng(`${name} ${i}`, 8 + (i % 5));
       images.set(`/${name}/${i}.png`, body);
-      origin.set(`/${name}/${i}.png`, { kind: 'image', body });
+      suite.origin.set(`/${name}/${i}.png`, { kind: 'image', body });
     }
-    const list = join(dir.path, `${name}.txt`);
-    await writeFile(list, [...images.keys()].map((path) => `${origin.url}${path}`).join('\n'));
+    const list = join(suite.dir, `${name}.txt`);
+    await writeFile(list, [...images.keys()].map((path) => `${suite.origin.url}${path}`).join('\n'));
     return { list, images };
-  };
-  const track = (process: FleetProcess): FleetProcess => {
-    running.push(process);
-    return process;
   };
   const assertAllStored = async (store: string, images: Map<string, Buffer>): Promise<RoundSummary> => {
     const summary = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
@@ -75,14 +48,14 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   };
 
   it('a worker killed with SIGKILL mid-round: its jobs go to the other worker and the round completes with every image', async () => {
-    const env = fleetEnv(redis.url, 'kill');
-    const store = join(dir.path, 'kill-store');
+    const env = fleetEnv(suite.redis.url, 'kill');
+    const store = join(suite.dir, 'kill-store');
     const { list, images } = await makeList('kill', 40);
     const victim = track(startWorker(env, store, '--concurrency', '4'));
     const survivor = track(startWorker(env, store, '--concurrency', '4'));
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
     await victim.waitForLog((line) => line.msg === 'url downloaded', 30_000, 'the victim to download something');
-    await waitFor(() => origin.stats.inFlight > 0, 5_000, 'downloads in flight');
+    await waitFor(() => suite.origin.stats.inFlight > 0, 5_000, 'downloads in flight');
     victim.child.kill('SIGKILL');
     assert.equal((await victim.done).signal, 'SIGKILL');
     const completed = await roundCompleted(coordinator);
@@ -96,8 +69,8 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   });
 
   it('20 workers killed with SIGKILL one after another at random points of their downloads: the round still completes, byte-exact, temp space reclaimed', async () => {
-    const env = fleetEnv(redis.url, 'massacre');
-    const store = join(dir.path, 'massacre-store');
+    const env = fleetEnv(suite.redis.url, 'massacre');
+    const store = join(suite.dir, 'massacre-store');
     const { list, images } = await makeList('massacre', 40);
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
     await coordinator.waitForLog((line) => line.msg === 'round enqueued');
@@ -106,9 +79,9 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
       const victim = startWorker(env, store, '--concurrency', '4');
       // Once it has requests out (the jobs of the workers killed before come back after the stall interval),
       // a random point: while requests wait for the origin (150 ms), while bodies arrive, or between jobs.
-      await waitFor(() => origin.stats.inFlight > 0, 15_000, `worker ${i + 1} to start downloading`);
+      await waitFor(() => suite.origin.stats.inFlight > 0, 15_000, `worker ${i + 1} to start downloading`);
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
-      if (origin.stats.inFlight > 0) killedMidDownload++;
+      if (suite.origin.stats.inFlight > 0) killedMidDownload++;
       victim.child.kill('SIGKILL');
       await victim.done;
     }
@@ -126,12 +99,16 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   });
 
   it('a URL that kills every worker taking it: the queue fails its job after 3 stalls, the coordinator enqueues it twice more, then fails it as IMG_ERR_WORKER_LOST and the round completes', async (t) => {
-    const env = { ...fleetEnv(redis.url, 'lost'), IMAGE_LOADER_STALLED_INTERVAL: '1s' };
-    const store = join(dir.path, 'lost-store');
+    const env = { ...fleetEnv(suite.redis.url, 'lost'), IMAGE_LOADER_STALLED_INTERVAL: '1s' };
+    const store = join(suite.dir, 'lost-store');
     const { list, images } = await makeList('lost', 6);
-    const killer = `${origin.url}/lost/killer.png`;
+    const killer = `${suite.origin.url}/lost/killer.png`;
     // The origin holds the request open: the test kills whichever worker sent it, as a crash on that URL would.
-    origin.set('/lost/killer.png', { kind: 'stall', sent: makePng('killer').subarray(0, 16), contentLength: 4096 });
+    suite.origin.set('/lost/killer.png', {
+      kind: 'stall',
+      sent: makePng('killer').subarray(0, 16),
+      contentLength: 4096,
+    });
     await writeFile(list, `${killer}\n${await readFile(list, 'utf8')}`);
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
     let kills = 0;
@@ -141,11 +118,11 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
       () => {},
     );
     while (!completed && kills < 20) {
-      const seen = origin.stats.byPath.get('/lost/killer.png') ?? 0;
+      const seen = suite.origin.stats.byPath.get('/lost/killer.png') ?? 0;
       // One download at a time, so a kill takes down the killer URL's job alone.
       const victim = startWorker(env, store, '--concurrency', '1');
       await waitFor(
-        () => completed || (origin.stats.byPath.get('/lost/killer.png') ?? 0) > seen,
+        () => completed || (suite.origin.stats.byPath.get('/lost/killer.png') ?? 0) > seen,
         30_000,
         `worker ${kills + 1} to take the killer URL`,
       );
@@ -175,8 +152,8 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   });
 
   it('Redis stopped and restarted mid-round (AOF): the processes reconnect and no URL is lost', async () => {
-    const env = fleetEnv(redis.url, 'outage');
-    const store = join(dir.path, 'outage-store');
+    const env = fleetEnv(suite.redis.url, 'outage');
+    const store = join(suite.dir, 'outage-store');
     const { list, images } = await makeList('outage', 60);
     const workers = [
       track(startWorker(env, store, '--concurrency', '2')),
@@ -188,9 +165,9 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
       30_000,
       'part of the round',
     );
-    await redis.stop('SIGTERM');
+    await suite.redis.stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await redis.start();
+    await suite.redis.start();
     await roundCompleted(coordinator, 1, 90_000);
     const summary = await assertAllStored(store, images);
     assert.equal(summary.counts.downloaded, images.size);
@@ -199,8 +176,8 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   });
 
   it('Redis killed with SIGKILL mid-round (AOF, fsync every second): the round still completes with every image', async () => {
-    const env = fleetEnv(redis.url, 'crash');
-    const store = join(dir.path, 'crash-store');
+    const env = fleetEnv(suite.redis.url, 'crash');
+    const store = join(suite.dir, 'crash-store');
     const { list, images } = await makeList('crash', 60);
     const workers = [
       track(startWorker(env, store, '--concurrency', '2')),
@@ -212,8 +189,8 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
       30_000,
       'part of the round',
     );
-    await redis.stop('SIGKILL');
-    await redis.start();
+    await suite.redis.stop('SIGKILL');
+    await suite.redis.start();
     // Up to a second of writes may be gone: jobs or settlements. The coordinator re-enqueues pending URLs
     // whose job vanished (every 30 s), and a URL downloaded again is unchanged and settles once.
     await roundCompleted(coordinator, 1, 120_000);
@@ -223,25 +200,29 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
   });
 
   it('SIGTERM: a worker finishes its running download and exits 0; past --stop-timeout it hands the job back', async () => {
-    const env = fleetEnv(redis.url, 'stop');
-    const store = join(dir.path, 'stop-store');
+    const env = fleetEnv(suite.redis.url, 'stop');
+    const store = join(suite.dir, 'stop-store');
     const slow = makePng('slow', 20);
     const handedBack = makePng('handed back', 20);
-    origin.set('/stop/slow.png', { kind: 'delay', ms: 1_500, then: { kind: 'image', body: slow } });
+    suite.origin.set('/stop/slow.png', { kind: 'delay', ms: 1_500, then: { kind: 'image', body: slow } });
     // Its first request never answers: the worker holding it must give it back, and the next worker gets an image.
-    origin.set('/stop/hang.png', {
+    suite.origin.set('/stop/hang.png', {
       kind: 'sequence',
       steps: [
         { kind: 'delay', ms: 600_000, then: { kind: 'image', body: handedBack } },
         { kind: 'image', body: handedBack },
       ],
     });
-    const list = join(dir.path, 'stop.txt');
-    await writeFile(list, `${origin.url}/stop/slow.png\n`);
+    const list = join(suite.dir, 'stop.txt');
+    await writeFile(list, `${suite.origin.url}/stop/slow.png\n`);
 
     const first = track(startWorker(env, store));
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store));
-    await waitFor(() => (origin.stats.byPath.get('/stop/slow.png') ?? 0) > 0, 20_000, 'the slow download to start');
+    await waitFor(
+      () => (suite.origin.stats.byPath.get('/stop/slow.png') ?? 0) > 0,
+      20_000,
+      'the slow download to start',
+    );
     const stopping = Date.now();
     first.child.kill('SIGTERM');
     assert.equal((await first.done).code, 0);
@@ -251,12 +232,12 @@ describe('fleet under faults: killed workers, a Redis restart, a graceful stop',
     );
     await roundCompleted(coordinator);
 
-    await writeFile(list, `${origin.url}/stop/hang.png\n`);
+    await writeFile(list, `${suite.origin.url}/stop/hang.png\n`);
     const second = track(startWorker(env, store, '--stop-timeout', '300ms'));
     // A restarted coordinator finds the schedule in place and does not start a round: an operator asks for one.
     assert.equal((await runCli(['round'], { env })).code, 0);
     await waitFor(
-      async () => (origin.stats.byPath.get('/stop/hang.png') ?? 0) > 0,
+      async () => (suite.origin.stats.byPath.get('/stop/hang.png') ?? 0) > 0,
       20_000,
       'the hanging download to start',
     );

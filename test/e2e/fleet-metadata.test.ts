@@ -4,12 +4,10 @@ import { Redis } from 'ioredis';
 import { FleetKeys, jobIdForUrl } from '../../core/fleet/fleet-keys.js';
 import { FleetMetadata } from '../../core/fleet/fleet-metadata.js';
 import type { UrlMetadata } from '../../core/store/url-metadata.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 
 const metadataOf = (url: string, i: number): UrlMetadata => ({
   version: 1,

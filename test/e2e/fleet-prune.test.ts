@@ -16,15 +16,13 @@ import {
 import { rawRequest } from '../../harness/http-get.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makeJpegLike } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { humanFiles } from '../../harness/store-files.js';
 import { distinctInodeBytes } from '../../harness/store-usage.js';
 import { startWebNode, type WebNode } from '../../harness/web-node.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 const IMAGES = 30;
 const KEPT = 20;
 const IMAGE_BYTES = 20_000;

@@ -4,12 +4,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../harness/cli-process.js';
-import { redisServerAvailable } from '../../harness/redis-server.js';
+import { redisServerMissing } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 const SHIPPED = new URL('../../../helm-free-deploy/redis/image-loader.conf', import.meta.url).pathname;
 
 describe('the shipped Redis configuration', { skip }, () => {

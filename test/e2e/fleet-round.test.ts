@@ -8,13 +8,11 @@ import { runCli } from '../../harness/cli-process.js';
 import { type FleetProcess, startFleetProcess } from '../../harness/fleet-processes.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { tempFiles } from '../../harness/store-files.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 
 describe('fleet: a coordinator and two workers on a real Redis', { skip }, () => {
   let redis: RedisServer;

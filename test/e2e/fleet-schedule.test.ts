@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RoundSummary } from '../../core/round/round-summary.js';
 import { runCli } from '../../harness/cli-process.js';
 import {
@@ -11,38 +11,19 @@ import {
   startCoordinator,
   startWorker,
 } from '../../harness/fleet-processes.js';
+import { fleetSuite } from '../../harness/fleet-suite.js';
 import type { LogLine } from '../../harness/log-line.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { waitFor } from '../../harness/wait-for.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 
 describe('fleet: schedule, several coordinators, per-host politeness', { skip }, () => {
-  let redis: RedisServer;
-  let origin: ImageOrigin;
-  let dir: { path: string; remove(): Promise<void> };
-  const running: FleetProcess[] = [];
-  const track = (process: FleetProcess): FleetProcess => {
-    running.push(process);
-    return process;
-  };
-
-  before(async () => {
-    dir = await tempDir();
-    redis = await startRedisServer({ dir: dir.path });
-    origin = await startImageOrigin();
-  });
-  after(async () => {
-    await Promise.all(running.map((process) => process.stop()));
-    await origin?.close();
-    await redis?.stop();
-    await dir?.remove();
-  });
+  const suite = fleetSuite({ end: 'stop' });
+  const { track } = suite;
 
   const makeList = async (
     name: string,
@@ -52,19 +33,19 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     const paths: string[] = [];
     for (let i = 0; i < count; i++) {
       paths.push(`/${name}/${i}.png`);
-      origin.set(`/${name}/${i}.png`, behavior?.(i) ?? { kind: 'image', body: makePng(`${name} ${i}`) });
+      suite.origin.set(`/${name}/${i}.png`, behavior?.(i) ?? { kind: 'image', body: makePng(`${name} ${i}`) });
     }
-    const list = join(dir.path, `${name}.txt`);
-    await writeFile(list, paths.map((path) => `${origin.url}${path}`).join('\n'));
+    const list = join(suite.dir, `${name}.txt`);
+    await writeFile(list, paths.map((path) => `${suite.origin.url}${path}`).join('\n'));
     return list;
   };
   const started = (coordinators: FleetProcess[]): LogLine[] =>
     coordinators.flatMap((c) => c.logs()).filter((line) => line.msg === 'round started');
 
   it('two coordinators with a 2 s interval: exactly one round per interval, each run by one of them', async () => {
-    const env = fleetEnv(redis.url, 'twins');
+    const env = fleetEnv(suite.redis.url, 'twins');
     const list = await makeList('twins', 5);
-    const store = join(dir.path, 'twins-store');
+    const store = join(suite.dir, 'twins-store');
     track(startWorker(env, store));
     const coordinators = [
       track(startCoordinator(env, list, '--every', '2s', '--store', store)),
@@ -91,13 +72,13 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
   });
 
   it('a round longer than the interval: the next start is skipped, and the summary says so', async () => {
-    const env = fleetEnv(redis.url, 'slow');
+    const env = fleetEnv(suite.redis.url, 'slow');
     const list = await makeList('slow', 3, (i) =>
       i === 0
         ? { kind: 'delay', ms: 4_500, then: { kind: 'image', body: makePng('slow') } }
         : { kind: 'image', body: makePng(`slow ${i}`) },
     );
-    const store = join(dir.path, 'slow-store');
+    const store = join(suite.dir, 'slow-store');
     track(startWorker(env, store));
     const coordinator = track(startCoordinator(env, list, '--every', '2s', '--store', store));
     await coordinator.waitForLog((line) => line.msg === 'round started');
@@ -130,15 +111,15 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     try {
       const paths = Array.from({ length: 40 }, (_, i) => `/polite/${i}.png`);
       for (const path of paths) slowOrigin.set(path, { kind: 'image', body: makePng(path) });
-      const list = join(dir.path, 'polite.txt');
+      const list = join(suite.dir, 'polite.txt');
       await writeFile(list, paths.map((path) => `${slowOrigin.url}${path}`).join('\n'));
       for (const [prefix, cap] of [
         ['polite', 3],
         ['impolite', 16],
       ] as const) {
         slowOrigin.resetStats();
-        const env = fleetEnv(redis.url, prefix);
-        const store = join(dir.path, `${prefix}-store`);
+        const env = fleetEnv(suite.redis.url, prefix);
+        const store = join(suite.dir, `${prefix}-store`);
         // Above 10 downloads at once: also shows the abort signal they share raises no listener-leak warning.
         const workers = [
           track(startWorker(env, store, '--concurrency', '12', '--fleet-per-host', String(cap))),
@@ -168,13 +149,13 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
   });
 
   it('a coordinator killed mid-round: a standby takes the round over and completes it', async () => {
-    const env = fleetEnv(redis.url, 'takeover');
+    const env = fleetEnv(suite.redis.url, 'takeover');
     const list = await makeList('takeover', 6, (i) => ({
       kind: 'delay',
       ms: 1_500,
       then: { kind: 'image', body: makePng(`takeover ${i}`) },
     }));
-    const store = join(dir.path, 'takeover-store');
+    const store = join(suite.dir, 'takeover-store');
     track(startWorker(env, store));
     const active = track(startCoordinator(env, list, '--every', '1h', '--store', store));
     await active.waitForLog((line) => line.msg === 'round enqueued');
@@ -188,9 +169,9 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
   });
 
   it('a coordinator killed mid-enqueue of a large list: a standby resumes the enqueue, every URL queued exactly once', async () => {
-    const env = fleetEnv(redis.url, 'midenqueue');
+    const env = fleetEnv(suite.redis.url, 'midenqueue');
     const urls = 30_000;
-    const list = join(dir.path, 'midenqueue.txt');
+    const list = join(suite.dir, 'midenqueue.txt');
     // Never fetched (no worker runs): this is about what lands in the queue.
     await writeFile(list, Array.from({ length: urls }, (_, i) => `http://127.0.0.1:9/big/${i}.png`).join('\n'));
     const first = track(startCoordinator(env, list, '--every', '1h'));
@@ -198,7 +179,7 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     await waitFor(
       () =>
         Number(
-          redis
+          suite.redis
             .cli(
               'HLEN',
               `midenqueue:fleet:round:${first.logs().find((line) => line.msg === 'round started')!.roundId as string}:pending`,
@@ -215,7 +196,7 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     const enqueued = await standby.waitForLog((line) => line.msg === 'round enqueued', 30_000);
     assert.ok(standby.logs().some((line) => line.msg === 'taking over a round whose coordinator stopped'));
     assert.equal(enqueued.urls, urls);
-    const count = (key: string): number => Number(redis.cli(...key.split(' ')).replace(/\D/g, ''));
+    const count = (key: string): number => Number(suite.redis.cli(...key.split(' ')).replace(/\D/g, ''));
     // The batch the first coordinator recorded but did not get to add is found and added by the standby.
     await waitFor(() => count('LLEN midenqueue:downloads:wait') === urls, 10_000, 'every URL to have a waiting job');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -225,21 +206,21 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
   });
 
   it('reads the list from an http:// URL, and reports a list it cannot read without stopping', async () => {
-    const env = fleetEnv(redis.url, 'remote');
-    const store = join(dir.path, 'remote-store');
+    const env = fleetEnv(suite.redis.url, 'remote');
+    const store = join(suite.dir, 'remote-store');
     await makeList('remote', 4);
-    origin.set('/lists/remote.txt', {
+    suite.origin.set('/lists/remote.txt', {
       kind: 'image',
-      body: Buffer.from([0, 1, 2, 3].map((i) => `${origin.url}/remote/${i}.png`).join('\n')),
+      body: Buffer.from([0, 1, 2, 3].map((i) => `${suite.origin.url}/remote/${i}.png`).join('\n')),
       contentType: 'text/plain',
     });
     track(startWorker(env, store));
     const coordinator = track(
-      startCoordinator(env, `${origin.url}/lists/remote.txt`, '--every', '1h', '--store', store),
+      startCoordinator(env, `${suite.origin.url}/lists/remote.txt`, '--every', '1h', '--store', store),
     );
     const first = await roundCompleted(coordinator);
     assert.equal((first.counts as RoundSummary['counts']).downloaded, 4);
-    origin.set('/lists/remote.txt', { kind: 'status', status: 503 });
+    suite.origin.set('/lists/remote.txt', { kind: 'status', status: 503 });
     assert.equal((await runCli(['round'], { env })).code, 0);
     const second = await roundCompleted(coordinator, 2);
     assert.equal((second.listError as { code: string }).code, 'IMG_ERR_LIST_UNREADABLE');
@@ -254,7 +235,7 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
       maxmemoryPolicy: 'allkeys-lru',
     });
     try {
-      const worker = track(startWorker(fleetEnv(lossy.url, 'lossy'), join(dir.path, 'lossy-store')));
+      const worker = track(startWorker(fleetEnv(lossy.url, 'lossy'), join(suite.dir, 'lossy-store')));
       const eviction = await worker.waitForLog((line) => line.level === 'warn' && /maxmemory-policy/.test(line.msg));
       assert.match(eviction.msg, /allkeys-lru.*noeviction/);
       await worker.waitForLog((line) => line.level === 'warn' && /appendonly/.test(line.msg));
@@ -277,7 +258,7 @@ describe('fleet: schedule, several coordinators, per-host politeness', { skip },
     const badPrefix = await runCli(['status', '--prefix', 'a:b']);
     assert.equal(badPrefix.code, 2);
     assert.match(badPrefix.stderr, /--prefix: expected 1 to 64 letters/);
-    const password = await runCli(['status', '--redis-password-file', join(dir.path, 'nope')]);
+    const password = await runCli(['status', '--redis-password-file', join(suite.dir, 'nope')]);
     assert.equal(password.code, 2);
     assert.match(password.stderr, /cannot read the Redis password file .*nope: ENOENT/);
   });

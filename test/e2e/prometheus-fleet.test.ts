@@ -10,16 +10,14 @@ import { rawRequest } from '../../harness/http-get.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
 import { commandAvailable, type PrometheusServer, promtool, startPrometheus } from '../../harness/prometheus.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { startWebNode, type WebNode } from '../../harness/web-node.js';
 
-const skip = !commandAvailable('prometheus')
-  ? 'prometheus is not installed (apt-get install prometheus; .ci/run does)'
-  : !redisServerAvailable()
-    ? 'redis-server is not installed (apt-get install redis-server; .ci/run does)'
-    : false;
+const skip =
+  (!commandAvailable('prometheus') && 'prometheus is not installed (apt-get install prometheus; .ci/run does)') ||
+  redisServerMissing();
 if (skip) console.log(`skipping the Prometheus fleet test: ${skip}`);
 const TOKEN = 'scraper-token-0123456789abcdef';
 

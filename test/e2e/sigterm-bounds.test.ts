@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DOWNLOADS_QUEUE, jobIdForUrl } from '../../core/fleet/fleet-keys.js';
@@ -16,18 +16,16 @@ import {
   startFleetProcess,
   startWorker,
 } from '../../harness/fleet-processes.js';
+import { fleetSuite } from '../../harness/fleet-suite.js';
 import { freePort } from '../../harness/free-port.js';
-import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makePng } from '../../harness/origin/sample-images.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../../harness/redis-server.js';
+import { redisServerMissing } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { humanFiles, tempFiles } from '../../harness/store-files.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { getHealth } from '../../harness/web-node.js';
 
-const skip = redisServerAvailable()
-  ? false
-  : 'redis-server is not installed (apt-get install redis-server; .ci/run does)';
+const skip = redisServerMissing();
 
 /** Every process here runs with --stop-timeout 1s: the promise is an exit within it plus a second. */
 const STOP_TIMEOUT = '1s';
@@ -69,37 +67,19 @@ async function startWeb(store: string): Promise<{ process: FleetProcess; port: n
 const unreachable = (line: { msg: string }): boolean => line.msg === 'redis unreachable; waiting for it';
 
 describe('SIGTERM ends every long-running command within --stop-timeout plus a second', { skip }, () => {
-  let redis: RedisServer;
-  let origin: ImageOrigin;
-  let dir: { path: string; remove(): Promise<void> };
-  const running: FleetProcess[] = [];
-  const track = (process: FleetProcess): FleetProcess => {
-    running.push(process);
-    return process;
-  };
-
-  before(async () => {
-    dir = await tempDir();
-    redis = await startRedisServer({ dir: dir.path, appendonly: true });
-    origin = await startImageOrigin();
-  });
-  after(async () => {
-    for (const process of running) if (process.child.exitCode === null) process.child.kill('SIGKILL');
-    await origin?.close();
-    await redis?.stop();
-    await dir?.remove();
-  });
+  const suite = fleetSuite({ end: 'kill' });
+  const { track } = suite;
 
   /** Images under /`name`/ on the origin, plus `extra` paths; returns the list file, the URLs and the bodies. */
   const makeList = async (name: string, count: number, extra: string[] = []) => {
     const images = new Map<string, Buffer>();
     for (let i = 0; i < count; i++) {
       const body = makePng(`${name} ${i}`, 8 + i);
-      images.set(`${origin.url}/${name}/${i}.png`, body);
-      origin.set(`/${name}/${i}.png`, { kind: 'image', body });
+      images.set(`${suite.origin.url}/${name}/${i}.png`, body);
+      suite.origin.set(`/${name}/${i}.png`, { kind: 'image', body });
     }
-    const urls = [...images.keys(), ...extra.map((path) => `${origin.url}${path}`)];
-    const list = join(dir.path, `${name}.txt`);
+    const urls = [...images.keys(), ...extra.map((path) => `${suite.origin.url}${path}`)];
+    const list = join(suite.dir, `${name}.txt`);
     await writeFile(list, `${urls.join('\n')}\n`);
     return { list, images };
   };
@@ -118,10 +98,10 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
   it('at start-up and during an outage (Redis on a closed port): worker, coordinator and dashboard', async () => {
     const closed = `redis://127.0.0.1:${await freePort()}`;
     const env = fleetEnv(closed, 'closed');
-    const list = join(dir.path, 'closed.txt');
-    await writeFile(list, `${origin.url}/never.png\n`);
+    const list = join(suite.dir, 'closed.txt');
+    await writeFile(list, `${suite.origin.url}/never.png\n`);
     const start = (): FleetProcess[] => [
-      track(startWorker(env, join(dir.path, 'closed-store'), ...STOP)),
+      track(startWorker(env, join(suite.dir, 'closed-store'), ...STOP)),
       track(startCoordinator(env, list, ...STOP)),
       track(startFleetProcess(['dashboard', '--port', '0', ...STOP], env)),
     ];
@@ -152,15 +132,15 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
 
   it('a real redis-server stopped mid-run: worker, coordinator and dashboard stop in bound; store and queue keep everything', async () => {
     const prefix = 'outage';
-    const env = fleetEnv(redis.url, prefix);
-    const store = join(dir.path, 'outage-store');
+    const env = fleetEnv(suite.redis.url, prefix);
+    const store = join(suite.dir, 'outage-store');
     const { list, images } = await makeList('outage', 3);
     const worker = track(startWorker(env, store, ...STOP));
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store, ...STOP));
     const dashboard = track(startFleetProcess(['dashboard', '--port', '0', ...STOP], env));
     await roundCompleted(coordinator, 1, 30_000);
     await dashboard.waitForLog((line) => line.msg === 'dashboard started');
-    const client = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+    const client = new Redis(suite.redis.url, { maxRetriesPerRequest: 0 });
     const durableKeys = async (): Promise<string[]> => {
       const keys = await client.keys(`${prefix}:*`);
       const ttls = await Promise.all(keys.map((key) => client.pttl(key)));
@@ -169,7 +149,7 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
     const before = await durableKeys();
     client.disconnect();
 
-    await redis.stop('SIGTERM');
+    await suite.redis.stop('SIGTERM');
     await Promise.all(
       [worker, coordinator, dashboard].map((process) => process.waitForLog(unreachable, 20_000, 'redis unreachable')),
     );
@@ -177,8 +157,8 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
     await assertStopsInBound(coordinator, 'coordinator');
     await assertStopsInBound(dashboard, 'dashboard');
 
-    await redis.start();
-    const again = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+    await suite.redis.start();
+    const again = new Redis(suite.redis.url, { maxRetriesPerRequest: 0 });
     const keys = new Set(await again.keys(`${prefix}:*`));
     again.disconnect();
     assert.deepEqual(
@@ -191,9 +171,13 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
 
   it('a stalled download: the worker hands its job back and the coordinator stops, both in bound', async () => {
     const prefix = 'stall';
-    const env = fleetEnv(redis.url, prefix);
-    const store = join(dir.path, 'stall-store');
-    origin.set('/stall/forever.jpg', { kind: 'stall', sent: Buffer.from([0xff, 0xd8, 0xff]), contentLength: 50_000 });
+    const env = fleetEnv(suite.redis.url, prefix);
+    const store = join(suite.dir, 'stall-store');
+    suite.origin.set('/stall/forever.jpg', {
+      kind: 'stall',
+      sent: Buffer.from([0xff, 0xd8, 0xff]),
+      contentLength: 50_000,
+    });
     const { list, images } = await makeList('stall', 2, ['/stall/forever.jpg']);
     const worker = track(startWorker(env, store, ...STOP));
     const coordinator = track(startCoordinator(env, list, '--every', '1h', '--store', store, ...STOP));
@@ -202,12 +186,12 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
       30_000,
       'the two good images',
     );
-    await waitFor(() => (origin.stats.byPath.get('/stall/forever.jpg') ?? 0) > 0, 10_000, 'the stalled request');
+    await waitFor(() => (suite.origin.stats.byPath.get('/stall/forever.jpg') ?? 0) > 0, 10_000, 'the stalled request');
 
     await assertStopsInBound(worker, 'worker');
     assert.ok(worker.logs().some((line) => line.msg === 'url handed back to the queue (worker stopping)'));
-    const queue = new Queue(DOWNLOADS_QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix });
-    const state = await queue.getJobState(jobIdForUrl(`${origin.url}/stall/forever.jpg`));
+    const queue = new Queue(DOWNLOADS_QUEUE, { connection: { host: '127.0.0.1', port: suite.redis.port }, prefix });
+    const state = await queue.getJobState(jobIdForUrl(`${suite.origin.url}/stall/forever.jpg`));
     await queue.close();
     assert.equal(state, 'waiting', 'the handed-back job is in the queue for the next worker');
     await assertStopsInBound(coordinator, 'coordinator');
@@ -216,42 +200,62 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
   });
 
   it('a coordinator reading a list URL that never answers hands its round back, in bound', async () => {
-    const env = fleetEnv(redis.url, 'silent-list');
-    origin.set('/coordinator/silent-list.txt', { kind: 'delay', ms: 600_000, then: { kind: 'status', status: 200 } });
-    const coordinator = track(startCoordinator(env, `${origin.url}/coordinator/silent-list.txt`, ...STOP));
-    await waitFor(() => (origin.stats.byPath.get('/coordinator/silent-list.txt') ?? 0) > 0, 20_000, 'the list request');
+    const env = fleetEnv(suite.redis.url, 'silent-list');
+    suite.origin.set('/coordinator/silent-list.txt', {
+      kind: 'delay',
+      ms: 600_000,
+      then: { kind: 'status', status: 200 },
+    });
+    const coordinator = track(startCoordinator(env, `${suite.origin.url}/coordinator/silent-list.txt`, ...STOP));
+    await waitFor(
+      () => (suite.origin.stats.byPath.get('/coordinator/silent-list.txt') ?? 0) > 0,
+      20_000,
+      'the list request',
+    );
     await assertStopsInBound(coordinator, 'coordinator');
     assert.ok(coordinator.logs().some((line) => line.msg === 'coordinator stopping: round handed back to the queue'));
     assert.ok(!coordinator.logs().some((line) => line.msg === 'cannot read the URL list'), 'no list error recorded');
   });
 
   it('fetch --every: a stalled download, and a list URL that never answers', async () => {
-    const store = join(dir.path, 'fetch-store');
-    origin.set('/fetch/stall.jpg', { kind: 'stall', sent: Buffer.from([0xff, 0xd8, 0xff]), contentLength: 50_000 });
+    const store = join(suite.dir, 'fetch-store');
+    suite.origin.set('/fetch/stall.jpg', {
+      kind: 'stall',
+      sent: Buffer.from([0xff, 0xd8, 0xff]),
+      contentLength: 50_000,
+    });
     const { list, images } = await makeList('fetch', 2, ['/fetch/stall.jpg']);
     const stalled = track(
       startFleetProcess(['fetch', list, '--store', store, '--every', '1h', '--allow-private', ...STOP]),
     );
     await waitFor(async () => (await humanFiles(store).catch(() => [])).length === images.size, 20_000, 'images');
-    await waitFor(() => (origin.stats.byPath.get('/fetch/stall.jpg') ?? 0) > 0, 10_000, 'the stalled request');
+    await waitFor(() => (suite.origin.stats.byPath.get('/fetch/stall.jpg') ?? 0) > 0, 10_000, 'the stalled request');
     await assertStopsInBound(stalled, 'fetch --every (stalled download)');
     await assertStored(store, images);
 
-    origin.set('/fetch/silent-list.txt', { kind: 'delay', ms: 600_000, then: { kind: 'status', status: 200 } });
+    suite.origin.set('/fetch/silent-list.txt', { kind: 'delay', ms: 600_000, then: { kind: 'status', status: 200 } });
     const silent = track(
-      startFleetProcess(['fetch', `${origin.url}/fetch/silent-list.txt`, '--store', store, '--every', '1h', ...STOP]),
+      startFleetProcess([
+        'fetch',
+        `${suite.origin.url}/fetch/silent-list.txt`,
+        '--store',
+        store,
+        '--every',
+        '1h',
+        ...STOP,
+      ]),
     );
-    await waitFor(() => (origin.stats.byPath.get('/fetch/silent-list.txt') ?? 0) > 0, 20_000, 'the list request');
+    await waitFor(() => (suite.origin.stats.byPath.get('/fetch/silent-list.txt') ?? 0) > 0, 20_000, 'the list request');
     await assertStopsInBound(silent, 'fetch --every (list never answers)');
     await assertStored(store, images);
   });
 
   it('web: a request in progress, and a store that does not exist', async () => {
-    const store = join(dir.path, 'web-store');
+    const store = join(suite.dir, 'web-store');
     const { list, images } = await makeList('web', 1);
     assert.equal((await runCli(['fetch', list, '--store', store, '--allow-private'])).code, 0);
     const node = await startWeb(store);
-    running.push(node.process);
+    track(node.process);
     // Headers never finished: a request the server is in the middle of reading.
     const socket: Socket = connect(node.port, '127.0.0.1');
     socket.on('error', () => {});
@@ -261,8 +265,8 @@ describe('SIGTERM ends every long-running command within --stop-timeout plus a s
     socket.destroy();
     await assertStored(store, images);
 
-    const missing = await startWeb(existsSync('/proc/self') ? '/proc/x' : join(dir.path, 'missing'));
-    running.push(missing.process);
+    const missing = await startWeb(existsSync('/proc/self') ? '/proc/x' : join(suite.dir, 'missing'));
+    track(missing.process);
     assert.equal((await getHealth(missing.port)).status, 503, 'a missing store is reported, never created');
     await assertStopsInBound(missing.process, 'web (missing store)');
   });

@@ -8,7 +8,7 @@ import { ganeshaMissing, startGanesha } from '../../harness/ganesha-server.js';
 import { type GroupProcess, startGroupProcess } from '../../harness/group-process.js';
 import { type NamespaceHttpClient, startNamespaceHttpClient } from '../../harness/namespace-http-client.js';
 import { makeJpegLike, makePng } from '../../harness/origin/sample-images.js';
-import { redisServerAvailable } from '../../harness/redis-server.js';
+import { redisServerMissing } from '../../harness/redis-server.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { createSimNetwork, ipNetnsMissing, type SimNetwork } from '../../harness/sim-network.js';
 
@@ -41,7 +41,7 @@ function whyNot(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, mounts, running services as uid 2950)';
   return (
     ipNetnsMissing() ||
-    (redisServerAvailable() ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run does)') ||
+    redisServerMissing() ||
     ganeshaMissing() ||
     commandMissing('nfs-cat', 'libnfs-utils') ||
     commandMissing('nfs-cp', 'libnfs-utils') ||
