@@ -20,8 +20,8 @@ export interface WebAppParts {
   imageCache: ImageCache | undefined;
 }
 
-/** /healthz answers within this, whatever the store's file system does. */
-const HEALTH_WAIT_MS = 500;
+/** /healthz (and the health gauges at /metrics) answer within this, whatever the store's file system does. */
+export const HEALTH_WAIT_MS = 500;
 
 /**
  * The web node's HTTP app: the store's human tree, read-only. GET and HEAD
@@ -37,7 +37,6 @@ export function createWebApp(parts: WebAppParts): Express {
   app.set('etag', false);
   app.use(parts.logRequest);
   app.use(readOnly);
-  metrics.storeVerdict = () => probe.verdict(HEALTH_WAIT_MS);
   app.get('/healthz', async (_req, res) => {
     const verdict = await probe.verdict(HEALTH_WAIT_MS);
     res.status(verdict.healthy ? 200 : 503).setHeader('Cache-Control', 'no-store');

@@ -1,6 +1,24 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../core/metrics/default-metrics.js';
+import { clusterMetricsText } from './cluster-metrics.js';
 import type { RecordedStoreUsage } from './store-usage-reader.js';
+
+/** Where the web node's gauges read their values at each scrape, and what /metrics exports beside them. */
+export interface WebMetricSources {
+  /** The store's size from the last round's summary; undefined before a round recorded it. */
+  storeUsage?: () => Promise<RecordedStoreUsage | undefined>;
+  /**
+   * The store's health as this process's probe sees it: every process (each worker of `--workers N`) probes on
+   * its own, so the gauges never wait for a `/healthz` request to reach it.
+   */
+  storeVerdict?: () => Promise<{ healthy: boolean; storeAgeMs?: number | undefined }>;
+  /** The image cache's own count of its bytes, when the cache is on. */
+  imageCacheBytes?: () => number;
+  /** Registries exported beside this one (`fetch --serve`: its round and download metrics); their names must differ. */
+  others?: Registry[] | undefined;
+  /** A worker of `--workers N`: /metrics answers the sum over all workers (cluster-metrics.ts). */
+  clustered?: boolean | undefined;
+}
 
 /**
  * The web node's Prometheus metrics, in a registry of its own (no process-wide default registry). Under
@@ -10,7 +28,7 @@ import type { RecordedStoreUsage } from './store-usage-reader.js';
 export class WebMetrics {
   readonly registry = new Registry();
   /** Where /metrics reads its text in a worker of `--workers N`: the sum over all workers. */
-  clusterText: (() => Promise<string>) | undefined;
+  private readonly clusterText: (() => Promise<string>) | undefined;
   readonly requests = new Counter({
     name: 'image_loader_web_requests_total',
     help: 'HTTP requests answered, by method and status.',
@@ -22,18 +40,13 @@ export class WebMetrics {
     help: 'Response body bytes sent.',
     registers: [this.registry],
   });
-  /**
-   * The store's health as this process's probe sees it, read at each scrape: every process (each worker of
-   * `--workers N`) probes on its own, so the gauges never wait for a `/healthz` request to reach it.
-   */
-  storeVerdict: (() => Promise<{ healthy: boolean; storeAgeMs?: number | undefined }>) | undefined;
   readonly storeAge: Gauge = new Gauge({
     name: 'image_loader_store_age_seconds',
     help: "Age of the store's last heartbeat (or last round), as of the last health check.",
     registers: [this.registry],
     aggregator: 'max',
     collect: async (): Promise<void> => {
-      const verdict = await this.storeVerdict?.();
+      const verdict = await this.sources.storeVerdict?.();
       if (verdict?.storeAgeMs !== undefined) this.storeAge.set(verdict.storeAgeMs / 1000);
     },
   });
@@ -58,13 +71,11 @@ export class WebMetrics {
     help: 'Image requests answered by reading the store while the image cache is on (then kept when small enough).',
     registers: [this.registry],
   });
-  /** What image_loader_web_image_cache_bytes reports: the cache's own count, read at each scrape. */
-  imageCacheBytesNow: () => number = () => 0;
   readonly imageCacheBytes: Gauge = new Gauge({
     name: 'image_loader_web_image_cache_bytes',
     help: 'Bytes the image cache holds (bodies plus a fixed overhead per entry), at most --cache-size.',
     registers: [this.registry],
-    collect: (): void => this.imageCacheBytes.set(this.imageCacheBytesNow()),
+    collect: (): void => this.imageCacheBytes.set(this.sources.imageCacheBytes?.() ?? 0),
   });
   readonly storeHealthy: Gauge = new Gauge({
     name: 'image_loader_store_healthy',
@@ -72,24 +83,16 @@ export class WebMetrics {
     registers: [this.registry],
     aggregator: 'min',
     collect: async (): Promise<void> => {
-      const verdict = await this.storeVerdict?.();
+      const verdict = await this.sources.storeVerdict?.();
       if (verdict !== undefined) this.storeHealthy.set(verdict.healthy ? 1 : 0);
     },
   });
 
-  /**
-   * @param storeUsage the store's size from the last round's summary (read when scraped); absent before a round
-   * recorded it.
-   * @param others registries exported beside this one at /metrics (`fetch --serve`: its round and download
-   * metrics); their metric names must differ from the web node's.
-   */
-  constructor(
-    storeUsage?: () => Promise<RecordedStoreUsage | undefined>,
-    private readonly others: Registry[] = [],
-  ) {
+  constructor(private readonly sources: WebMetricSources = {}) {
+    if (sources.clustered) this.clusterText = clusterMetricsText(this.registry);
     const usage = (pick: (recorded: RecordedStoreUsage) => number) =>
       async function (this: Gauge) {
-        const recorded = await storeUsage?.();
+        const recorded = await sources.storeUsage?.();
         if (recorded) this.set(pick(recorded));
       };
     new Gauge({
@@ -119,7 +122,9 @@ export class WebMetrics {
   /** The exposition text of this registry and the others. */
   async text(): Promise<string> {
     if (this.clusterText !== undefined) return this.clusterText();
-    const texts = await Promise.all([this.registry, ...this.others].map((registry) => registry.metrics()));
+    const texts = await Promise.all(
+      [this.registry, ...(this.sources.others ?? [])].map((registry) => registry.metrics()),
+    );
     return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
   }
 }

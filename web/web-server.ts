@@ -7,11 +7,10 @@ import { closeAll, httpServerClosable } from '../core/service/close-all.js';
 import { listen } from '../core/service/listen.js';
 import { StoreLayout } from '../core/store/store-layout.js';
 import { cachedImageListener } from './cached-image-listener.js';
-import { clusterMetricsText } from './cluster-metrics.js';
 import { ImageCache } from './image-cache.js';
 import { StoreProbe } from './store-probe.js';
 import { StoreUsageReader } from './store-usage-reader.js';
-import { createWebApp } from './web-app.js';
+import { createWebApp, HEALTH_WAIT_MS } from './web-app.js';
 import { WebMetrics } from './web-metrics.js';
 
 export interface WebServerOptions {
@@ -56,17 +55,21 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   );
   probe.start();
   const usage = new StoreUsageReader(layout);
-  const metrics = new WebMetrics(() => usage.read(), options.otherMetrics);
-  if (options.clustered) metrics.clusterText = clusterMetricsText(metrics.registry);
+  const imageCache = options.cacheSize > 0 ? new ImageCache(options.cacheSize) : undefined;
+  const metrics = new WebMetrics({
+    storeUsage: () => usage.read(),
+    storeVerdict: () => probe.verdict(HEALTH_WAIT_MS),
+    ...(imageCache === undefined ? {} : { imageCacheBytes: () => imageCache.bytes }),
+    others: options.otherMetrics,
+    clustered: options.clustered,
+  });
   const logRequest = accessLog(options.accessLog ?? options.log, (record) => {
     metrics.requests.inc({ method: record.method, status: String(record.status) });
     metrics.bytesSent.inc(record.bytes);
   });
-  const imageCache = options.cacheSize > 0 ? new ImageCache(options.cacheSize) : undefined;
   const app = createWebApp({ layout, log: options.log, metrics, probe, logRequest, imageCache });
   let listener: RequestListener = app;
   if (imageCache !== undefined) {
-    metrics.imageCacheBytesNow = () => imageCache.bytes;
     listener = cachedImageListener({
       cache: imageCache,
       root: layout.root,
