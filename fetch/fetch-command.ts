@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_SOME_FAILED } from '../core/errors/exit-codes.js';
 import { ImageLoaderError } from '../core/errors/image-loader-error.js';
 import { countListEntries } from '../core/list/count-list-entries.js';
 import { openListSource } from '../core/list/open-list-source.js';
+import { readAhead } from '../core/list/read-ahead.js';
 import { readUrlList } from '../core/list/read-url-list.js';
 import { JsonLogger } from '../core/log/json-logger.js';
 import { observeAttempts } from '../core/metrics/observe-attempts.js';
@@ -21,6 +22,8 @@ import { untilAborted } from '../core/service/service-io.js';
 import { armStopWatchdog } from '../core/service/stop-watchdog.js';
 import { ImageStore } from '../core/store/image-store.js';
 import { MetadataIndex } from '../core/store/metadata-index.js';
+import { judgeRoundList } from '../core/store/prune-policy.js';
+import { ReplacedBlobRemover } from '../core/store/replaced-blob-remover.js';
 import { storeHoldsNothing } from '../core/store/walk-store.js';
 import { noteListedUrls, pruneFetchRound } from './fetch-prune.js';
 import { fetchSettings } from './fetch-settings.js';
@@ -179,12 +182,14 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   const emptyAtStart = index.size === 0 && (await storeHoldsNothing(store.layout));
   const checkpoint = setInterval(() => void saveIndex(index, io), INDEX_CHECKPOINT_MS).unref();
   const listed = new Set<string>();
+  const list = readAhead(noteListedUrls(readUrlList(source), listed), LIST_READ_AHEAD);
+  const removal = removeWhileRunning(config, { store, index, listed, ended: list.ended, signal: io.signal });
   let summary: RoundSummary;
   const steps = storeSettleSteps(downloader, index);
   try {
     summary = await runRound({
       listName: config.list,
-      entries: noteListedUrls(readUrlList(source), listed),
+      entries: list.entries,
       ...steps,
       ...(metrics?.downloads === undefined ? {} : { observeAttempt: observeAttempts(metrics.downloads) }),
       concurrency: config.concurrency,
@@ -193,13 +198,21 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
       onEvent: reporter.onEvent,
     });
   } finally {
+    removal.stop();
     clearInterval(checkpoint);
     reporter.finish();
     await saveIndex(index, io);
   }
   // A stopped round is not a round: the last complete one stays the store's word on freshness.
   if (!summary.aborted) {
-    summary = await pruneFetchRound(summary, listed, { config, io, store, index, emptyAtStart });
+    summary = await pruneFetchRound(summary, listed, {
+      config,
+      io,
+      store,
+      index,
+      emptyAtStart,
+      remover: removal.remover,
+    });
     await saveIndex(index, io);
     await completeRound(store, summary).catch((error: NodeJS.ErrnoException) => {
       // The images are stored; only the freshness record is missing. Say so, and let the next round try again.
@@ -215,6 +228,46 @@ async function fetchRound({ config, io, store, downloader, index, metrics }: Fet
   else if (!config.quiet) io.stdout.write(formatHumanSummary(summary, store.layout.root));
   else if (summary.counts.failed > 0) io.stderr.write(formatHumanSummary(summary, store.layout.root));
   return summary;
+}
+
+/**
+ * Entries of the list read ahead of the downloads: a list of up to this many lines is known to be read to its end
+ * from the round's start, a longer one when this many are left, and removal during the round may start then.
+ * About 200 bytes an entry: 2 MB at most.
+ */
+const LIST_READ_AHEAD = 10_000;
+
+/**
+ * With --keep-replaced 0, the round's replaced versions are removed while it runs, from when its list was read to
+ * its end and named a valid URL (judgeRoundList: before that, this may not be a round that removes anything).
+ * `stop` ends the hand-over from the index when the round ends, however it ends.
+ */
+function removeWhileRunning(
+  config: FetchConfig,
+  round: {
+    store: ImageStore;
+    index: MetadataIndex;
+    listed: ReadonlySet<string>;
+    ended: Promise<void>;
+    signal: AbortSignal;
+  },
+): { remover: ReplacedBlobRemover | undefined; stop(): void } {
+  if (config.keepReplacedMs !== 0) return { remover: undefined, stop: () => {} };
+  const remover = new ReplacedBlobRemover(round.store, round.signal);
+  let over = false;
+  let routed = false;
+  void round.ended.then(() => {
+    if (over || judgeRoundList({ complete: true, validUrls: round.listed.size }) !== undefined) return;
+    routed = true;
+    for (const blob of round.index.routeReplaced(remover.add)) remover.add(blob);
+  });
+  return {
+    remover,
+    stop: () => {
+      over = true;
+      if (routed) round.index.routeReplaced(undefined);
+    },
+  };
 }
 
 /** Saves the metadata index; a failure is reported, not fatal: the images are stored, and the next save tries again. */

@@ -4,6 +4,7 @@ import type { ListEntry } from '../core/list/read-url-list.js';
 import type { RoundSummary } from '../core/round/round-summary.js';
 import type { ImageStore } from '../core/store/image-store.js';
 import type { MetadataIndex } from '../core/store/metadata-index.js';
+import type { ReplacedBlobRemover } from '../core/store/replaced-blob-remover.js';
 import { pruneAfterRound, type RoundPruneSettings, withPruneFields } from '../core/store/round-prune.js';
 
 /**
@@ -18,13 +19,17 @@ export async function pruneFetchRound(
     config: RoundPruneSettings & { quiet: boolean };
     /** The store held no name and no blob when the round started (storeHoldsNothing). */
     emptyAtStart: boolean;
+    /** What removed replaced versions during the round (--keep-replaced 0), if anything did. */
+    remover?: ReplacedBlobRemover | undefined;
     io: { stderr: NodeJS.WritableStream; signal: AbortSignal };
     store: ImageStore;
     index: MetadataIndex;
   },
 ): Promise<RoundSummary> {
-  const { config, io, store, index, emptyAtStart } = parts;
+  const { config, io, store, index, emptyAtStart, remover } = parts;
+  const startedAt = Date.now();
   try {
+    await remover?.drained();
     const { report, fields } = await pruneAfterRound(
       store,
       config,
@@ -33,15 +38,23 @@ export async function pruneFetchRound(
         complete: true,
         listedUrls: listed,
         knownPath: (url) => index.get(url)?.path,
-        knowledge: { replacedBlobs: index.takeReplacedBlobs(), names: index.knownNames(), emptyAtStart },
+        knowledge: {
+          replacedBlobs: [...index.takeReplacedBlobs(), ...(remover?.leftOver ?? [])],
+          names: index.knownNames(),
+          emptyAtStart,
+        },
       },
       io.signal,
     );
     index.forgetPaths(report.delistedPaths);
+    // The removals made during the round count as this round's; the time is what the round's end waited for.
+    fields.prune.removedFiles += remover?.removedFiles ?? 0;
+    fields.prune.removedBytes += remover?.removedBytes ?? 0;
+    fields.prune.durationMs = Date.now() - startedAt;
     if (report.held) io.stderr.write(`prune: ${report.held.reason}: ${report.held.message}\n`);
-    else if (report.removedFiles > 0 && !config.quiet)
+    else if (fields.prune.removedFiles > 0 && !config.quiet)
       io.stderr.write(
-        `pruned ${report.removedFiles} file(s) (${report.delistedPaths.length} delisted name(s)), ${formatBytes(report.removedBytes)} freed\n`,
+        `pruned ${fields.prune.removedFiles} file(s) (${report.delistedPaths.length} delisted name(s)), ${formatBytes(fields.prune.removedBytes)} freed\n`,
       );
     return withPruneFields(summary, fields);
   } catch (error) {

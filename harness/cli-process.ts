@@ -11,7 +11,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
-  input?: string;
+  /** Written to stdin, which is then closed; `open` leaves stdin open for the test to write (`child.stdin`). */
+  input?: string | { open: true };
   env?: Record<string, string>;
   /** Kill the process (SIGKILL) and fail after this long. @defaultValue 60000 */
   timeoutMs?: number;
@@ -43,7 +44,7 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   child.stdin!.on('error', () => {});
-  child.stdin!.end(options.input ?? '');
+  if (typeof options.input !== 'object') child.stdin!.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {

@@ -25,6 +25,8 @@ export class MetadataIndex implements UrlMetadataSource {
   private readonly entries = new Map<string, UrlMetadata>();
   /** Blobs whose URL moved to other bytes since the last takeReplacedBlobs (pruning's candidates). */
   private readonly replaced = new Set<string>();
+  /** Where newly replaced blobs go instead of `replaced`, while set (routeReplaced). */
+  private replacedReceiver: ((blob: string) => void) | undefined;
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
 
@@ -61,7 +63,10 @@ export class MetadataIndex implements UrlMetadataSource {
     const previous = this.entries.get(metadata.url);
     if (previous === metadata) return;
     const replaced = previous !== undefined && previous.sha256 !== metadata.sha256 ? blobOf(previous) : undefined;
-    if (replaced !== undefined) this.replaced.add(replaced);
+    if (replaced !== undefined) {
+      if (this.replacedReceiver) this.replacedReceiver(replaced);
+      else this.replaced.add(replaced);
+    }
     this.entries.set(metadata.url, metadata);
     this.dirty = true;
   }
@@ -80,6 +85,15 @@ export class MetadataIndex implements UrlMetadataSource {
     const blobs = [...this.replaced];
     this.replaced.clear();
     return blobs;
+  }
+
+  /**
+   * Hands every blob replaced from now on to `receiver` instead of keeping it for takeReplacedBlobs (a round that
+   * removes them as it goes: ReplacedBlobRemover), and returns those kept so far; `undefined` keeps them again.
+   */
+  routeReplaced(receiver: ((blob: string) => void) | undefined): string[] {
+    this.replacedReceiver = receiver;
+    return this.takeReplacedBlobs();
   }
 
   /** Every URL's human name, its blob and its size, as this index knows them. */

@@ -50,7 +50,8 @@ export function judgeDelistCap(delisting: number, stored: number, maxDelistPerce
  * linking it meanwhile raises the link count, so a blob in use never matches.
  */
 export function blobMayGo(blob: { nlink: number; ctimeMs: number }, nowMs: number, keepReplacedMs: number): boolean {
-  return blob.nlink === 1 && nowMs - blob.ctimeMs >= keepReplacedMs;
+  // In whole milliseconds, Date.now()'s resolution: a blob unreferenced this very millisecond is not in the future.
+  return blob.nlink === 1 && nowMs - Math.floor(blob.ctimeMs) >= keepReplacedMs;
 }
 
 /**

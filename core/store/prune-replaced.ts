@@ -51,20 +51,16 @@ export async function pruneReplaced(
   for (const bytes of linked.values()) usage.liveBytes += bytes;
   const pendingBlobs: string[] = [];
   await eachLimited([...candidates], BLOB_REMOVALS_AT_ONCE, async (blob) => {
-    const absolute = join(store.layout.blobsDir, blob);
-    const info = await statFile(absolute, blob);
-    // Gone, or linked by a name again: whoever replaces that name lists it again, and the full walk finds the rest.
-    if (info === undefined || info.nlink !== 1) return;
-    const goes = options.signal?.aborted !== true && blobMayGo(info, Date.now(), options.keepReplacedMs);
-    if (goes && (await removeBlob(store, absolute))) {
+    const settled = await settleReplacedBlob(store, blob, options);
+    if (settled.outcome === 'removed') {
       report.removedFiles++;
-      report.removedBytes += info.bytes;
+      report.removedBytes += settled.bytes;
       report.removed.push(`.image-loader/blobs/${blob}`);
-      return;
+    } else if (settled.outcome === 'kept') {
+      pendingBlobs.push(blob);
+      usage.graceFiles++;
+      usage.graceBytes += settled.bytes;
     }
-    pendingBlobs.push(blob);
-    usage.graceFiles++;
-    usage.graceBytes += info.bytes;
   });
   await savePruneRecord(store, { fullWalkAtMs: record.fullWalkAtMs, pendingBlobs });
   return {
@@ -75,4 +71,25 @@ export async function pruneReplaced(
     store: usage,
     durationMs: Date.now() - startedAt,
   };
+}
+
+/** What became of a replaced blob: removed, kept for its grace, or not pruning's (gone, or linked by a name again). */
+export type SettledBlob = { outcome: 'removed' | 'kept'; bytes: number } | { outcome: 'not-ours' };
+
+/**
+ * One replaced blob (relative to the blob folder), by the full walk's rule (blobMayGo) and rename (removeBlob): one
+ * lstat, then removed if no name links it and its grace is over. A blob gone, or linked by a name again, is not
+ * pruning's: whoever replaces that name hands it over again, and the full walk finds the rest.
+ */
+export async function settleReplacedBlob(
+  store: ImageStore,
+  blob: string,
+  options: { keepReplacedMs: number; signal?: AbortSignal | undefined },
+): Promise<SettledBlob> {
+  const absolute = join(store.layout.blobsDir, blob);
+  const info = await statFile(absolute, blob);
+  if (info === undefined || info.nlink !== 1) return { outcome: 'not-ours' };
+  const goes = options.signal?.aborted !== true && blobMayGo(info, Date.now(), options.keepReplacedMs);
+  if (goes && (await removeBlob(store, absolute))) return { outcome: 'removed', bytes: info.bytes };
+  return { outcome: 'kept', bytes: info.bytes };
 }

@@ -7,7 +7,7 @@ export const FOREVER = Number.POSITIVE_INFINITY;
 
 function graceDuration(text: string): number | undefined {
   if (text.trim().toLowerCase() === 'forever') return FOREVER;
-  // A bare number is seconds, as everywhere else; 0 is allowed here (at the end of the round).
+  // A bare number is seconds, as everywhere else; 0 is allowed here (no grace).
   return parseDuration(text, 's');
 }
 
@@ -27,8 +27,8 @@ export const pruneSettings = {
     flag: 'keep-replaced',
     env: 'IMAGE_LOADER_KEEP_REPLACED',
     default: 15 * 60_000,
-    expected: 'a duration such as 15m, 900 (seconds) or 0 (at the end of the round), or forever',
-    help: 'Remove a replaced version once it has been unreferenced this long (0: at the end of the round).',
+    expected: 'a duration such as 15m, 900 (seconds) or 0 (no grace), or forever',
+    help: 'Remove a replaced version once it has been unreferenced this long (0: within its round).',
     parse: graceDuration,
   }),
   /**

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LIST_PROBE_BYTES } from '../../core/list/judge-list-probe.js';
 import type { RoundSummary } from '../../core/round/round-summary.js';
-import { runCli } from '../../harness/cli-process.js';
+import { runCli, startCli } from '../../harness/cli-process.js';
 import { type ImageOrigin, startImageOrigin } from '../../harness/origin/image-origin.js';
 import { makeJpegLike, sha256 } from '../../harness/origin/sample-images.js';
 import { tempDir } from '../../harness/scratch-dir.js';
 import { humanFiles } from '../../harness/store-files.js';
 import { blobFiles, distinctInodeBytes } from '../../harness/store-usage.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const IMAGE_BYTES = 20_000;
 
@@ -75,7 +77,7 @@ describe('fetch prunes the store after each complete round', () => {
       // No round walks: the first found the store empty (all it holds is in the index), the others check what they replaced.
       assert.equal(summary!.prune?.scope, 'replaced');
       if (generation > 0) {
-        assert.equal(summary!.prune?.removedFiles, 50, 'the 50 replaced versions went at the end of the round');
+        assert.equal(summary!.prune?.removedFiles, 50, 'the 50 replaced versions went within the round');
         assert.equal(summary!.prune?.removedBytes, 50 * IMAGE_BYTES);
       }
       const disk = await distinctInodeBytes(store);
@@ -84,6 +86,42 @@ describe('fetch prunes the store after each complete round', () => {
     assert.equal((await blobFiles(store)).length, 50);
     const last = JSON.parse(await readFile(join(store, '.image-loader', 'last-round.json'), 'utf8')) as RoundSummary;
     assert.equal(last.store?.liveBytes, 50 * IMAGE_BYTES, 'the store keeps its size in last-round.json');
+  });
+
+  it('with --keep-replaced 0 the replaced versions go while the round runs, once its list was read to its end', async () => {
+    const store = join(dir.path, 'during');
+    assert.equal((await round(store, serve('during', 10, 0), '--keep-replaced', '0')).code, 0);
+    const firstBlobs = new Set(await blobFiles(store));
+    assert.equal(firstBlobs.size, 10);
+    const urls = serve('during', 10, 1);
+    // The tenth image answers late: the round still runs when the other nine are stored and their old versions gone.
+    const lastPath = new URL(urls[9]!).pathname;
+    const last = { kind: 'image', body: served.get(lastPath)!, contentType: 'image/jpeg' } as const;
+    origin.set(lastPath, { kind: 'delay', ms: 3_000, then: last });
+    const oldLeft = async (): Promise<number> => (await blobFiles(store)).filter((blob) => firstBlobs.has(blob)).length;
+    const args = ['fetch', '-', '--store', store, '--allow-private', '--json', '--keep-replaced', '0'];
+    const fetch = startCli(args, { input: { open: true } });
+    // Comments first: the list's first LIST_PROBE_BYTES are held back until judged to be text.
+    fetch.child.stdin!.write(
+      `${'# a comment to fill the probe\n'.repeat(Math.ceil(LIST_PROBE_BYTES / 30))}${urls.slice(0, 9).join('\n')}\n`,
+    );
+    // Nine new versions stored while the list is still open: nothing is removed, this may not be a complete round.
+    await waitFor(async () => (await blobFiles(store)).length >= 19, 20_000, 'nine new versions');
+    assert.equal(await oldLeft(), 10);
+    fetch.child.stdin!.end(`${urls[9]}\n`);
+    await waitFor(async () => (await oldLeft()) === 1, 20_000, 'the nine replaced versions removed');
+    assert.equal(fetch.child.exitCode, null, 'removed while the tenth image was still on its way');
+    const result = await fetch.done;
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as RoundSummary;
+    assert.equal(summary.prune?.removedFiles, 10);
+    assert.equal(summary.prune?.removedBytes, 10 * IMAGE_BYTES);
+    assert.deepEqual(
+      (await blobFiles(store)).filter((blob) => firstBlobs.has(blob)),
+      [],
+    );
+    assert.equal((await blobFiles(store)).length, 10);
+    await assertListedExact(store, summary);
   });
 
   it('with the default grace the previous version is still stored after one change, and a slow reader gets all of it', async () => {

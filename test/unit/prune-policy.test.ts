@@ -53,6 +53,8 @@ describe('blobMayGo', () => {
     ['unreferenced, older than the grace', 1, 16 * MIN, 15 * MIN, true],
     ['unreferenced, grace forever', 1, 1e12, FOREVER, false],
     ['ctime in the future (clock skew): kept', 1, -MIN, 0, false],
+    ['ctime later within the same millisecond as the clock (its resolution), grace 0', 1, -0.9, 0, true],
+    ['ctime a millisecond in the future, grace 0: kept', 1, -1, 0, false],
   ];
   for (const [what, nlink, ageMs, keepMs, goes] of cases)
     test(what, () => assert.equal(blobMayGo({ nlink, ctimeMs: NOW - ageMs }, NOW, keepMs), goes));

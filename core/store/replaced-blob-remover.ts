@@ -1,0 +1,64 @@
+import type { ImageStore } from './image-store.js';
+import { settleReplacedBlob } from './prune-replaced.js';
+import { BLOB_REMOVALS_AT_ONCE } from './remove-blob.js';
+
+/**
+ * With `--keep-replaced 0`, removes the versions a `fetch` round replaces while the round goes on, once its list was
+ * read to its end: the removals overlap the downloads instead of following them, and the round's end only waits
+ * for those still in flight. Each blob by the rule and rename of pruning after the round (settleReplacedBlob), so
+ * a blob that a name links again stays. What it could not remove is left to that pruning; it stops on `signal`.
+ */
+export class ReplacedBlobRemover {
+  removedFiles = 0;
+  removedBytes = 0;
+  /** Blobs it kept (a clock ahead of this one), could not remove, or did not begin before `signal`: the round's pruning gets them again. */
+  readonly leftOver: string[] = [];
+  private readonly waiting: string[] = [];
+  private running = 0;
+  private whenIdle: (() => void) | undefined;
+
+  constructor(
+    private readonly store: ImageStore,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Removes `blob` (relative to the blob folder) when a lane is free, at most BLOB_REMOVALS_AT_ONCE at once. */
+  add = (blob: string): void => {
+    this.waiting.push(blob);
+    this.next();
+  };
+
+  /** Resolves once every blob added so far was settled. */
+  async drained(): Promise<void> {
+    if (!this.idle()) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+    this.leftOver.push(...this.waiting.splice(0));
+  }
+
+  private idle(): boolean {
+    return this.running === 0 && (this.waiting.length === 0 || this.signal.aborted);
+  }
+
+  private next(): void {
+    while (this.running < BLOB_REMOVALS_AT_ONCE && this.waiting.length > 0 && !this.signal.aborted) {
+      const blob = this.waiting.pop()!;
+      this.running++;
+      void this.remove(blob).finally(() => {
+        this.running--;
+        this.next();
+        if (this.idle()) this.whenIdle?.();
+      });
+    }
+  }
+
+  private async remove(blob: string): Promise<void> {
+    try {
+      const settled = await settleReplacedBlob(this.store, blob, { keepReplacedMs: 0, signal: this.signal });
+      if (settled.outcome === 'removed') {
+        this.removedFiles++;
+        this.removedBytes += settled.bytes;
+      } else if (settled.outcome === 'kept') this.leftOver.push(blob);
+    } catch {
+      this.leftOver.push(blob);
+    }
+  }
+}
