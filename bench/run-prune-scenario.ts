@@ -18,7 +18,7 @@ export interface PruneScenario {
   rounds: number;
   /** Store bytes are reported after every this many rounds. */
   reportEvery: number;
-  /** Target: pruning's share of a round, at most (0.05: 5%). */
+  /** Target: what pruning adds to a round against the control, at most (0.05: 5%). */
   maxPruneShare: number;
 }
 
@@ -29,20 +29,34 @@ export interface PruneRoundSample {
   liveBytes: number;
   roundMs: number;
   pruneMs: number;
+  /** The control's round: the same change into a store that removes nothing (`--keep-replaced forever`). */
+  controlRoundMs: number;
 }
 
 export interface PruneResult {
   kind: 'prune';
   scenario: PruneScenario;
   samples: PruneRoundSample[];
-  /** Median over every round of prune time / (round time + prune time). */
+  /** Median over every round of prune time / (round time + prune time): what the round's end waited for. */
   medianPruneShare: number | undefined;
+  /**
+   * What pruning adds to a round, all of it: the median of round plus prune time over the control's median round,
+   * minus 1. Removals that overlap the downloads show here, not in the prune time.
+   */
+  addedShare: number | undefined;
+  /** The medians behind addedShare (rounds 3 on: from round 3 each round frees blocks on disk). */
+  medians: { prunedMs: number; controlMs: number } | undefined;
   failure: string | undefined;
 }
 
+/** Rounds 1 and 2 are left out of addedShare: round 1 removes nothing, round 2 frees blocks never written out. */
+const SETTLED_FROM_ROUND = 3;
+
 /**
- * Runs the rounds against an origin in this process that serves generation N of every image in round N, each
- * round a `fetch` process with --keep-replaced 0, and reads each summary's round and prune times.
+ * Runs the rounds against an origin in this process that serves generation N of every image in round N. Each round
+ * is two `fetch` processes, in alternating order: one into the pruned store (--keep-replaced 0), one into a control
+ * store that removes nothing (--keep-replaced forever), so what pruning adds is measured against the same work
+ * done at the same moment, not only by the prune time the summary reports.
  */
 export async function runPruneScenario(
   scenario: PruneScenario,
@@ -52,6 +66,8 @@ export async function runPruneScenario(
   const dir = await mkdtemp(join(options.scratchRoot, 'prune-'));
   const samples: PruneRoundSample[] = [];
   const shares: number[] = [];
+  const pruned: number[] = [];
+  const control: number[] = [];
   let generation = 0;
   origin.fallback((path) => {
     const match = /^\/prune\/(\d+)\.jpg$/.exec(path);
@@ -61,21 +77,35 @@ export async function runPruneScenario(
   const list = join(dir, 'list.txt');
   const store = join(dir, 'store');
   await writeFile(list, Array.from({ length: scenario.urls }, (_, i) => `${origin.url}/prune/${i}.jpg\n`).join(''));
+  const fetchRound = async (into: string, keepReplaced: string): Promise<RoundSummary> => {
+    const args = ['fetch', list, '--store', into, '--allow-private', '--json', '--keep-replaced', keepReplaced];
+    const result = await runCli([...args, '--concurrency', String(options.concurrency)], {
+      timeoutMs: options.runTimeoutMs,
+    });
+    if (result.code !== 0) throw new Error(`fetch exited ${result.code}: ${result.stderr.slice(-500)}`);
+    return JSON.parse(result.stdout) as RoundSummary;
+  };
   let failure: string | undefined;
   try {
     for (let round = 1; round <= scenario.rounds; round++) {
       generation = round;
-      const args = ['fetch', list, '--store', store, '--allow-private', '--json', '--keep-replaced', '0'];
-      const result = await runCli([...args, '--concurrency', String(options.concurrency)], {
-        timeoutMs: options.runTimeoutMs,
-      });
-      if (result.code !== 0) {
-        failure = `round ${round}: fetch exited ${result.code}: ${result.stderr.slice(-500)}`;
+      let summary: RoundSummary;
+      let controlSummary: RoundSummary;
+      try {
+        const controlFirst = round % 2 === 0;
+        if (controlFirst) controlSummary = await fetchRound(join(dir, 'control'), 'forever');
+        summary = await fetchRound(store, '0');
+        if (!controlFirst) controlSummary = await fetchRound(join(dir, 'control'), 'forever');
+      } catch (error) {
+        failure = `round ${round}: ${(error as Error).message}`;
         break;
       }
-      const summary = JSON.parse(result.stdout) as RoundSummary;
       const pruneMs = summary.prune?.durationMs ?? 0;
       shares.push(pruneMs / (summary.durationMs + pruneMs));
+      if (round >= SETTLED_FROM_ROUND) {
+        pruned.push(summary.durationMs + pruneMs);
+        control.push(controlSummary!.durationMs);
+      }
       if (round % scenario.reportEvery === 0 || round === 1) {
         const disk = await distinctInodeBytes(store);
         samples.push({
@@ -84,9 +114,10 @@ export async function runPruneScenario(
           liveBytes: summary.store?.liveBytes ?? 0,
           roundMs: summary.durationMs,
           pruneMs,
+          controlRoundMs: controlSummary!.durationMs,
         });
         options.log(
-          `prune: round ${round}: store ${disk.bytes} bytes, prune ${pruneMs} ms of ${summary.durationMs} ms`,
+          `prune: round ${round}: store ${disk.bytes} bytes, prune ${pruneMs} ms of ${summary.durationMs} ms; control round ${controlSummary!.durationMs} ms`,
         );
       }
     }
@@ -95,5 +126,7 @@ export async function runPruneScenario(
     await rm(dir, { recursive: true, force: true });
   }
   const medianPruneShare = shares.length === 0 ? undefined : median(shares);
-  return { kind: 'prune', scenario, samples, medianPruneShare, failure };
+  const medians = pruned.length === 0 ? undefined : { prunedMs: median(pruned), controlMs: median(control) };
+  const addedShare = medians === undefined ? undefined : medians.prunedMs / medians.controlMs - 1;
+  return { kind: 'prune', scenario, samples, medianPruneShare, addedShare, medians, failure };
 }
