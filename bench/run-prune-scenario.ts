@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RoundSummary } from '../core/round/round-summary.js';
@@ -40,23 +41,22 @@ export interface PruneResult {
   /** Median over every round of prune time / (round time + prune time): what the round's end waited for. */
   medianPruneShare: number | undefined;
   /**
-   * What pruning adds to a round, all of it: the median of round plus prune time over the control's median round,
-   * minus 1. Removals that overlap the downloads show here, not in the prune time.
+   * What pruning adds to a round, all of it: the median over rounds 3 on of (round + prune time) over the same
+   * round's control, minus 1. Removals that overlap the downloads show here, not in the prune time.
    */
   addedShare: number | undefined;
-  /** The medians behind addedShare (rounds 3 on: from round 3 each round frees blocks on disk). */
-  medians: { prunedMs: number; controlMs: number } | undefined;
   failure: string | undefined;
 }
 
-/** Rounds 1 and 2 are left out of addedShare: round 1 removes nothing, round 2 frees blocks never written out. */
+/** Rounds 1 and 2 are left out of addedShare: round 1 removes nothing, round 2 what round 1 wrote without a replace. */
 const SETTLED_FROM_ROUND = 3;
 
 /**
  * Runs the rounds against an origin in this process that serves generation N of every image in round N. Each round
- * is two `fetch` processes, in alternating order: one into the pruned store (--keep-replaced 0), one into a control
- * store that removes nothing (--keep-replaced forever), so what pruning adds is measured against the same work
- * done at the same moment, not only by the prune time the summary reports.
+ * is two `fetch` processes, in alternating order and each after a `sync`: one into the pruned store (--keep-replaced
+ * 0), one into a control store that removes nothing (--keep-replaced forever), so what pruning adds is measured
+ * against the same work done at the same moment, not only by the prune time the summary reports. The control's
+ * store grows by every version (1 GB over 50 rounds); its rounds do not walk it.
  */
 export async function runPruneScenario(
   scenario: PruneScenario,
@@ -66,8 +66,7 @@ export async function runPruneScenario(
   const dir = await mkdtemp(join(options.scratchRoot, 'prune-'));
   const samples: PruneRoundSample[] = [];
   const shares: number[] = [];
-  const pruned: number[] = [];
-  const control: number[] = [];
+  const added: number[] = [];
   let generation = 0;
   origin.fallback((path) => {
     const match = /^\/prune\/(\d+)\.jpg$/.exec(path);
@@ -78,6 +77,8 @@ export async function runPruneScenario(
   const store = join(dir, 'store');
   await writeFile(list, Array.from({ length: scenario.urls }, (_, i) => `${origin.url}/prune/${i}.jpg\n`).join(''));
   const fetchRound = async (into: string, keepReplaced: string): Promise<RoundSummary> => {
+    // Each run starts with the previous one's writes and frees on disk: none of its deferred work lands in this one.
+    spawnSync('sync');
     const args = ['fetch', list, '--store', into, '--allow-private', '--json', '--keep-replaced', keepReplaced];
     const result = await runCli([...args, '--concurrency', String(options.concurrency)], {
       timeoutMs: options.runTimeoutMs,
@@ -102,10 +103,7 @@ export async function runPruneScenario(
       }
       const pruneMs = summary.prune?.durationMs ?? 0;
       shares.push(pruneMs / (summary.durationMs + pruneMs));
-      if (round >= SETTLED_FROM_ROUND) {
-        pruned.push(summary.durationMs + pruneMs);
-        control.push(controlSummary!.durationMs);
-      }
+      if (round >= SETTLED_FROM_ROUND) added.push((summary.durationMs + pruneMs) / controlSummary!.durationMs - 1);
       if (round % scenario.reportEvery === 0 || round === 1) {
         const disk = await distinctInodeBytes(store);
         samples.push({
@@ -126,7 +124,6 @@ export async function runPruneScenario(
     await rm(dir, { recursive: true, force: true });
   }
   const medianPruneShare = shares.length === 0 ? undefined : median(shares);
-  const medians = pruned.length === 0 ? undefined : { prunedMs: median(pruned), controlMs: median(control) };
-  const addedShare = medians === undefined ? undefined : medians.prunedMs / medians.controlMs - 1;
-  return { kind: 'prune', scenario, samples, medianPruneShare, addedShare, medians, failure };
+  const addedShare = added.length === 0 ? undefined : median(added);
+  return { kind: 'prune', scenario, samples, medianPruneShare, addedShare, failure };
 }

@@ -51,7 +51,7 @@ export async function pruneFetchRound(
     fields.prune.removedFiles += remover?.removedFiles ?? 0;
     fields.prune.removedBytes += remover?.removedBytes ?? 0;
     fields.prune.durationMs = Date.now() - startedAt;
-    if (report.held) io.stderr.write(`prune: ${report.held.reason}: ${report.held.message}\n`);
+    if (report.held) io.stderr.write(`prune: ${report.held.reason}: ${report.held.message}${duringRound(remover)}\n`);
     else if (fields.prune.removedFiles > 0 && !config.quiet)
       io.stderr.write(
         `pruned ${fields.prune.removedFiles} file(s) (${report.delistedPaths.length} delisted name(s)), ${formatBytes(fields.prune.removedBytes)} freed\n`,
@@ -59,10 +59,21 @@ export async function pruneFetchRound(
     return withPruneFields(summary, fields);
   } catch (error) {
     io.stderr.write(
-      `error: ${ErrorCode.Store}: cannot prune the store: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,
+      `error: ${ErrorCode.Store}: cannot prune the store: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}${duringRound(remover)}\n`,
     );
-    return summary;
+    if (!remover?.removedFiles) return summary;
+    const { removedFiles, removedBytes } = remover;
+    return withPruneFields(summary, { prune: { removedFiles, removedBytes, durationMs: Date.now() - startedAt } });
   }
+}
+
+/**
+ * What a held or failed pruning leaves said: the replaced versions already removed during the round (a hold is
+ * about delisted names; the listed URLs' old versions went as their new ones came).
+ */
+function duringRound(remover: ReplacedBlobRemover | undefined): string {
+  if (!remover?.removedFiles) return '';
+  return `; ${remover.removedFiles} replaced version(s) were removed during the round, ${formatBytes(remover.removedBytes)}`;
 }
 
 /** Passes a list's entries through, noting each valid URL into `listed` (the round's view of what to keep). */

@@ -8,16 +8,18 @@ export interface ReadAhead<T> {
 type Slot<T> = { value: T } | { error: unknown } | { done: true };
 
 /**
- * Reads up to `limit` entries of `source` ahead of its consumer, so that the end of a list is known while a round
- * still has up to `limit` URLs to go (pruning may start then: a list read to its end). The consumer gets every entry,
- * and the source's error, in their order, as if it read the source itself. Memory: at most `limit` entries.
+ * Reads entries of `source` ahead of its consumer, up to `budget` of their `weigh`t (a URL's length, say), so that
+ * the end of a list is known while a round still has that much to go (pruning may start then: a list read to its
+ * end). The consumer gets every entry, and the source's error, in their order, as if it read the source itself.
+ * Memory: what `budget` allows, plus one entry.
  *
  * When the consumer stops early, reading stops after the read in progress; the source's own stop (the round's
  * signal) ends a read that waits on a list server that does not answer.
  */
-export function readAhead<T>(source: AsyncIterable<T>, limit: number): ReadAhead<T> {
+export function readAhead<T>(source: AsyncIterable<T>, budget: number, weigh: (entry: T) => number): ReadAhead<T> {
   const queue: Slot<T>[] = [];
   let head = 0;
+  let buffered = 0;
   let stopped = false;
   let wakeConsumer: (() => void) | undefined;
   let wakeReader: (() => void) | undefined;
@@ -34,7 +36,7 @@ export function readAhead<T>(source: AsyncIterable<T>, limit: number): ReadAhead
   const read = async (): Promise<void> => {
     try {
       for (;;) {
-        while (queue.length - head >= limit && !stopped) await new Promise<void>((resolve) => (wakeReader = resolve));
+        while (buffered >= budget && !stopped) await new Promise<void>((resolve) => (wakeReader = resolve));
         if (stopped) return;
         const next = await iterator.next();
         if (next.done) {
@@ -42,6 +44,7 @@ export function readAhead<T>(source: AsyncIterable<T>, limit: number): ReadAhead
           put({ done: true });
           return;
         }
+        buffered += weigh(next.value);
         put({ value: next.value });
       }
     } catch (error) {
@@ -60,9 +63,10 @@ export function readAhead<T>(source: AsyncIterable<T>, limit: number): ReadAhead
           queue.splice(0, head);
           head = 0;
         }
-        wakeReader?.();
         if ('done' in slot) return;
         if ('error' in slot) throw slot.error;
+        buffered -= weigh(slot.value);
+        wakeReader?.();
         yield slot.value;
       }
     } finally {

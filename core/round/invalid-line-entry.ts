@@ -1,3 +1,4 @@
+import { ErrorCode } from '../errors/error-codes.js';
 import type { ListEntry } from '../list/read-url-list.js';
 import type { UrlEntry } from './round-summary.js';
 
@@ -18,9 +19,27 @@ export function invalidLineEntry(item: InvalidLine): UrlEntry {
   };
 }
 
-/** Whether an entry is an invalid line's (invalidLineEntry), not a listed URL's: a download's error never starts so. */
+/** The codes the list reader gives invalid lines (read-url-list.ts, parse-list-line.ts). */
+const LIST_LINE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.InvalidUrl,
+  ErrorCode.UnsupportedScheme,
+  ErrorCode.CredentialsInUrl,
+  ErrorCode.LineTooLong,
+  ErrorCode.InvalidEncoding,
+]);
+
+/**
+ * Whether an entry is an invalid line's (invalidLineEntry), not a listed URL's. Both marks, since taking a listed
+ * URL for a line would count it delisted: a line's code, and the prefix no download's error starts with.
+ */
 export function isInvalidLineEntry(entry: UrlEntry): boolean {
-  return entry.status === 'failed' && entry.error?.message.startsWith(linePrefix(entry.line)) === true;
+  const error = entry.error;
+  return (
+    entry.status === 'failed' &&
+    error !== undefined &&
+    LIST_LINE_CODES.has(error.code) &&
+    error.message.startsWith(linePrefix(entry.line))
+  );
 }
 
 function linePrefix(line: number): string {

@@ -28,7 +28,7 @@ export const pruneSettings = {
     env: 'IMAGE_LOADER_KEEP_REPLACED',
     default: 15 * 60_000,
     expected: 'a duration such as 15m, 900 (seconds) or 0 (no grace), or forever',
-    help: 'Remove a replaced version once it has been unreferenced this long (0: within its round).',
+    help: 'Remove a replaced version once it has been unreferenced this long (0: no grace).',
     parse: graceDuration,
   }),
   /**

@@ -36,7 +36,7 @@ async function take<T>(entries: AsyncIterable<T>, count = Number.POSITIVE_INFINI
 describe('readAhead', () => {
   test('every entry, in order; the end known before the consumer takes the first', async () => {
     const { source } = countingSource(50);
-    const ahead = readAhead(source, 100);
+    const ahead = readAhead(source, 100, () => 1);
     const iterator = ahead.entries[Symbol.asyncIterator]();
     assert.deepEqual(await iterator.next(), { value: 0, done: false });
     await ahead.ended;
@@ -48,9 +48,9 @@ describe('readAhead', () => {
     );
   });
 
-  test('reads at most `limit` entries ahead of the consumer', async () => {
+  test('reads at most `budget` ahead of the consumer', async () => {
     const { source, state } = countingSource(1000);
-    const ahead = readAhead(source, 10);
+    const ahead = readAhead(source, 10, () => 1);
     const iterator = ahead.entries[Symbol.asyncIterator]();
     await iterator.next();
     for (let i = 0; i < 50; i++) await tick();
@@ -64,7 +64,7 @@ describe('readAhead', () => {
 
   test("the source's error reaches the consumer after the entries before it; the end is never announced", async () => {
     const { source } = countingSource(10, 3);
-    const ahead = readAhead(source, 100);
+    const ahead = readAhead(source, 100, () => 1);
     const taken: number[] = [];
     await assert.rejects(async () => {
       for await (const entry of ahead.entries) taken.push(entry);
@@ -75,16 +75,26 @@ describe('readAhead', () => {
 
   test('a consumer that stops early stops the reading and closes the source', async () => {
     const { source, state } = countingSource(1000);
-    const ahead = readAhead(source, 10);
+    const ahead = readAhead(source, 10, () => 1);
     assert.deepEqual(await take(ahead.entries, 3), [0, 1, 2]);
     for (let i = 0; i < 50; i++) await tick();
     assert.equal(state.closed, true);
     assert.ok(state.read <= 14, `${state.read} read`);
   });
 
+  test("the budget is of the entries' weight: heavy entries are read fewer at a time", async () => {
+    const { source, state } = countingSource(1000);
+    const ahead = readAhead(source, 100, () => 25);
+    const iterator = ahead.entries[Symbol.asyncIterator]();
+    await iterator.next();
+    for (let i = 0; i < 50; i++) await tick();
+    assert.ok(state.read <= 6, `${state.read} read for 1 taken`);
+    await iterator.return?.();
+  });
+
   test('more entries than the batch in which taken ones are dropped', async () => {
     const { source } = countingSource(5000);
-    const ahead = readAhead(source, 3000);
+    const ahead = readAhead(source, 3000, () => 1);
     const taken = await take(ahead.entries);
     assert.equal(taken.length, 5000);
     assert.ok(taken.every((entry, i) => entry === i));
