@@ -563,19 +563,27 @@ describe('the Debian package: npm run package:deb, inspected, linted, installed 
         entries.map((entry) => entry.status),
         IMAGES.map(() => 'downloaded'),
       );
+      // The web node and the dashboard may still be starting when the round is done: both answer before they are read.
+      const pages = ['http://127.0.0.1:8080/healthz', 'http://127.0.0.1:3000/rounds'];
+      const answering = `Promise.all(${JSON.stringify(pages)}.map((page) => fetch(page))).then(() => process.exit(0), () => process.exit(1));`;
+      await waitFor(
+        async () =>
+          (await container.sh(`/usr/bin/node -e "$(echo ${Buffer.from(answering).toString('base64')} | base64 -d)"`))
+            .code === 0,
+        30_000,
+        'the web node and the dashboard to answer',
+      ).catch(async (error: Error) => assert.fail(`${error.message}\n${await diagnose()}`));
       // Fetched inside the container (its own network namespace): the SHA-256 of each image as the web node serves it.
       const paths = entries.map((entry) => entry.path!);
       const fetcher = `const out = {}; for (const path of ${JSON.stringify(paths)}) { const res = await fetch('http://127.0.0.1:8080/' + path.split('/').map(encodeURIComponent).join('/'));
         out[path] = res.status + ' ' + (await import('node:crypto')).createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'); }
-        for (const page of ['http://127.0.0.1:8080/healthz', 'http://127.0.0.1:3000/rounds']) out[page] = String((await fetch(page)).status);
+        for (const page of ${JSON.stringify(pages)}) out[page] = String((await fetch(page)).status);
         console.log(JSON.stringify(out));`;
-      const served = JSON.parse(
-        (
-          await container.sh(
-            `/usr/bin/node --input-type=module -e "$(echo ${Buffer.from(fetcher).toString('base64')} | base64 -d)"`,
-          )
-        ).stdout,
-      ) as Record<string, string>;
+      const fetched = await container.sh(
+        `/usr/bin/node --input-type=module -e "$(echo ${Buffer.from(fetcher).toString('base64')} | base64 -d)"`,
+      );
+      assert.equal(fetched.code, 0, fetched.stderr);
+      const served = JSON.parse(fetched.stdout) as Record<string, string>;
       for (const entry of entries) {
         const name = /\/(\w+)\.png$/.exec(entry.url)![1]!;
         assert.equal(
