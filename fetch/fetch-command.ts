@@ -262,17 +262,15 @@ function removeWhileRunning(
   if (config.keepReplacedMs !== 0) return { remover: undefined, stop: () => {} };
   const remover = new ReplacedBlobRemover(round.store, round.signal);
   let over = false;
-  let routed = false;
   void round.ended.then(() => {
     if (over || judgeRoundList({ complete: true, validUrls: round.listed.size }) !== undefined) return;
-    routed = true;
     for (const blob of round.index.routeReplaced(remover.add)) remover.add(blob);
   });
   return {
     remover,
     stop: () => {
       over = true;
-      if (routed) round.index.routeReplaced(undefined);
+      round.index.keepReplaced();
     },
   };
 }

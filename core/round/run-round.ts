@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { retryDelayMs } from '../download/retry-delay.js';
 import type { ImageLoaderError } from '../errors/image-loader-error.js';
 import type { ListEntry } from '../list/read-url-list.js';
+import { Slots } from '../service/slots.js';
 import { invalidLineEntry } from './invalid-line-entry.js';
 import { ListProblemCap } from './list-problem-cap.js';
 import { newRoundId } from './round-id.js';
 import { type DuplicateEntry, type RoundSummary, summarizeRound, type UrlEntry } from './round-summary.js';
 import { type SettleSteps, settleUrl } from './settle-url.js';
-import { Slots } from './slots.js';
 
 export type RoundEvent =
   | { type: 'entry'; entry: UrlEntry; transferred: number }

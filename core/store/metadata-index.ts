@@ -89,11 +89,16 @@ export class MetadataIndex implements UrlMetadataSource {
 
   /**
    * Hands every blob replaced from now on to `receiver` instead of keeping it for takeReplacedBlobs (a round that
-   * removes them as it goes: ReplacedBlobRemover), and returns those kept so far; `undefined` keeps them again.
+   * removes them as it goes: ReplacedBlobRemover), and returns those kept so far; keepReplaced ends it.
    */
-  routeReplaced(receiver: ((blob: string) => void) | undefined): string[] {
+  routeReplaced(receiver: (blob: string) => void): string[] {
     this.replacedReceiver = receiver;
     return this.takeReplacedBlobs();
+  }
+
+  /** Keeps newly replaced blobs for takeReplacedBlobs again (the default). */
+  keepReplaced(): void {
+    this.replacedReceiver = undefined;
   }
 
   /** Every URL's human name, its blob and its size, as this index knows them. */

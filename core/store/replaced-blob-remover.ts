@@ -1,3 +1,4 @@
+import { Slots } from '../service/slots.js';
 import type { ImageStore } from './image-store.js';
 import { settleReplacedBlob } from './prune-replaced.js';
 import { BLOB_REMOVALS_AT_ONCE } from './remove-blob.js';
@@ -13,44 +14,38 @@ export class ReplacedBlobRemover {
   removedBytes = 0;
   /** Blobs it kept (a clock ahead of this one), could not remove, or did not begin before `signal`: the round's pruning gets them again. */
   readonly leftOver: string[] = [];
-  private readonly waiting: string[] = [];
-  private running = 0;
-  private whenIdle: (() => void) | undefined;
+  private readonly slots = new Slots(BLOB_REMOVALS_AT_ONCE);
+  /** Blobs added and not yet settled, running or waiting for a slot. */
+  private unsettled = 0;
+  private whenSettled: (() => void) | undefined;
 
   constructor(
     private readonly store: ImageStore,
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Removes `blob` (relative to the blob folder) when a lane is free, at most BLOB_REMOVALS_AT_ONCE at once. */
+  /** Removes `blob` (relative to the blob folder) once a slot is free, at most BLOB_REMOVALS_AT_ONCE at once. */
   add = (blob: string): void => {
-    this.waiting.push(blob);
-    this.next();
+    this.unsettled++;
+    void this.slots
+      .acquire()
+      .then(() => this.remove(blob))
+      .finally(() => {
+        this.slots.release();
+        if (--this.unsettled === 0) this.whenSettled?.();
+      });
   };
 
-  /** Resolves once every blob added so far was settled. */
+  /** Resolves once every blob added so far was settled (after `signal`, those still waiting at once, as left over). */
   async drained(): Promise<void> {
-    if (!this.idle()) await new Promise<void>((resolve) => (this.whenIdle = resolve));
-    this.leftOver.push(...this.waiting.splice(0));
-  }
-
-  private idle(): boolean {
-    return this.running === 0 && (this.waiting.length === 0 || this.signal.aborted);
-  }
-
-  private next(): void {
-    while (this.running < BLOB_REMOVALS_AT_ONCE && this.waiting.length > 0 && !this.signal.aborted) {
-      const blob = this.waiting.pop()!;
-      this.running++;
-      void this.remove(blob).finally(() => {
-        this.running--;
-        this.next();
-        if (this.idle()) this.whenIdle?.();
-      });
-    }
+    if (this.unsettled > 0) await new Promise<void>((resolve) => (this.whenSettled = resolve));
   }
 
   private async remove(blob: string): Promise<void> {
+    if (this.signal.aborted) {
+      this.leftOver.push(blob);
+      return;
+    }
     try {
       const settled = await settleReplacedBlob(this.store, blob, { keepReplacedMs: 0, signal: this.signal });
       if (settled.outcome === 'removed') {

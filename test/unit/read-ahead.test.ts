@@ -24,6 +24,13 @@ function countingSource(count: number, failAt?: number) {
 const settledWithin = async (promise: Promise<void>): Promise<boolean> =>
   Promise.race([promise.then(() => true), tick().then(() => tick().then(() => false))]);
 
+/** Takes `count` more entries, then lets the reader run: how many the source has yielded by then. */
+async function readAfterTaking(iterator: AsyncIterator<number>, count: number, state: { read: number }) {
+  for (let i = 0; i < count; i++) await iterator.next();
+  for (let i = 0; i < 50; i++) await tick();
+  return state.read;
+}
+
 async function take<T>(entries: AsyncIterable<T>, count = Number.POSITIVE_INFINITY): Promise<T[]> {
   const taken: T[] = [];
   for await (const entry of entries) {
@@ -52,12 +59,10 @@ describe('readAhead', () => {
     const { source, state } = countingSource(1000);
     const ahead = readAhead(source, 10, () => 1);
     const iterator = ahead.entries[Symbol.asyncIterator]();
-    await iterator.next();
-    for (let i = 0; i < 50; i++) await tick();
-    assert.ok(state.read <= 12, `${state.read} read for 1 taken`);
-    for (let i = 0; i < 5; i++) await iterator.next();
-    for (let i = 0; i < 50; i++) await tick();
-    assert.ok(state.read <= 17, `${state.read} read for 6 taken`);
+    const afterOne = await readAfterTaking(iterator, 1, state);
+    assert.ok(afterOne <= 12, `${afterOne} read for 1 taken`);
+    const afterSix = await readAfterTaking(iterator, 5, state);
+    assert.ok(afterSix <= 17, `${afterSix} read for 6 taken`);
     assert.equal(await settledWithin(ahead.ended), false);
     await iterator.return?.();
   });
@@ -86,9 +91,8 @@ describe('readAhead', () => {
     const { source, state } = countingSource(1000);
     const ahead = readAhead(source, 100, () => 25);
     const iterator = ahead.entries[Symbol.asyncIterator]();
-    await iterator.next();
-    for (let i = 0; i < 50; i++) await tick();
-    assert.ok(state.read <= 6, `${state.read} read for 1 taken`);
+    const afterOne = await readAfterTaking(iterator, 1, state);
+    assert.ok(afterOne <= 6, `${afterOne} read for 1 taken`);
     await iterator.return?.();
   });
 
